@@ -1,0 +1,3 @@
+from audio_edition.cli import main
+
+main()

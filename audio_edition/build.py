@@ -1,0 +1,230 @@
+"""The pipeline end to end: article in, tagged MP3 episode and its sidecars out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import time
+import uuid
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from audio_edition import engines, ingest, mix, sidecars, speech, synth, tags
+from audio_edition.config import BITRATES_KBPS, Settings
+from audio_edition.errors import InputError, OutputError
+from audio_edition.models import Article, EpisodeMeta, Script, Timeline
+
+Progress = Callable[[int, int], None]
+DEFAULT_LANGUAGE = "en"
+SIDECAR_SUFFIXES = (".vtt", ".srt", ".chapters.json", ".report.json")
+EPISODE_NAMESPACE = uuid.UUID("6f0e1a6c-3c2b-5d53-9f0e-6a7564696f65")  # audio-edition episode GUIDs
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An article read and turned into a script, ready to synthesize."""
+
+    article: Article
+    script: Script
+    engine_name: str
+    voice: str
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build made and how."""
+
+    output: Path
+    sidecars: tuple[Path, ...]
+    article: Article
+    timeline: Timeline
+    synthesized: int
+    cached: int
+    seconds: float
+
+
+def read(source: str, settings: Settings, stdin: bytes | None = None) -> Article:
+    """Read an article and apply the title/author overrides."""
+    article = ingest.read_article(source, stdin)
+    changes: dict[str, object] = {}
+    if settings.title:
+        changes["title"] = settings.title
+    if settings.author:
+        changes["author"] = settings.author
+    if changes:
+        from dataclasses import replace
+
+        article = replace(article, **changes)  # type: ignore[arg-type]
+    return article
+
+
+def prepare(source: str, settings: Settings, stdin: bytes | None = None) -> Prepared:
+    """Read ``source`` and build the script the engine will speak, without synthesizing."""
+    article = read(source, settings, stdin)
+    engine = engines.get(settings.engine)
+    language = settings.language or article.language or DEFAULT_LANGUAGE
+    voice = engine.resolve_voice(settings.voice, language)
+    script = speech.build_script(article, language, engine.max_chars)
+    return Prepared(article, script, engine.name, voice)
+
+
+def output_for(source: str, out: Path | None, out_dir: Path | None, article_title: str | None = None) -> Path:
+    """Where an input's episode goes: -o, else --out-dir or the current folder, named after the input."""
+    if out is not None:
+        return out
+    stem = Path(source).stem if source != ingest.STDIN else _slug(article_title or "episode")
+    return (out_dir or Path.cwd()) / f"{stem}.mp3"
+
+
+def _slug(text: str) -> str:
+    keep = "".join(c.lower() if c.isalnum() else "-" for c in text)
+    return "-".join(p for p in keep.split("-") if p)[:60] or "episode"
+
+
+def _cover(path: Path | None) -> tuple[bytes | None, str | None]:
+    if path is None:
+        return None, None
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read cover image {path}: {exc.strerror}", hint="Check the path, or leave --cover out.") from exc
+    if data.startswith(b"\xff\xd8\xff"):
+        return data, "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return data, "image/png"
+    raise InputError(f"cover image {path} is not a JPEG or PNG file", hint="Podcast apps need a square JPEG or PNG.")
+
+
+def _summary(article: Article, limit: int) -> str:
+    text = ""
+    for paragraph in article.paragraphs:
+        candidate = f"{text} {paragraph}".strip()
+        if len(candidate) > limit:
+            if not text:
+                text = paragraph[: limit - 1].rsplit(" ", 1)[0] + "…"
+            break
+        text = candidate
+    return text
+
+
+def episode_meta(article: Article, settings: Settings, language: str) -> EpisodeMeta:
+    """The tag values for an article."""
+    cover, mime = _cover(settings.cover)
+    date = article.date or dt.date.today().isoformat()
+    # A stable GUID: the same source file always gives the same episode identity.
+    identity = str(Path(article.source).resolve()) if article.source else article.title
+    return EpisodeMeta(
+        title=article.title,
+        author=article.author,
+        show_name=settings.show_name,
+        date=date,
+        language=language,
+        description=_summary(article, 300),
+        long_description=_summary(article, 4000),
+        guid=str(uuid.uuid5(EPISODE_NAMESPACE, identity)),
+        cover=cover,
+        cover_mime=mime,
+    )
+
+
+class _Staging:
+    """Temporary files beside their targets, renamed into place only when everything worked."""
+
+    def __init__(self) -> None:
+        self.pairs: list[tuple[Path, Path]] = []
+
+    def reserve(self, target: Path) -> Path:
+        try:
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        except FileNotFoundError as exc:
+            raise OutputError(f"cannot write {target}: folder {target.parent} does not exist") from exc
+        except OSError as exc:
+            raise OutputError(f"cannot write {target}: {exc.strerror}") from exc
+        os.close(fd)
+        self.pairs.append((Path(tmp), target))
+        return Path(tmp)
+
+    def commit(self) -> None:
+        try:
+            for tmp, target in self.pairs:
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, target)
+        except OSError as exc:
+            raise OutputError(f"cannot write {target}: {exc.strerror}") from exc
+        self.pairs = []
+
+    def discard(self) -> None:
+        for tmp, _ in self.pairs:
+            tmp.unlink(missing_ok=True)
+        self.pairs = []
+
+
+def check_output(out: Path) -> None:
+    """Refuse an output path we cannot write an MP3 to, before any synthesis."""
+    if out.suffix.lower() != ".mp3":
+        raise OutputError(f"output {out} must end in .mp3", hint="Name the episode file with an .mp3 extension.")
+    if out.is_dir():
+        raise OutputError(f"output {out} is a folder", hint="Give a file name, or use --out-dir for a folder.")
+
+
+def build(
+    source: str,
+    out: Path,
+    settings: Settings,
+    stdin: bytes | None = None,
+    on_progress: Progress | None = None,
+) -> BuildResult:
+    """Build one episode: read, script, synthesize (cached, parallel), mix, encode, tag, sidecars.
+
+    Nothing is written at ``out`` (or beside it) unless the whole build succeeds; an older
+    good episode there is replaced only by a complete new one.
+    """
+    started = time.monotonic()
+    if settings.bitrate_kbps not in BITRATES_KBPS:
+        raise InputError(f"--bitrate {settings.bitrate_kbps} is not an MP3 bitrate",
+                         hint=f"Use one of {', '.join(map(str, BITRATES_KBPS))} kbps.")
+    check_output(out)
+    engine = engines.get(settings.engine)
+    prepared = prepare(source, settings, stdin)
+    article, script = prepared.article, prepared.script
+    meta = episode_meta(article, settings, script.language)
+    intro = mix.load_clip(settings.intro, "intro") if settings.intro else None
+    outro = mix.load_clip(settings.outro, "outro") if settings.outro else None
+    staging = _Staging()
+    with ExitStack() as cleanup:
+        cleanup.callback(staging.discard)
+        mp3_tmp = staging.reserve(out)
+        stem = out.with_suffix("")
+        sidecar_paths = [Path(f"{stem}{suffix}") for suffix in SIDECAR_SUFFIXES]
+        sidecar_tmps = [staging.reserve(p) for p in sidecar_paths]
+        cache = None
+        if settings.use_cache:
+            root = settings.cache_dir or synth.default_cache_dir()
+            synth.check_cache_dir(root)
+            cache = synth.TakeCache(root)
+        texts = [u.text for u in script.utterances]
+        result = synth.synthesize(engine, texts, prepared.voice, script.language, settings.jobs, cache, on_progress)
+        mixed = mix.mix(script, result.takes, intro, outro)
+        mix.encode_mp3(mixed.audio, mp3_tmp, settings.bitrate_kbps)
+        tags.write_tags(mp3_tmp, meta, mixed.timeline.chapters)
+        details = {
+            "engine": engine.name, "voice": prepared.voice, "language": script.language,
+            "utterances": len(script.utterances), "synthesized": result.synthesized, "cached": result.cached,
+            "duration_s": mixed.timeline.duration_ms / 1000,
+        }
+        texts_out = [
+            sidecars.webvtt(mixed.timeline),
+            sidecars.srt(mixed.timeline),
+            sidecars.chapters_json(mixed.timeline),
+            sidecars.report_json(article, details),
+        ]
+        for tmp, text in zip(sidecar_tmps, texts_out):
+            tmp.write_text(text, encoding="utf-8")
+        staging.commit()
+    return BuildResult(
+        output=out, sidecars=tuple(sidecar_paths), article=article, timeline=mixed.timeline,
+        synthesized=result.synthesized, cached=result.cached, seconds=time.monotonic() - started,
+    )

@@ -1,0 +1,196 @@
+"""The command line: parse arguments, call one library function, render the result or the error."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from audio_edition.errors import AudioEditionError
+
+try:  # typer 0.20+ carries its own copy of click, and its UsageError is the one it renders
+    from typer._click.exceptions import UsageError
+except ImportError:  # pragma: no cover - older typer on plain click
+    from click import UsageError
+
+app = typer.Typer(
+    name="audio-edition",
+    help="Turn written articles into podcast-ready audio editions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _passed(ctx: typer.Context, name: str) -> bool:
+    """True when the user gave this option (flag or environment), not its default."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
+def _duration(seconds: float) -> str:
+    m, s = divmod(round(seconds), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+@app.command()
+def build(
+    ctx: typer.Context,
+    inputs: list[str] = typer.Argument(..., metavar="INPUT...", help="Article files (.txt, .md), or - for standard input."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="The MP3 to write (one input only)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Folder for the episodes (required with several inputs)."),
+    engine: str = typer.Option("espeak", "--engine", help="Speech engine; see 'audio-edition engines'.", envvar="AUDIO_EDITION_ENGINE"),
+    voice: Optional[str] = typer.Option(None, "--voice", help="Engine voice (espeak: e.g. en-gb, en-us+f3; gtts: accent tld such as co.uk)."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Language code, e.g. en, de, pt-BR (default: what the article declares, else en)."),
+    intro: Optional[Path] = typer.Option(None, "--intro", help="Intro clip (mp3, wav, flac, ogg, opus, m4a)."),
+    no_intro: bool = typer.Option(False, "--no-intro", help="No intro clip."),
+    outro: Optional[Path] = typer.Option(None, "--outro", help="Outro clip."),
+    no_outro: bool = typer.Option(False, "--no-outro", help="No outro clip."),
+    cover: Optional[Path] = typer.Option(None, "--cover", help="Cover image (square JPEG or PNG)."),
+    title: Optional[str] = typer.Option(None, "--title", help="Episode title (default: the article's)."),
+    author: Optional[str] = typer.Option(None, "--author", help="Author (default: the article's)."),
+    show_name: Optional[str] = typer.Option(None, "--show-name", help="Show (album) name."),
+    bitrate: int = typer.Option(96, "--bitrate", metavar="KBPS", help="Constant MP3 bitrate in kbps."),
+    jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Parallel synthesis jobs (network engines use fewer)."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where synthesized speech is cached.", envvar="AUDIO_EDITION_CACHE_DIR"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary; errors only."),
+) -> None:
+    """Build one MP3 episode per article, with .vtt, .srt, .chapters.json and .report.json beside it."""
+    from audio_edition import build as pipeline
+    from audio_edition.config import Settings
+
+    if len(inputs) > 1 and output is not None:
+        raise UsageError("-o names one file; with several inputs use --out-dir.")
+    if len(inputs) > 1 and out_dir is None:
+        raise UsageError("several inputs need --out-dir.")
+    if output is not None and out_dir is not None:
+        raise UsageError("give -o or --out-dir, not both.")
+    if intro is not None and no_intro:
+        raise UsageError("give --intro or --no-intro, not both.")
+    if outro is not None and no_outro:
+        raise UsageError("give --outro or --no-outro, not both.")
+    if inputs.count("-") > 1:
+        raise UsageError("standard input (-) can be read only once.")
+    if len(inputs) > 1 and (_passed(ctx, "title")):
+        raise UsageError("--title names one episode; give it with one input.")
+
+    changes: dict[str, object] = {}
+    for option, field in (("engine", "engine"), ("voice", "voice"), ("lang", "language"), ("intro", "intro"),
+                          ("outro", "outro"), ("cover", "cover"), ("title", "title"), ("author", "author"),
+                          ("show_name", "show_name"), ("bitrate", "bitrate_kbps"), ("jobs", "jobs"),
+                          ("cache_dir", "cache_dir")):
+        if _passed(ctx, option):
+            changes[field] = ctx.params[option]
+    if no_intro:
+        changes["intro"] = None
+    if no_outro:
+        changes["outro"] = None
+    settings = Settings().with_changes(**changes)
+
+    stdin = sys.stdin.buffer.read() if "-" in inputs else None
+    if out_dir is not None and not out_dir.is_dir():
+        raise UsageError(f"--out-dir {out_dir} is not a folder.")
+    targets = [pipeline.output_for(src, output, out_dir) if src != "-" else None for src in inputs]
+    named = [t for t in targets if t is not None]
+    if len(set(named)) != len(named):
+        raise UsageError("two inputs would write the same episode file; rename one.")
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    for src, target in zip(inputs, targets):
+        if target is None:  # stdin: named after the article's title
+            article = pipeline.read(src, settings, stdin)
+            target = pipeline.output_for(src, output, out_dir, article.title)
+        label = "standard input" if src == "-" else src
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console, transient=True, disable=quiet) as bar:
+            task = bar.add_task(f"Speaking {Path(label).name}", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = pipeline.build(src, target, settings, stdin=stdin, on_progress=progress)
+        if not quiet:
+            removed = Counter(r.reason for r in result.article.removed)
+            if removed:
+                summary = ", ".join(f"{n} {reason}" for reason, n in sorted(removed.items()))
+                _err(f"Removed from {label}: {summary} (listed in {result.sidecars[-1].name})")
+            made = "nothing synthesized, all from cache" if result.synthesized == 0 else (
+                f"{result.synthesized} synthesized, {result.cached} from cache")
+            _err(f"Built {result.output} ({_duration(result.timeline.duration_ms / 1000)}, "
+                 f"{len(result.timeline.chapters)} chapters): {made}, in {result.seconds:.1f} s")
+        print(result.output)
+
+
+@app.command()
+def inspect(
+    episode: Path = typer.Argument(..., metavar="EPISODE.mp3", help="An episode MP3."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Read an episode back: audio properties, tags and chapters."""
+    from audio_edition.tags import read_episode
+
+    info = read_episode(episode)
+    if as_json:
+        print(json.dumps(info.as_json(), ensure_ascii=False, indent=2))
+        return
+    print(f"{episode}: {_duration(info.duration_s)}, {info.bitrate_kbps} kbps, {info.sample_rate} Hz, "
+          f"{'mono' if info.channels == 1 else f'{info.channels} channels'}, ID3v{info.id3_version}")
+    for key, value in info.tags.items():
+        if value:
+            print(f"  {key:9} {value}")
+    print(f"  {'podcast':9} {'yes' if info.podcast else 'no'}; cover: {'yes' if info.has_cover else 'no'}")
+    for chapter in info.chapters:
+        print(f"  {_duration(float(chapter['start_s'])):>8}  {chapter['title']}")  # type: ignore[arg-type]
+
+
+@app.command("engines")
+def list_engines(as_json: bool = typer.Option(False, "--json", help="Print a JSON list.")) -> None:
+    """List the speech engines, whether each works here and, if not, why."""
+    from audio_edition import engines
+
+    rows = []
+    for name in engines.names():
+        try:
+            engine = engines.get(name)
+            status = engine.availability()
+            rows.append({"name": name, "available": status.available, "reason": status.reason,
+                         "offline": bool(engine.offline)})
+        except AudioEditionError as exc:
+            rows.append({"name": name, "available": False, "reason": exc.message, "offline": False})
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        mark = "yes" if row["available"] else "no "
+        where = "offline" if row["offline"] else "online "
+        default = " (default)" if row["name"] == engines.DEFAULT_ENGINE else ""
+        print(f"{row['name']:10} available: {mark}  {where}{default}" + (f"  {row['reason']}" if row["reason"] else ""))
+
+
+def main() -> None:
+    """Entry point: run the app, turning our errors into one 'Error:' line and exit status 1."""
+    debug = os.environ.get("AUDIO_EDITION_DEBUG") == "1"
+    try:
+        app()  # typer renders usage errors itself (exit 2); ours come out of it
+    except AudioEditionError as exc:
+        if debug:
+            raise
+        hint = f" Hint: {exc.hint}" if exc.hint else ""
+        _err(f"Error: {exc.message}.{hint}")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        _err("Interrupted.")
+        sys.exit(130)

@@ -1,0 +1,51 @@
+"""Settings for a build: defaults, then the environment, then flags the user gave."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from audio_edition.engines import DEFAULT_ENGINE
+
+DEFAULT_BITRATE_KBPS = 96
+BITRATES_KBPS = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)  # MPEG-1 Layer III CBR
+DEFAULT_SHOW_NAME = "Audio Edition"
+
+
+def media_dir() -> Path:
+    """The project's media: inside the installed package, or media/ at the top of a source checkout."""
+    packaged = Path(__file__).resolve().parent / "media"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "media"
+
+
+def _env_engine() -> str:
+    return os.environ.get("AUDIO_EDITION_ENGINE") or DEFAULT_ENGINE
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a build needs to know besides its input and output.
+
+    ``intro``/``outro``/``cover`` of None mean "none"; the defaults are the project's media.
+    """
+
+    engine: str = field(default_factory=_env_engine)
+    voice: str | None = None
+    language: str | None = None  # None: what the article declares, else English
+    intro: Path | None = field(default_factory=lambda: media_dir() / "intro.mp3")
+    outro: Path | None = field(default_factory=lambda: media_dir() / "outro.mp3")
+    cover: Path | None = field(default_factory=lambda: media_dir() / "cover.jpg")
+    title: str | None = None
+    author: str | None = None
+    show_name: str = DEFAULT_SHOW_NAME
+    bitrate_kbps: int = DEFAULT_BITRATE_KBPS
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    cache_dir: Path | None = None  # None: synth.default_cache_dir()
+    use_cache: bool = True
+
+    def with_changes(self, **changes: object) -> Settings:
+        """A copy with the given fields replaced (for flags the user actually passed)."""
+        return replace(self, **changes)  # type: ignore[arg-type]

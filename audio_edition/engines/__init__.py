@@ -1,0 +1,99 @@
+"""Speech engines: a small protocol and a registry fed by the ``audio_edition.engines`` entry points.
+
+Built-in engines register through the same entry-point group a third-party package uses, so
+adding an engine never touches this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Callable, Literal, Protocol, runtime_checkable
+
+from audio_edition.errors import EngineError
+from audio_edition.models import Take
+
+ENTRY_POINT_GROUP = "audio_edition.engines"
+DEFAULT_ENGINE = "espeak"
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether an engine can synthesize here, and if not, why."""
+
+    available: bool
+    reason: str | None = None
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """What every engine provides.
+
+    ``concurrency`` says how the synthesizer may run it in parallel: ``"process"`` for engines
+    whose native library keeps global state (one worker process each), ``"thread"`` for engines
+    that wait on the network. ``max_jobs`` caps parallel requests (None: the core count).
+    Engines must be picklable: process workers receive a copy.
+    """
+
+    name: str
+    offline: bool
+    max_chars: int
+    concurrency: Literal["process", "thread"]
+    max_jobs: int | None
+
+    def version(self) -> str:
+        """A version string that changes whenever the same text would sound different."""
+        ...
+
+    def availability(self) -> Availability:
+        """Whether the engine can synthesize on this machine now."""
+        ...
+
+    def resolve_voice(self, voice: str | None, language: str) -> str:
+        """The concrete voice to use for ``language`` (raising EngineError for an unknown voice)."""
+        ...
+
+    def synthesize(self, text: str, voice: str, language: str) -> Take:
+        """Speak ``text``; raise EngineError (never a foreign exception) on failure."""
+        ...
+
+
+EngineFactory = Callable[[], Engine]
+_extra: dict[str, EngineFactory] = {}
+
+
+def register(name: str, factory: EngineFactory) -> None:
+    """Register an engine at run time (for tests and embedding; packages use entry points)."""
+    _extra[name] = factory
+
+
+def unregister(name: str) -> None:
+    _extra.pop(name, None)
+
+
+def _entry_points() -> dict[str, object]:
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def names() -> list[str]:
+    """Every registered engine name, sorted."""
+    return sorted(set(_entry_points()) | set(_extra))
+
+
+def get(name: str) -> Engine:
+    """Create the engine called ``name``."""
+    if name in _extra:
+        return _extra[name]()
+    ep = _entry_points().get(name)
+    if ep is None:
+        raise EngineError(
+            f"unknown engine '{name}'",
+            hint=f"Known engines: {', '.join(names())}. Run 'audio-edition engines' for details.",
+        )
+    try:
+        factory = ep.load()  # type: ignore[attr-defined]
+        return factory()
+    except EngineError:
+        raise
+    except Exception as exc:  # a third-party plugin that fails to import
+        raise EngineError(f"engine '{name}' failed to load: {exc}") from exc

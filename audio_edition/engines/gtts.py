@@ -1,0 +1,105 @@
+"""Google Translate's text-to-speech through the gTTS library (needs the internet).
+
+gTTS sends requests with no timeout and no retry; we give every request a timeout, retry
+HTTP 429 and 5xx with backoff, and never let its ``save()`` leave an empty file behind (we
+never call it: audio is collected in memory).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+
+from audio_edition.engines import Availability
+from audio_edition.errors import EngineError
+from audio_edition.models import Take
+
+CONNECT_TIMEOUT_S = 5.0
+READ_TIMEOUT_S = 20.0
+RETRIES = 3
+BACKOFF_S = 1.0
+PROBE_URL = "https://translate.google.com/"
+
+
+def _retryable(status: int | None) -> bool:
+    return status is not None and (status == 429 or status >= 500)
+
+
+class GttsEngine:
+    """gTTS: natural voices from Google Translate; online only. ``--voice`` is the accent's tld."""
+
+    name = "gtts"
+    offline = False
+    max_chars = 100  # gTTS splits longer text itself; we send what it sends, one request each
+    concurrency = "thread"
+    max_jobs = 4  # be polite to a free service
+
+    def __init__(self, backoff_s: float = BACKOFF_S) -> None:
+        self.backoff_s = backoff_s
+
+    def version(self) -> str:
+        from importlib.metadata import version
+
+        return f"gTTS {version('gTTS')}"
+
+    def availability(self) -> Availability:
+        try:
+            import gtts  # noqa: F401
+            import requests
+        except ImportError as exc:  # pragma: no cover - a dependency of the package
+            return Availability(False, f"gTTS is not installed: {exc}")
+        try:
+            requests.head(PROBE_URL, timeout=(3, 3))
+        except requests.RequestException as exc:
+            return Availability(False, f"cannot reach {PROBE_URL} ({type(exc).__name__}); gTTS needs the internet")
+        return Availability(True)
+
+    def resolve_voice(self, voice: str | None, language: str) -> str:
+        from gtts.lang import tts_langs
+
+        langs = tts_langs()
+        if language not in langs and language.split("-")[0] not in langs:
+            raise EngineError(
+                f"gTTS does not speak language '{language}'",
+                hint="See 'gtts-cli --all' for its languages, or use --engine espeak.",
+            )
+        return voice or "com"
+
+    def _lang(self, language: str) -> str:
+        from gtts.lang import tts_langs
+
+        return language if language in tts_langs() else language.split("-")[0]
+
+    def synthesize(self, text: str, voice: str, language: str) -> Take:
+        from gtts import gTTS, gTTSError
+
+        attempt = 0
+        while True:
+            buf = io.BytesIO()
+            try:
+                tts = gTTS(
+                    text, lang=self._lang(language), tld=voice, lang_check=False,
+                    timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S),
+                )
+                tts.write_to_fp(buf)
+            except gTTSError as exc:
+                status = getattr(exc.rsp, "status_code", None)
+                if _retryable(status) and attempt < RETRIES:
+                    time.sleep(self.backoff_s * 2**attempt)
+                    attempt += 1
+                    continue
+                if status is None:
+                    raise EngineError(
+                        f"gTTS cannot reach Google's servers: {exc.msg or exc}",
+                        hint="gTTS needs the internet; use --engine espeak to work offline.",
+                    ) from exc
+                raise EngineError(
+                    f"gTTS failed with HTTP {status}: {exc.msg or exc}",
+                    hint="Google may be rate-limiting; wait and retry, or use --engine espeak.",
+                ) from exc
+            except (ValueError, AssertionError) as exc:
+                raise EngineError(f"gTTS rejected the text {text[:40]!r}: {exc}") from exc
+            audio = buf.getvalue()
+            if not audio:
+                raise EngineError(f"gTTS returned no audio for: {text[:60]!r}")
+            return Take(audio, "mp3")

@@ -1,0 +1,45 @@
+"""The one error tree: every error we raise is an AudioEditionError with a hint for the user."""
+
+from __future__ import annotations
+
+
+class AudioEditionError(Exception):
+    """An error the user can act on. ``message`` says what went wrong, ``hint`` what to do."""
+
+    hint: str = ""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if hint is not None:
+            self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self):  # keep the hint when an error crosses from a worker process
+        return (type(self), (self.message, self.hint))
+
+
+class InputError(AudioEditionError):
+    """The article (or a clip, cover or lexicon) cannot be read or holds nothing to speak."""
+
+    hint = "Check the path and that the file is UTF-8 text (.txt, .md or .html)."
+
+
+class EngineError(AudioEditionError):
+    """A speech engine is unknown, unavailable, or failed while synthesizing."""
+
+    hint = "Run 'audio-edition engines' to see which engines work here."
+
+
+class AudioError(AudioEditionError):
+    """Decoding, mixing or encoding audio failed."""
+
+    hint = "Check that intro and outro files are playable audio files."
+
+
+class OutputError(AudioEditionError):
+    """An output file or folder cannot be written."""
+
+    hint = "Check that the output folder exists and is writable."

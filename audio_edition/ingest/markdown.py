@@ -1,0 +1,119 @@
+"""Markdown articles, parsed as CommonMark by markdown-it-py."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from audio_edition.errors import InputError
+from audio_edition.ingest.text import is_url_line
+from audio_edition.models import Article, Removal, Section
+
+
+def _inline_text(token: Token, removed: list[Removal]) -> str:
+    """The words of an inline token as a listener should hear them: link text, no URLs."""
+    parts: list[str] = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            removed.append(Removal("image", f"![{child.content}]({child.attrs.get('src', '')})"))
+        elif child.type == "html_inline":
+            removed.append(Removal("html", child.content))
+    return " ".join("".join(parts).split())
+
+
+def _front_matter(content: str, source: str | None) -> dict[str, object]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(content)
+    except yaml.YAMLError as exc:
+        raise InputError(f"{source or 'standard input'}: the front matter is not valid YAML ({exc.problem})",
+                         hint="Fix the block between the '---' lines at the top.") from exc
+    return data if isinstance(data, dict) else {}
+
+
+def _date(value: object) -> str | None:
+    """A front-matter date as YYYY-MM-DD (YAML gives date objects; strings are checked)."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10]).isoformat()
+        except ValueError:
+            return None
+    return None
+
+
+def _meta_text(value: object) -> str | None:
+    if isinstance(value, list):  # authors: [A, B]
+        value = ", ".join(str(v) for v in value)
+    return " ".join(str(value).split()) or None if value is not None else None
+
+
+def read_markdown(text: str, source: str | None) -> Article:
+    """Read a Markdown article: the first heading is the title, later headings start sections.
+
+    YAML front matter may give title, author, date and lang (or language).
+    """
+    from mdit_py_plugins.front_matter import front_matter_plugin
+
+    tokens = MarkdownIt("commonmark").use(front_matter_plugin).parse(text)
+    removed: list[Removal] = []
+    meta: dict[str, object] = {}
+    if tokens and tokens[0].type == "front_matter":
+        meta = _front_matter(tokens[0].content, source)
+        tokens = tokens[1:]
+    title = _meta_text(meta.get("title"))
+    title_heading_seen = False
+    sections: list[tuple[str | None, list[str]]] = [(None, [])]
+    seen_block = False
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.type == "heading_open":
+            words = _inline_text(tokens[i + 1], removed)
+            first = not title_heading_seen and (tok.tag == "h1" or not seen_block)
+            if first and words and (title is None or words == title):
+                title, title_heading_seen = words, True  # the title, not a section
+            elif words:
+                sections.append((words, []))
+            seen_block = True
+            i += 3
+            continue
+        if tok.type == "paragraph_open":
+            words = _inline_text(tokens[i + 1], removed)
+            seen_block = True
+            if words and is_url_line(words):
+                removed.append(Removal("url", words))
+            elif words:
+                if title is None:
+                    title = words
+                else:
+                    sections[-1][1].append(words)
+            i += 3
+            continue
+        if tok.type in ("fence", "code_block"):
+            removed.append(Removal("code", tok.content.rstrip("\n")))
+        elif tok.type == "html_block":
+            removed.append(Removal("html", tok.content.rstrip("\n")))
+        i += 1
+    if title is None:
+        raise InputError(f"{source or 'standard input'} has no text to speak")
+    language = _meta_text(meta.get("lang") or meta.get("language"))
+    return Article(
+        title=title,
+        sections=tuple(Section(t, tuple(ps)) for t, ps in sections if t or ps),
+        author=_meta_text(meta.get("author") or meta.get("authors")),
+        date=_date(meta.get("date")),
+        language=language,
+        source=source,
+        removed=tuple(removed),
+    )

@@ -1,0 +1,138 @@
+"""The immutable values that flow between the pipeline's stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+UtteranceKind = Literal["title", "heading", "paragraph", "text"]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A run of paragraphs under one heading (``title`` is None before the first heading)."""
+
+    title: str | None
+    paragraphs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Text that cleanup took out of the article, and why; nothing is dropped silently."""
+
+    reason: str
+    text: str
+    kept: str | None = None
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article as read from its source, cleaned for listening."""
+
+    title: str
+    sections: tuple[Section, ...]
+    author: str | None = None
+    date: str | None = None  # YYYY-MM-DD
+    language: str | None = None  # BCP 47, e.g. "en" or "pt-BR"; None until known
+    source: str | None = None  # path or URL
+    removed: tuple[Removal, ...] = ()
+
+    @property
+    def paragraphs(self) -> tuple[str, ...]:
+        """Every paragraph of every section, in order."""
+        return tuple(p for s in self.sections for p in s.paragraphs)
+
+    @property
+    def has_headings(self) -> bool:
+        return any(s.title for s in self.sections)
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One piece of text sent to the engine in one request.
+
+    ``block`` numbers the spoken block (title, heading, paragraph) it belongs to: a long
+    paragraph split to fit the engine's limit gives several utterances with one block, joined
+    with no pause. ``pause_after_ms`` is the silence the mix places after it.
+    """
+
+    kind: UtteranceKind
+    text: str
+    block: int
+    section: int | None
+    pause_after_ms: int
+
+
+@dataclass(frozen=True)
+class ChapterMark:
+    """Where a chapter starts in the script: the utterance index and its title."""
+
+    title: str
+    first_utterance: int
+
+
+@dataclass(frozen=True)
+class Script:
+    """What will be spoken, in order, with the chapters it falls into."""
+
+    article: Article
+    utterances: tuple[Utterance, ...]
+    chapters: tuple[ChapterMark, ...]
+    language: str
+
+
+@dataclass(frozen=True)
+class Take:
+    """Synthesized audio for one utterance: encoded bytes and their container format."""
+
+    audio: bytes
+    format: str  # "wav" or "mp3"
+    from_cache: bool = False
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where one piece sits in the final audio, in milliseconds."""
+
+    kind: str  # "intro", "outro", or an utterance kind
+    start_ms: int
+    end_ms: int
+    utterance: int | None = None  # index into Script.utterances
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter as written to tags and sidecars: contiguous, ordered, titled."""
+
+    title: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The final audio's layout, computed once by the mix and read by every later stage."""
+
+    spans: tuple[Span, ...]
+    chapters: tuple[Chapter, ...]
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class EpisodeMeta:
+    """The tag values of an episode."""
+
+    title: str
+    author: str | None
+    show_name: str
+    date: str  # YYYY-MM-DD
+    language: str  # BCP 47
+    description: str
+    long_description: str
+    guid: str
+    cover: bytes | None = None
+    cover_mime: str | None = None
+    genre: str = "Podcast"
+    extra: dict[str, str] = field(default_factory=dict)

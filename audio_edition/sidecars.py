@@ -1,0 +1,64 @@
+"""Sidecar files read from the timeline: WebVTT and SRT transcripts, JSON chapters, the report."""
+
+from __future__ import annotations
+
+import json
+
+from audio_edition.models import Article, Removal, Timeline
+
+CHAPTERS_VERSION = "1.2.0"  # Podcasting 2.0 JSON chapters
+
+
+def _clock(ms: int, sep: str) -> str:
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, milli = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{milli:03d}"
+
+
+def _cues(timeline: Timeline) -> list[tuple[int, int, str]]:
+    return [(s.start_ms, s.end_ms, s.text) for s in timeline.spans if s.text and s.end_ms > s.start_ms]
+
+
+def _escape_vtt(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def webvtt(timeline: Timeline) -> str:
+    """A WebVTT transcript: one cue per spoken piece, at its real time in the final audio."""
+    lines = ["WEBVTT", ""]
+    for start, end, text in _cues(timeline):
+        lines += [f"{_clock(start, '.')} --> {_clock(end, '.')}", _escape_vtt(text), ""]
+    return "\n".join(lines)
+
+
+def srt(timeline: Timeline) -> str:
+    """The same cues as SubRip: numbered, comma before the milliseconds, blank line between."""
+    blocks = []
+    for n, (start, end, text) in enumerate(_cues(timeline), 1):
+        blocks.append(f"{n}\n{_clock(start, ',')} --> {_clock(end, ',')}\n{text}\n")
+    return "\n".join(blocks)
+
+
+def chapters_json(timeline: Timeline) -> str:
+    """Podcasting 2.0 chapters: the same titles and times as the ID3 chapters."""
+    chapters = [
+        {"startTime": c.start_ms / 1000, "endTime": c.end_ms / 1000, "title": c.title}
+        for c in timeline.chapters
+    ]
+    return json.dumps({"version": CHAPTERS_VERSION, "chapters": chapters}, ensure_ascii=False, indent=2) + "\n"
+
+
+def removal_json(removal: Removal) -> dict[str, object]:
+    return {"reason": removal.reason, "text": removal.text, "kept": removal.kept, "score": removal.score}
+
+
+def report_json(article: Article, details: dict[str, object]) -> str:
+    """What was removed from the text and why, with the build's numbers."""
+    report = {
+        "source": article.source,
+        "title": article.title,
+        "removed": [removal_json(r) for r in article.removed],
+        **details,
+    }
+    return json.dumps(report, ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,130 @@
+"""Text as it should be spoken: the script of utterances, its chapters, and chunking."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from audio_edition.models import Article, ChapterMark, Script, Utterance, UtteranceKind
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """Silences the mix places between blocks, in milliseconds."""
+
+    after_title: int = 1200
+    after_heading: int = 700
+    between_paragraphs: int = 750
+    before_section: int = 1500
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
+_CLAUSE_END = re.compile(r"(?<=[,;:—–])\s+")
+
+
+def _pack(pieces: list[str], limit: int) -> list[str]:
+    """Greedily join pieces (each already <= limit) into chunks of at most ``limit`` chars."""
+    out: list[str] = []
+    for piece in pieces:
+        if out and len(out[-1]) + 1 + len(piece) <= limit:
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out
+
+
+def _split(text: str, limit: int, levels: tuple[re.Pattern[str] | None, ...]) -> list[str]:
+    if len(text) <= limit:
+        return [text]
+    pattern, rest = levels[0], levels[1:]
+    if pattern is None:  # words, and as a last resort a hard cut inside a very long word
+        pieces: list[str] = []
+        for word in text.split():
+            pieces.extend(word[i : i + limit] for i in range(0, len(word), limit))
+        return _pack(pieces, limit)
+    parts = [p for p in pattern.split(text) if p]
+    pieces = []
+    for part in parts:
+        pieces.extend(_split(part.strip(), limit, rest) if len(part) > limit else [part.strip()])
+    return _pack([p for p in pieces if p], limit)
+
+
+def chunk(text: str, limit: int) -> list[str]:
+    """Split ``text`` into pieces of at most ``limit`` characters for one engine request.
+
+    Splits at sentence ends first, then at clause punctuation, then between words, so that
+    the words come out in order, each exactly once, with only whitespace changed.
+    """
+    text = " ".join(text.split())
+    if not text:
+        return []
+    return _split(text, max(limit, 1), (_SENTENCE_END, _CLAUSE_END, None))
+
+
+def spoken(text: str) -> str:
+    """Normalize text for an engine: typographic marks an engine may read aloud are softened."""
+    text = text.replace("\u00ad", "")  # soft hyphen
+    return " ".join(text.split())
+
+
+def first_words(text: str, count: int = 6) -> str:
+    """A short chapter title: the first words of a paragraph, with an ellipsis when cut."""
+    words = text.split()
+    head = " ".join(words[:count]).rstrip(",;:.—–-")
+    return head + ("…" if len(words) > count else "")
+
+
+CHAPTER_TITLE_MAX = 60  # characters: long titles crowd player UIs, and FFmpeg drops >= 128 bytes
+
+
+def short_title(title: str, limit: int = CHAPTER_TITLE_MAX) -> str:
+    """Shorten a chapter title at a word boundary, marking the cut with an ellipsis."""
+    title = " ".join(title.split())
+    if len(title) <= limit:
+        return title
+    cut = title[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,;:.—–-") + "…"
+
+
+def build_script(article: Article, language: str, max_chars: int, pauses: Pauses = Pauses()) -> Script:
+    """Turn an article into the ordered utterances an engine speaks, with chapter marks.
+
+    Chapters: the title chapter (title, author, and any paragraphs before the first heading),
+    then one per titled section; with no headings at all, one per paragraph, titled by its
+    first words.
+    """
+    utterances: list[Utterance] = []
+    chapters: list[ChapterMark] = []
+    block = 0
+
+    def add(kind: UtteranceKind, text: str, section: int | None, pause: int) -> None:
+        nonlocal block
+        pieces = chunk(spoken(text), max_chars)
+        for n, piece in enumerate(pieces):
+            last = n == len(pieces) - 1
+            utterances.append(Utterance(kind, piece, block, section, pause if last else 0))
+        block += 1
+
+    chapters.append(ChapterMark(short_title(article.title), 0))
+    add("title", article.title, None, pauses.after_title if not article.author else 300)
+    if article.author:
+        add("text", f"By {article.author}.", None, pauses.after_title)
+    per_paragraph = not article.has_headings
+    sections = article.sections
+    for s_index, section in enumerate(sections):
+        if section.title:
+            chapters.append(ChapterMark(short_title(section.title), len(utterances)))
+            add("heading", section.title, s_index, pauses.after_heading)
+        last_section = s_index == len(sections) - 1
+        for p_index, paragraph in enumerate(section.paragraphs):
+            if per_paragraph:
+                chapters.append(ChapterMark(first_words(paragraph), len(utterances)))
+            last_in_section = p_index == len(section.paragraphs) - 1
+            pause = pauses.before_section if last_in_section and not last_section else pauses.between_paragraphs
+            add("paragraph", paragraph, s_index, pause)
+    if utterances:
+        last = utterances[-1]
+        utterances[-1] = Utterance(last.kind, last.text, last.block, last.section, 0)
+    return Script(article=article, utterances=tuple(utterances), chapters=tuple(chapters), language=language)

@@ -1,0 +1,163 @@
+"""The tagger, the only module that uses mutagen: ID3v2.3 frames from a table, chapters, and reading back.
+
+Written as ID3v2.3 (more players read it; FFmpeg 5.x drops long v2.4 chapter titles), with
+``update_to_v23()`` before saving so the date becomes TYER/TDAT rather than a v2.4 TDRC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from audio_edition.errors import InputError, OutputError
+from audio_edition.models import Chapter, EpisodeMeta
+
+# ID3 text frames written from EpisodeMeta: frame id -> attribute. A test pins this table.
+TEXT_FRAMES: dict[str, str] = {
+    "TIT2": "title",
+    "TPE1": "author",
+    "TALB": "show_name",
+    "TCON": "genre",
+    "TDRC": "date",  # becomes TYER + TDAT in v2.3
+    "TLAN": "language",  # as ISO 639-2, e.g. "eng"
+    "TDES": "long_description",  # iTunes' podcast description
+    "TGID": "guid",  # iTunes' podcast episode id
+}
+NO_OFFSET = 0xFFFFFFFF  # "byte offsets not given" (ID3v2 chapter addendum)
+TOC_ID = "toc"
+
+
+def iso639_2(language: str) -> str:
+    """The ISO 639-2 (bibliographic) code ID3 wants for a BCP 47 tag: "en-US" -> "eng"."""
+    import langcodes
+
+    try:
+        return langcodes.Language.get(language).to_alpha3(variant="B")
+    except (LookupError, ValueError):
+        return "und"
+
+
+def _id3_class():  # type: ignore[no-untyped-def]
+    from mutagen.id3 import ID3
+    from mutagen.id3._tags import save_frame
+
+    class OrderedID3(ID3):
+        """ID3 that stores CHAP frames in time order.
+
+        mutagen sorts frames by size when saving, and FFmpeg-based players list chapters in
+        the order their frames are stored, so a size-sorted file shows chapters shuffled.
+        """
+
+        def _write(self, config):  # type: ignore[no-untyped-def]
+            frames = list(self.values())
+            rank = {"TIT2": 0, "TPE1": 1, "TALB": 2, "TDRC": 3, "TYER": 3, "TDAT": 4, "TCON": 5}
+            plain = [f for f in frames if f.FrameID not in ("CHAP", "CTOC", "APIC")]
+            plain.sort(key=lambda f: rank.get(f.FrameID, len(rank)))
+            toc = [f for f in frames if f.FrameID == "CTOC"]
+            chapters = sorted((f for f in frames if f.FrameID == "CHAP"), key=lambda f: f.start_time)
+            pictures = [f for f in frames if f.FrameID == "APIC"]
+            return bytearray().join(save_frame(f, config=config) for f in plain + toc + chapters + pictures)
+
+    return OrderedID3
+
+
+def write_tags(path: Path, meta: EpisodeMeta, chapters: tuple[Chapter, ...]) -> None:
+    """Replace any tag in the MP3 at ``path`` with our ID3v2.3 tag and chapters."""
+    from mutagen.id3 import APIC, CHAP, COMM, CTOC, PCST, TIT2, CTOCFlags, Frames
+
+    tags = _id3_class()()
+    values = {attr: getattr(meta, attr) for attr in TEXT_FRAMES.values()}
+    values["language"] = iso639_2(meta.language)
+    for frame_id, attr in TEXT_FRAMES.items():
+        value = values[attr]
+        if value:
+            tags.add(Frames[frame_id](encoding=3, text=[value]))
+    if meta.description:
+        tags.add(COMM(encoding=3, lang=values["language"], desc="", text=[meta.description]))
+    tags.add(PCST(value=0))  # four zero bytes, as iTunes writes it
+    if meta.cover:
+        tags.add(APIC(encoding=3, mime=meta.cover_mime or "image/jpeg", type=3, desc="Cover", data=meta.cover))
+    ids = [f"chp{i}" for i in range(len(chapters))]
+    if chapters:
+        tags.add(CTOC(element_id=TOC_ID, flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                      child_element_ids=ids, sub_frames=[TIT2(encoding=3, text=["Chapters"])]))
+        for element_id, chapter in zip(ids, chapters):
+            tags.add(CHAP(element_id=element_id, start_time=chapter.start_ms, end_time=chapter.end_ms,
+                          start_offset=NO_OFFSET, end_offset=NO_OFFSET,
+                          sub_frames=[TIT2(encoding=3, text=[chapter.title])]))
+    tags.update_to_v23()
+    try:
+        tags.save(str(path), v1=0, v2_version=3)
+    except Exception as exc:  # mutagen.MutagenError or OSError
+        raise OutputError(f"cannot write tags to {path}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class EpisodeInfo:
+    """An episode as read back from its file, shaped like ``inspect --json``."""
+
+    duration_s: float
+    bitrate_kbps: int
+    sample_rate: int
+    channels: int
+    id3_version: str
+    tags: dict[str, str]
+    podcast: bool
+    has_cover: bool
+    chapters: list[dict[str, object]]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "duration_s": self.duration_s, "bitrate_kbps": self.bitrate_kbps,
+            "sample_rate": self.sample_rate, "channels": self.channels,
+            "id3_version": self.id3_version, "tags": self.tags, "podcast": self.podcast,
+            "has_cover": self.has_cover, "chapters": self.chapters,
+        }
+
+
+def read_episode(path: Path) -> EpisodeInfo:
+    """Read an episode's audio properties, tags and chapters with mutagen."""
+    from mutagen import MutagenError
+    from mutagen.mp3 import MP3
+
+    if not path.is_file():
+        raise InputError(f"{path}: no such file", hint="Give the path of an MP3 episode.")
+    try:
+        audio = MP3(str(path))
+    except (MutagenError, OSError) as exc:
+        raise InputError(f"{path} is not a readable MP3 file", hint="Give the path of an MP3 episode.") from exc
+    tags = audio.tags
+    if tags is None:
+        raise InputError(f"{path} has no ID3 tag", hint="Build it with 'audio-edition build' first.")
+
+    def text(frame_id: str) -> str:
+        frame = tags.get(frame_id)
+        return str(frame.text[0]) if frame is not None and frame.text else ""
+
+    comments = tags.getall("COMM")
+    chaps = {f.element_id: f for f in tags.getall("CHAP")}
+    tocs = [t for t in tags.getall("CTOC") if t.flags & 1] or tags.getall("CTOC")  # top-level first
+    order = [cid for cid in tocs[0].child_element_ids if cid in chaps] if tocs else list(chaps)
+    chapters = []
+    for cid in order:
+        chap = chaps[cid]
+        title = chap.sub_frames.get("TIT2")
+        chapters.append({
+            "title": str(title.text[0]) if title is not None and title.text else "",
+            "start_s": chap.start_time / 1000, "end_s": chap.end_time / 1000,
+        })
+    return EpisodeInfo(
+        duration_s=round(audio.info.length, 3),
+        bitrate_kbps=round(audio.info.bitrate / 1000),
+        sample_rate=audio.info.sample_rate,
+        channels=audio.info.channels,
+        id3_version=f"2.{tags.version[1]}",
+        tags={
+            "title": text("TIT2"), "artist": text("TPE1"), "album": text("TALB"),
+            "genre": text("TCON"), "date": text("TDRC"), "language": text("TLAN"),
+            "comment": str(comments[0].text[0]) if comments and comments[0].text else "",
+        },
+        podcast="PCST" in tags,
+        has_cover=bool(tags.getall("APIC")),
+        chapters=chapters,
+    )
