@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from audio_edition import engines, ingest, mix, sidecars, speech, synth, tags
+from audio_edition.cache import DiskCache, default_cache_dir
 from audio_edition.config import BITRATES_KBPS, Settings
 from audio_edition.errors import InputError, OutputError
 from audio_edition.models import Article, EpisodeMeta, Script, Timeline
@@ -118,7 +119,7 @@ def episode_meta(article: Article, settings: Settings, language: str) -> Episode
     identity = str(Path(article.source).resolve()) if article.source else article.title
     return EpisodeMeta(
         title=article.title,
-        author=article.author,
+        author=article.author or settings.show_name,  # players show the artist; never leave it blank
         show_name=settings.show_name,
         date=date,
         language=language,
@@ -200,31 +201,31 @@ def build(
         stem = out.with_suffix("")
         sidecar_paths = [Path(f"{stem}{suffix}") for suffix in SIDECAR_SUFFIXES]
         sidecar_tmps = [staging.reserve(p) for p in sidecar_paths]
-        cache = None
-        if settings.use_cache:
-            root = settings.cache_dir or synth.default_cache_dir()
-            synth.check_cache_dir(root)
-            cache = synth.TakeCache(root)
+        cache = DiskCache(settings.cache_dir or default_cache_dir()) if settings.use_cache else None
+        if cache is not None:
+            cache.ensure()
         texts = [u.text for u in script.utterances]
-        result = synth.synthesize(engine, texts, prepared.voice, script.language, settings.jobs, cache, on_progress)
+        takes = synth.TakeCache(cache) if cache is not None else None
+        result = synth.synthesize(engine, texts, prepared.voice, script.language, settings.jobs, takes, on_progress)
         mixed = mix.mix(script, result.takes, intro, outro)
-        mix.encode_mp3(mixed.audio, mp3_tmp, settings.bitrate_kbps)
-        tags.write_tags(mp3_tmp, meta, mixed.timeline.chapters)
+        mix.encode_mp3(mixed.audio, mp3_tmp, settings.bitrate_kbps, cache)
+        timeline = mixed.timeline.ending_at(tags.audio_length_ms(mp3_tmp))
+        tags.write_tags(mp3_tmp, meta, timeline.chapters)
         details = {
             "engine": engine.name, "voice": prepared.voice, "language": script.language,
             "utterances": len(script.utterances), "synthesized": result.synthesized, "cached": result.cached,
-            "duration_s": mixed.timeline.duration_ms / 1000,
+            "duration_s": timeline.duration_ms / 1000,
         }
         texts_out = [
-            sidecars.webvtt(mixed.timeline),
-            sidecars.srt(mixed.timeline),
-            sidecars.chapters_json(mixed.timeline),
+            sidecars.webvtt(timeline),
+            sidecars.srt(timeline),
+            sidecars.chapters_json(timeline),
             sidecars.report_json(article, details),
         ]
         for tmp, text in zip(sidecar_tmps, texts_out):
             tmp.write_text(text, encoding="utf-8")
         staging.commit()
     return BuildResult(
-        output=out, sidecars=tuple(sidecar_paths), article=article, timeline=mixed.timeline,
+        output=out, sidecars=tuple(sidecar_paths), article=article, timeline=timeline,
         synthesized=result.synthesized, cached=result.cached, seconds=time.monotonic() - started,
     )

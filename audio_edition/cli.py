@@ -115,7 +115,8 @@ def build(
             target = pipeline.output_for(src, output, out_dir, article.title)
         label = "standard input" if src == "-" else src
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=console, transient=True, disable=quiet) as bar:
+                      TimeElapsedColumn(), console=console, transient=True,
+                      disable=quiet or not console.is_terminal) as bar:
             task = bar.add_task(f"Speaking {Path(label).name}", total=None)
 
             def progress(done: int, total: int) -> None:

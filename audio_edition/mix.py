@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from audio_edition.errors import AudioError, InputError
+from audio_edition.cache import DiskCache, digest
+from audio_edition.errors import AudioError, InputError, OutputError
 from audio_edition.models import Chapter, Script, Span, Take, Timeline
 
 if TYPE_CHECKING:
@@ -176,8 +177,24 @@ def _chapters(script: Script, spans: list[Span], duration_ms: int) -> tuple[Chap
     return tuple(chapters)
 
 
-def encode_mp3(audio: AudioSegment, path: Path, bitrate_kbps: int) -> None:
-    """Encode to constant-bitrate MP3 (44.1 kHz mono) with no tags: the tagger writes those."""
+ENCODER_VERSION = "mp3-1"  # bump when the encoding parameters change
+
+
+def encode_mp3(audio: AudioSegment, path: Path, bitrate_kbps: int, cache: DiskCache | None = None) -> None:
+    """Encode to constant-bitrate MP3 (44.1 kHz mono) with no tags: the tagger writes those.
+
+    Encoding dominates an unchanged rebuild, so encoded audio is cached under a digest of
+    the exact samples and settings: the same samples always give the same MP3.
+    """
+    key = digest(ENCODER_VERSION, str(bitrate_kbps), audio.raw_data) if cache is not None else ""
+    if cache is not None:
+        found = cache.get("encoded", key, "mp3")
+        if found:
+            try:
+                path.write_bytes(found)
+            except OSError as exc:
+                raise OutputError(f"cannot write {path}: {exc.strerror}") from exc
+            return
     try:
         handle = audio.export(
             str(path),
@@ -193,3 +210,5 @@ def encode_mp3(audio: AudioSegment, path: Path, bitrate_kbps: int) -> None:
         raise AudioError(f"encoding the MP3 failed: {str(exc).splitlines()[0]}") from exc
     if not path.exists() or os.path.getsize(path) == 0:
         raise AudioError("encoding the MP3 produced no audio")
+    if cache is not None:
+        cache.put("encoded", key, "mp3", path.read_bytes())

@@ -119,6 +119,15 @@ class Timeline:
     chapters: tuple[Chapter, ...]
     duration_ms: int
 
+    def ending_at(self, duration_ms: int) -> Timeline:
+        """The timeline of the encoded file: MP3 rounds the audio up to whole frames, and
+        readers (ffprobe, mutagen) report that length, so the last chapter runs to it."""
+        if duration_ms <= self.duration_ms or not self.chapters:
+            return self
+        last = self.chapters[-1]
+        chapters = self.chapters[:-1] + (Chapter(last.title, last.start_ms, duration_ms),)
+        return Timeline(self.spans, chapters, duration_ms)
+
 
 @dataclass(frozen=True)
 class EpisodeMeta:

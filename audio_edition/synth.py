@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import multiprocessing
-import os
-import tempfile
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
+from audio_edition.cache import DiskCache, digest
 from audio_edition.engines import Engine
-from audio_edition.errors import AudioEditionError, EngineError, OutputError
+from audio_edition.errors import AudioEditionError, EngineError
 from audio_edition.models import Take
 
-CACHE_ENV = "AUDIO_EDITION_CACHE_DIR"
 Progress = Callable[[int, int], None]
-
-
-def default_cache_dir() -> Path:
-    """Where takes are cached: $AUDIO_EDITION_CACHE_DIR, else the user cache directory."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("audio-edition")) / "takes"
 
 
 @dataclass(frozen=True)
@@ -39,41 +25,26 @@ class SynthResult:
 
 
 class TakeCache:
-    """Takes stored on disk under a key of engine, engine version, voice, language and text."""
+    """Takes stored under a key of engine, engine version, voice, language and exact text."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    NAMESPACE = "takes"
+
+    def __init__(self, cache: DiskCache) -> None:
+        self.cache = cache
 
     @staticmethod
     def key(engine: Engine, voice: str, language: str, text: str) -> str:
-        material = json.dumps([engine.name, engine.version(), voice, language, text], ensure_ascii=False)
-        return hashlib.sha256(material.encode("utf-8")).hexdigest()
-
-    def _path(self, key: str, fmt: str) -> Path:
-        return self.root / key[:2] / f"{key}.{fmt}"
+        return digest(engine.name, engine.version(), voice, language, text)
 
     def get(self, key: str) -> Take | None:
         for fmt in ("wav", "mp3"):
-            path = self._path(key, fmt)
-            try:
-                data = path.read_bytes()
-            except OSError:
-                continue
+            data = self.cache.get(self.NAMESPACE, key, fmt)
             if data:
                 return Take(data, fmt, from_cache=True)
         return None
 
     def put(self, key: str, take: Take) -> None:
-        """Store a take atomically; a cache that cannot be written only costs speed."""
-        path = self._path(key, take.format)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(take.audio)
-            os.replace(tmp, path)
-        except OSError:
-            pass
+        self.cache.put(self.NAMESPACE, key, take.format, take.audio)
 
 
 def _run(engine: Engine, text: str, voice: str, language: str) -> Take:
@@ -147,12 +118,3 @@ def synthesize(
         executor.shutdown(wait=True)
     takes = tuple(found[k] for k in keys)
     return SynthResult(takes, synthesized=len(todo), cached=total - len(todo))
-
-
-def check_cache_dir(root: Path) -> None:
-    """Fail early, with a clear message, when the cache folder cannot be created."""
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create the cache folder {root}: {exc.strerror}",
-                          hint=f"Set {CACHE_ENV} to a writable folder.") from exc

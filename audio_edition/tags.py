@@ -61,6 +61,17 @@ def _id3_class():  # type: ignore[no-untyped-def]
     return OrderedID3
 
 
+def audio_length_ms(path: Path) -> int:
+    """The MP3's length as players and ffprobe report it (whole frames, less the encoder delay)."""
+    from mutagen import MutagenError
+    from mutagen.mp3 import MP3
+
+    try:
+        return round(MP3(str(path)).info.length * 1000)
+    except (MutagenError, OSError) as exc:
+        raise OutputError(f"the encoded MP3 {path} cannot be read back: {exc}") from exc
+
+
 def write_tags(path: Path, meta: EpisodeMeta, chapters: tuple[Chapter, ...]) -> None:
     """Replace any tag in the MP3 at ``path`` with our ID3v2.3 tag and chapters."""
     from mutagen.id3 import APIC, CHAP, COMM, CTOC, PCST, TIT2, CTOCFlags, Frames

@@ -170,14 +170,19 @@ class EspeakEngine:
         """``voice`` as given (checked), else the best voice for ``language`` (e.g. en-US -> en-us)."""
         known = self.voices()
         ids = {v.identifier.split("/")[-1].lower(): v.identifier.split("/")[-1] for v in known}
+        by_language: dict[str, str] = {}
+        for v in known:
+            for lang in v.languages:
+                by_language.setdefault(lang.lower(), v.identifier.split("/")[-1])
         if voice:
-            base = voice.split("+")[0].lower()
-            if base not in ids:
+            base, plus, variant = voice.partition("+")  # "en-gb+f3": voice en-gb, variant f3
+            found = ids.get(base.lower()) or by_language.get(base.lower())
+            if found is None:
                 raise EngineError(
                     f"espeak-ng has no voice '{voice}'",
                     hint=f"Voices for {language}: {', '.join(_voices_for(known, language)) or 'none'}.",
                 )
-            return voice
+            return found + plus + variant
         for candidate in _language_candidates(language):
             if candidate in ids:
                 return ids[candidate]

@@ -88,9 +88,17 @@ class GttsEngine:
                     time.sleep(self.backoff_s * 2**attempt)
                     attempt += 1
                     continue
-                if status is None:
+                if status == 200:
                     raise EngineError(
-                        f"gTTS cannot reach Google's servers: {exc.msg or exc}",
+                        "gTTS got an answer from Google with no audio in it",
+                        hint="Google may have changed its API; upgrade gTTS, or use --engine espeak.",
+                    ) from exc
+                if status is None:
+                    # gTTS raises its error inside requests' exception handler: the cause is the context.
+                    cause = exc.__context__
+                    detail = f"{type(cause).__name__}" if cause is not None else "no connection"
+                    raise EngineError(
+                        f"gTTS cannot reach Google's servers ({detail})",
                         hint="gTTS needs the internet; use --engine espeak to work offline.",
                     ) from exc
                 raise EngineError(

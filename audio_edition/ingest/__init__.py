@@ -67,6 +67,8 @@ def read_article(source: str, stdin: bytes | None = None) -> Article:
         article = sniff_reader(text)(text, None)
         return article
     path = Path(source)
+    if path.is_dir():
+        raise InputError(f"{source} is a folder, not an article file")
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         known = ", ".join(sorted(READERS))

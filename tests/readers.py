@@ -1,0 +1,130 @@
+"""Independent readers of our output: ffmpeg (from imageio-ffmpeg) and a strict MP3 frame walker.
+
+None of this uses audio_edition's own code, so a bug in the tool cannot hide in its own checks.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from imageio_ffmpeg import get_ffmpeg_exe
+
+FFMPEG = get_ffmpeg_exe()
+
+
+def decode_errors(path: Path) -> str:
+    """What ``ffmpeg -v error -xerror -i F -f null -`` prints: empty for a clean file."""
+    proc = subprocess.run([FFMPEG, "-v", "error", "-xerror", "-i", str(path), "-f", "null", "-"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stderr.strip()
+
+
+def probe_duration(path: Path) -> float:
+    """The duration ffmpeg's demuxer reports (the number ffprobe -show_format shows, to 10 ms)."""
+    proc = subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True)
+    match = re.search(r"Duration: (\d+):(\d+):(\d+\.\d+)", proc.stderr)
+    assert match, proc.stderr
+    h, m, s = match.groups()
+    return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+def probe_stream(path: Path) -> dict[str, str]:
+    """Codec, sample rate and channel layout of the first audio stream, as ffmpeg describes it."""
+    proc = subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True)
+    match = re.search(r"Audio: (\w+)[^,]*, (\d+) Hz, (\w+)", proc.stderr)
+    assert match, proc.stderr
+    return {"codec": match.group(1), "sample_rate": match.group(2), "layout": match.group(3)}
+
+
+@dataclass
+class FFMetadata:
+    tags: dict[str, str]
+    chapters: list[dict[str, object]]  # title, start_s, end_s, in the order ffmpeg lists them
+
+
+def ffmetadata(path: Path) -> FFMetadata:
+    """Global tags and chapters as ffmpeg's demuxer reads them (ffprobe uses the same code)."""
+    proc = subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-f", "ffmetadata", "-"],
+                          capture_output=True, text=True, check=True)
+    tags: dict[str, str] = {}
+    chapters: list[dict[str, object]] = []
+    current = tags
+    chapter: dict[str, object] | None = None
+    for line in proc.stdout.splitlines()[1:]:
+        if line == "[CHAPTER]":
+            chapter = {}
+            chapters.append(chapter)
+            continue
+        if "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        if chapter is not None:
+            chapter[key] = value
+        else:
+            current[key] = value
+    out = []
+    for c in chapters:
+        num, den = map(int, str(c["TIMEBASE"]).split("/"))
+        out.append({"title": c.get("title"), "start_s": int(c["START"]) * num / den, "end_s": int(c["END"]) * num / den})
+    return FFMetadata(tags, out)
+
+
+_BITRATES = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320]
+_RATES = [44100, 48000, 32000]
+
+
+@dataclass
+class FrameReport:
+    frames: int
+    bitrates: set[int]
+    sample_rates: set[int]
+    mono: bool
+    info_frames: int | None  # the frame count the Xing/Info header claims
+
+
+def walk_mp3(path: Path) -> FrameReport:
+    """Walk every MPEG-1 Layer III frame after the ID3v2 tag, as mp3val does, failing on any gap,
+    garbage, truncated frame, second tag, or a Xing/Info frame count that does not match."""
+    data = path.read_bytes()
+    pos = 0
+    if data[:3] == b"ID3":
+        size = 0
+        for b in data[6:10]:
+            assert b < 0x80, "ID3 size is not syncsafe"
+            size = (size << 7) | b
+        pos = 10 + size
+    frames, bitrates, rates, channel_modes = 0, set(), set(), set()
+    info_frames = None
+    first = True
+    while pos < len(data):
+        header = data[pos : pos + 4]
+        assert len(header) == 4, f"truncated frame header at byte {pos}"
+        assert header[0] == 0xFF and header[1] & 0xE0 == 0xE0, f"no frame sync at byte {pos}"
+        version = (header[1] >> 3) & 3
+        layer = (header[1] >> 1) & 3
+        assert version == 3 and layer == 1, f"not MPEG-1 Layer III at byte {pos}"
+        bitrate = _BITRATES[header[2] >> 4]
+        rate = _RATES[(header[2] >> 2) & 3]
+        padding = (header[2] >> 1) & 1
+        mode = header[3] >> 6
+        length = 144 * bitrate * 1000 // rate + padding
+        assert pos + length <= len(data), f"truncated last frame at byte {pos}"
+        if first:
+            side = 17 if mode == 3 else 32
+            tag = data[pos + 4 + side : pos + 8 + side]
+            if tag in (b"Xing", b"Info"):
+                flags = int.from_bytes(data[pos + 8 + side : pos + 12 + side], "big")
+                if flags & 1:
+                    info_frames = int.from_bytes(data[pos + 12 + side : pos + 16 + side], "big")
+            first = False
+        else:
+            frames += 1
+        bitrates.add(bitrate)
+        rates.add(rate)
+        channel_modes.add(mode)
+        pos += length
+    return FrameReport(frames, bitrates, rates, channel_modes == {3}, info_frames)

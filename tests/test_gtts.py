@@ -1,0 +1,131 @@
+"""The gTTS engine, through the real gTTS code with its HTTP layer intercepted by ``responses``."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import responses
+
+from audio_edition import build
+from audio_edition.config import Settings
+from audio_edition.engines.gtts import GttsEngine
+from audio_edition.errors import EngineError
+from readers import decode_errors, ffmetadata, walk_mp3
+
+ENDPOINT = re.compile(r"https://translate\.google\.[a-z.]+/_/TranslateWebserverUi/data/batchexecute")
+
+
+def batchexecute_body(mp3: bytes) -> str:
+    """An answer shaped as Google's batchexecute endpoint sends it, carrying ``mp3``."""
+    payload = json.dumps([base64.b64encode(mp3).decode()])
+    row = json.dumps([["wrb.fr", "jQ1olc", payload, None, None, None, "generic"]], separators=(",", ":"))
+    return ")]}'\n\n" + row + "\n"
+
+
+@pytest.fixture
+def mp3_bytes(clips: dict[str, Path]) -> bytes:
+    return clips["speech_mp3"].read_bytes()
+
+
+@responses.activate
+def test_gtts_returns_the_mp3_google_sends(mp3_bytes: bytes) -> None:
+    responses.post(ENDPOINT, body=batchexecute_body(mp3_bytes))
+    take = GttsEngine(backoff_s=0).synthesize("Hello there.", "com", "en")
+    assert take.format == "mp3" and take.audio == mp3_bytes
+    call = responses.calls[0]
+    assert call.request.req_kwargs["timeout"] == (5.0, 20.0)  # gTTS's default is no timeout at all
+    assert "Hello there" in requests.utils.unquote(call.request.body)
+
+
+@responses.activate
+def test_gtts_retries_429_and_5xx_then_succeeds(mp3_bytes: bytes) -> None:
+    responses.post(ENDPOINT, status=429)
+    responses.post(ENDPOINT, status=503)
+    responses.post(ENDPOINT, body=batchexecute_body(mp3_bytes))
+    take = GttsEngine(backoff_s=0).synthesize("Retry me.", "com", "en")
+    assert take.audio == mp3_bytes
+    assert len(responses.calls) == 3
+
+
+@responses.activate
+def test_gtts_gives_up_after_retries_with_the_status() -> None:
+    responses.post(ENDPOINT, status=500)
+    with pytest.raises(EngineError, match="HTTP 500"):
+        GttsEngine(backoff_s=0).synthesize("Never works.", "com", "en")
+    assert len(responses.calls) == 4  # one try and three retries
+
+
+@responses.activate
+def test_gtts_does_not_retry_a_client_error() -> None:
+    responses.post(ENDPOINT, status=403)
+    with pytest.raises(EngineError, match="HTTP 403"):
+        GttsEngine(backoff_s=0).synthesize("Forbidden.", "com", "en")
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_gtts_without_network_fails_fast_with_a_clear_message() -> None:
+    responses.post(ENDPOINT, body=requests.ConnectionError("Name or service not known"))
+    started = time.monotonic()
+    with pytest.raises(EngineError, match="cannot reach Google") as info:
+        GttsEngine(backoff_s=0).synthesize("Offline.", "com", "en")
+    assert time.monotonic() - started < 5
+    assert "espeak" in info.value.hint
+
+
+@responses.activate
+def test_gtts_answer_without_audio_is_an_error() -> None:
+    responses.post(ENDPOINT, body=")]}'\n\n[[\"wrb.fr\",\"other\",null]]\n")
+    with pytest.raises(EngineError):
+        GttsEngine(backoff_s=0).synthesize("Odd answer.", "com", "en")
+
+
+@responses.activate
+def test_gtts_availability_probes_the_service() -> None:
+    responses.head("https://translate.google.com/", status=200)
+    assert GttsEngine().availability().available
+    responses.replace(responses.HEAD, "https://translate.google.com/", body=requests.ConnectionError("down"))
+    status = GttsEngine().availability()
+    assert not status.available and "needs the internet" in (status.reason or "")
+
+
+def test_gtts_language_check() -> None:
+    engine = GttsEngine()
+    assert engine.resolve_voice(None, "en") == "com"
+    assert engine.resolve_voice("co.uk", "en-GB") == "co.uk"
+    with pytest.raises(EngineError, match="does not speak"):
+        engine.resolve_voice(None, "xx")
+
+
+@responses.activate
+def test_gtts_builds_a_valid_episode(tmp_path: Path, mp3_bytes: bytes) -> None:
+    responses.post(ENDPOINT, body=batchexecute_body(mp3_bytes))
+    article = tmp_path / "note.md"
+    article.write_text("# A Short Note\n\nFirst paragraph.\n\n## Later\n\nSecond paragraph, a little longer.\n")
+    out = tmp_path / "note.mp3"
+    result = build.build(str(article), out, Settings(engine="gtts", jobs=4))
+    assert result.synthesized == 4 and len(responses.calls) == 4  # title, two paragraphs, one heading
+    assert decode_errors(out) == ""
+    frames = walk_mp3(out)
+    assert frames.bitrates == {96} and frames.sample_rates == {44100} and frames.mono
+    assert [c["title"] for c in ffmetadata(out).chapters] == ["Intro", "A Short Note", "Later", "Outro"]
+
+
+def test_gtts_cli_without_network_exits_1_quickly_and_writes_nothing(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    article = tmp_path / "a.txt"
+    article.write_text("A Title\n\nSome words to speak.\n")
+    # A proxy on a closed loopback port: every request fails at once, as with no network,
+    # without this test sending anything off the machine.
+    proxy = {"HTTPS_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+    started = time.monotonic()
+    run = cli("build", str(article), "-o", str(tmp_path / "a.mp3"), "--engine", "gtts", env=proxy)
+    assert time.monotonic() - started < 20
+    assert run.code == 1
+    assert run.stderr.startswith("Error: gTTS cannot reach Google") and "Traceback" not in run.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]

@@ -1,0 +1,154 @@
+"""Reading articles: formats, titles, paragraphs, what is removed, and refusing bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from audio_edition import ingest
+from audio_edition.errors import InputError
+from audio_edition.ingest import READERS, read_article
+from audio_edition.ingest.markdown import read_markdown
+from audio_edition.ingest.text import byline_author, read_text
+
+
+def test_reader_table_is_pinned() -> None:
+    assert {suffix: reader.__name__ for suffix, reader in READERS.items()} == {
+        ".txt": "read_text", ".text": "read_text", ".md": "read_markdown",
+        ".markdown": "read_markdown", ".html": "_read_html", ".htm": "_read_html",
+    }
+
+
+def test_text_title_paragraphs_and_url_lines() -> None:
+    text = ("https://example.com/photo.jpg?w=1024\n\nA Quiet Harbour Reopens\n\n"
+            "The harbour opened again on Monday\nafter a long winter.\n\n"
+            "www.example.com/more\n\nFishing boats returned by noon.\n")
+    article = read_text(text, "harbour.txt")
+    assert article.title == "A Quiet Harbour Reopens"
+    assert article.paragraphs == ("The harbour opened again on Monday after a long winter.",
+                                  "Fishing boats returned by noon.")
+    assert [(r.reason, r.text) for r in article.removed] == [
+        ("url", "https://example.com/photo.jpg?w=1024"), ("url", "www.example.com/more")]
+
+
+def test_text_title_is_first_line_of_a_block_and_rest_is_a_paragraph() -> None:
+    article = read_text("Title Here\nFirst paragraph line.\n\nSecond.", None)
+    assert article.title == "Title Here"
+    assert article.paragraphs == ("First paragraph line.", "Second.")
+
+
+@pytest.mark.parametrize("line, name", [
+    ("By Roger W. Watson", "Roger W. Watson"),
+    ("Written by Ana de la Cruz and Tom Li", "Ana de la Cruz and Tom Li"),
+    ("Author: Jane Doe", "Jane Doe"),
+    ("By 2030 the city will have grown", None),
+    ("by the way, nobody asked", None),
+    ("By and large, it worked", None),
+])
+def test_byline_detection(line: str, name: str | None) -> None:
+    assert byline_author(line) == name
+
+
+def test_byline_becomes_author_and_is_reported() -> None:
+    article = read_text("Headline\n\nBody text here.\n\nBy Mina Okafor\n", None)
+    assert article.author == "Mina Okafor"
+    assert article.paragraphs == ("Body text here.",)
+    assert [(r.reason, r.text) for r in article.removed] == [("byline", "By Mina Okafor")]
+
+
+MARKDOWN = """---
+title: Front Matter Title
+author: [Ada Byrne, Lee Park]
+date: 2026-03-04
+lang: de
+---
+
+# Front Matter Title
+
+Intro with a [linked phrase](https://example.com/a) and `inline code`.
+
+![A chart](chart.png)
+
+## First Part
+
+- one item
+- another item
+
+```python
+print("not spoken")
+```
+
+<div>raw html</div>
+
+## Second Part
+
+https://example.com/bare
+
+Closing words.
+"""
+
+
+def test_markdown_front_matter_headings_links_and_removals() -> None:
+    article = read_markdown(MARKDOWN, "post.md")
+    assert article.title == "Front Matter Title"
+    assert article.author == "Ada Byrne, Lee Park"
+    assert article.date == "2026-03-04"
+    assert article.language == "de"
+    assert [s.title for s in article.sections] == [None, "First Part", "Second Part"]
+    assert article.sections[0].paragraphs == ("Intro with a linked phrase and inline code.",)
+    assert article.sections[1].paragraphs == ("one item", "another item")
+    assert article.sections[2].paragraphs == ("Closing words.",)
+    reasons = sorted(r.reason for r in article.removed)
+    assert reasons == ["code", "html", "image", "url"]
+    spoken = " ".join(article.paragraphs)
+    assert "https" not in spoken and "print" not in spoken and "chart" not in spoken
+
+
+def test_markdown_without_front_matter_takes_first_heading() -> None:
+    article = read_markdown("Intro line before heading?\n\n# Not Title\n\nText.", None)
+    assert article.title == "Intro line before heading?"
+    article = read_markdown("# The Title\n\nText.\n\n## Part\n\nMore.", None)
+    assert article.title == "The Title"
+    assert [s.title for s in article.sections] == [None, "Part"]
+
+
+def test_bad_front_matter_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="front matter"):
+        read_markdown("---\ntitle: [unclosed\n---\n\nText.", "x.md")
+
+
+def test_stdin_is_sniffed() -> None:
+    assert read_article("-", b"# Heading Title\n\nBody.").title == "Heading Title"
+    assert read_article("-", b"Plain Title\n\nBody.").paragraphs == ("Body.",)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty"),
+    (b"   \n\t\n  ", "empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+    (b"caf\xe9 au lait", "not valid UTF-8"),
+])
+def test_bad_content_is_refused(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        read_article(str(path))
+
+
+def test_missing_unknown_and_html(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        read_article(str(tmp_path / "nope.txt"))
+    (tmp_path / "a.pdf").write_bytes(b"%PDF")
+    with pytest.raises(InputError, match="unknown input type"):
+        read_article(str(tmp_path / "a.pdf"))
+    (tmp_path / "a.html").write_text("<html><body><p>Hi</p></body></html>")
+    with pytest.raises(InputError, match="HTML input is not supported yet"):
+        read_article(str(tmp_path / "a.html"))
+    with pytest.raises(InputError, match="folder"):
+        read_article(str(tmp_path) + "/")  # a folder named like an input has no suffix
+
+
+def test_only_urls_is_refused() -> None:
+    with pytest.raises(InputError, match="only web addresses"):
+        ingest.read_article("-", b"https://example.com/a\nhttps://example.com/b\n")
