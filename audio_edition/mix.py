@@ -80,13 +80,29 @@ def load_clip(path: Path, role: str) -> AudioSegment:
         )
     demuxer, decoder = fmt
     try:
-        seg = AudioSegment.from_file(str(path), format=demuxer, codec=decoder)
-    except (CouldntDecodeError, OSError, IndexError, ValueError) as exc:
-        raise AudioError(f"cannot decode {role} file {path}: not a playable {path.suffix} file",
-                         hint=f"Check the file plays, or pass --no-{role}.") from exc
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pydub's "no ffprobe" warning: we never need it
+            seg = AudioSegment.from_file(str(path), format=demuxer, codec=decoder)
+    except (CouldntDecodeError, OSError, IndexError, ValueError):
+        # pydub reads only plain PCM WAV itself and asks ffprobe about the rest (float WAV,
+        # WAV with odd headers); let ffmpeg convert such a file instead.
+        seg = AudioSegment.from_wav(io.BytesIO(_ffmpeg_to_wav(path, role)))
     if len(seg) == 0:
         raise AudioError(f"{role} file {path} holds no audio", hint=f"Pass --no-{role} to leave it out.")
     return _conform(seg)
+
+
+def _ffmpeg_to_wav(path: Path, role: str) -> bytes:
+    """Convert any audio file ffmpeg can read to 16-bit WAV in the mix format."""
+    proc = subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(path), "-vn", "-acodec", "pcm_s16le",
+         "-ar", str(RATE), "-ac", str(CHANNELS), "-f", "wav", "-"],
+        capture_output=True,
+    )
+    if proc.returncode != 0 or len(proc.stdout) <= 44:
+        raise AudioError(f"cannot decode {role} file {path}: not a playable {path.suffix} file",
+                         hint=f"Check the file plays, or pass --no-{role}.")
+    return proc.stdout
 
 
 def load_take(take: Take) -> AudioSegment:

@@ -27,9 +27,14 @@ def _lavfi(source: str, out: Path, *codec: str) -> Path:
 def loud_stereo_clip(out: Path, seconds: float = 2.0) -> Path:
     """A loud 48 kHz stereo chord: an intro of another rate and channel count than ours."""
     src = (f"sine=frequency=440:sample_rate=48000:duration={seconds},"
-           f"volume=0.9,aformat=channel_layouts=stereo")
+           f"volume=7,aformat=channel_layouts=stereo")  # sine is 1/8 scale: near full scale
     codec = ("-codec:a", "libmp3lame", "-b:a", "192k") if out.suffix == ".mp3" else ()
     return _lavfi(src, out, *codec)
+
+
+def float_wav(out: Path, seconds: float = 1.0) -> Path:
+    """A 32-bit float WAV, which pydub cannot read without ffprobe."""
+    return _lavfi(f"sine=frequency=500:sample_rate=48000:duration={seconds}", out, "-codec:a", "pcm_f32le")
 
 
 def speech_like_mp3(out: Path, seconds: float = 1.0) -> Path:
@@ -42,6 +47,7 @@ def main(argv: list[str]) -> int:
     folder = Path(argv[1] if len(argv) > 1 else "fixtures")
     folder.mkdir(parents=True, exist_ok=True)
     for made in (loud_stereo_clip(folder / "loud-48k-stereo.mp3"), loud_stereo_clip(folder / "loud-48k-stereo.wav"),
+                 float_wav(folder / "float.wav"),
                  speech_like_mp3(folder / "speech-24k.mp3")):
         print(made)
     return 0

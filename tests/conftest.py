@@ -44,6 +44,7 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "loud_mp3": make_fixtures.loud_stereo_clip(folder / "loud-48k-stereo.mp3"),
         "loud_wav": make_fixtures.loud_stereo_clip(folder / "loud-48k-stereo.wav"),
         "speech_mp3": make_fixtures.speech_like_mp3(folder / "speech-24k.mp3"),
+        "float_wav": make_fixtures.float_wav(folder / "float.wav"),
     }
 
 

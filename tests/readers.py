@@ -128,3 +128,34 @@ def walk_mp3(path: Path) -> FrameReport:
         channel_modes.add(mode)
         pos += length
     return FrameReport(frames, bitrates, rates, channel_modes == {3}, info_frames)
+
+
+def id3v2_frames(path: Path) -> tuple[int, list[tuple[str, bytes]]]:
+    """The ID3v2 major version and its frames (id, body) in stored order, read byte by byte."""
+    data = path.read_bytes()
+    assert data[:3] == b"ID3", "no ID3v2 tag at the start"
+    major = data[3]
+    size = 0
+    for b in data[6:10]:
+        size = (size << 7) | b
+    pos, end = 10, 10 + size
+    frames = []
+    while pos + 10 <= end and data[pos] != 0:
+        frame_id = data[pos : pos + 4].decode("ascii")
+        raw = data[pos + 4 : pos + 8]
+        length = int.from_bytes(raw, "big") if major == 3 else sum(b << (7 * (3 - i)) for i, b in enumerate(raw))
+        frames.append((frame_id, data[pos + 10 : pos + 10 + length]))
+        pos += 10 + length
+    return major, frames
+
+
+def chap_body(body: bytes) -> dict[str, object]:
+    """Element id, times, offsets and sub-frame ids of a CHAP frame body (ID3v2 chapter addendum)."""
+    nul = body.index(b"\x00")
+    element = body[:nul].decode("latin-1")
+    start, end, off_start, off_end = (int.from_bytes(body[nul + 1 + 4 * i : nul + 5 + 4 * i], "big") for i in range(4))
+    subs, pos = [], nul + 17
+    while pos + 10 <= len(body):
+        subs.append(body[pos : pos + 4].decode("ascii"))
+        pos += 10 + int.from_bytes(body[pos + 4 : pos + 8], "big")
+    return {"id": element, "start": start, "end": end, "offsets": (off_start, off_end), "subframes": subs}
