@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from audio_edition import engines, ingest, mix, sidecars, speech, synth, tags
+from audio_edition import cleanup, engines, ingest, language, mix, normalize, sidecars, speech, synth, tags
 from audio_edition.cache import DiskCache, default_cache_dir
 from audio_edition.config import BITRATES_KBPS, Settings
 from audio_edition.errors import InputError, OutputError
@@ -62,14 +62,33 @@ def read(source: str, settings: Settings, stdin: bytes | None = None) -> Article
     return article
 
 
+def article_language(article: Article, settings: Settings) -> str:
+    """--lang, else what the document declares, else detection on its text, else English."""
+    text = " ".join([article.title, *article.paragraphs])
+    return settings.language or article.language or language.detect(text) or DEFAULT_LANGUAGE
+
+
 def prepare(source: str, settings: Settings, stdin: bytes | None = None) -> Prepared:
-    """Read ``source`` and build the script the engine will speak, without synthesizing."""
+    """Read and clean ``source`` and build the script the engine will speak, without synthesizing."""
+    if settings.dedupe not in dedupe_modes():
+        raise InputError(f"--dedupe {settings.dedupe} is not a mode", hint="Use off, exact or paraphrase.")
+    lexicon = normalize.load_lexicon(settings.lexicon) if settings.lexicon else None
     article = read(source, settings, stdin)
+    lang = article_language(article, settings)
+    article = cleanup.clean(article, lang, settings.dedupe)  # type: ignore[arg-type]
+    if not article.paragraphs:
+        raise InputError(f"{source if source != '-' else 'standard input'}: nothing left to speak after cleanup",
+                         hint="Check the report of what was removed with 'audio-edition prepare --json', or use --dedupe off.")
     engine = engines.get(settings.engine)
-    language = settings.language or article.language or DEFAULT_LANGUAGE
-    voice = engine.resolve_voice(settings.voice, language)
-    script = speech.build_script(article, language, engine.max_chars)
+    voice = engine.resolve_voice(settings.voice, lang)
+    script = speech.build_script(article, lang, engine.max_chars, normalize.normalizer(lang, lexicon))
     return Prepared(article, script, engine.name, voice)
+
+
+def dedupe_modes() -> tuple[str, ...]:
+    from audio_edition.dedupe import MODES
+
+    return MODES
 
 
 def output_for(source: str, out: Path | None, out_dir: Path | None, article_title: str | None = None) -> Path:

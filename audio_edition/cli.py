@@ -61,6 +61,9 @@ def build(
     author: Optional[str] = typer.Option(None, "--author", help="Author (default: the article's)."),
     show_name: Optional[str] = typer.Option(None, "--show-name", help="Show (album) name."),
     bitrate: int = typer.Option(96, "--bitrate", metavar="KBPS", help="Constant MP3 bitrate in kbps."),
+    dedupe: str = typer.Option("paraphrase", "--dedupe", metavar="off|exact|paraphrase",
+                               help="Remove repeated paragraphs: none, exact copies, or reworded copies too."),
+    lexicon: Optional[Path] = typer.Option(None, "--lexicon", help='TOML file of "word" = "how to say it" pairs.'),
     jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Parallel synthesis jobs (network engines use fewer)."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where synthesized speech is cached.", envvar="AUDIO_EDITION_CACHE_DIR"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary; errors only."),
@@ -83,12 +86,14 @@ def build(
         raise UsageError("standard input (-) can be read only once.")
     if len(inputs) > 1 and (_passed(ctx, "title")):
         raise UsageError("--title names one episode; give it with one input.")
+    if dedupe not in ("off", "exact", "paraphrase"):
+        raise UsageError(f"--dedupe must be off, exact or paraphrase, not {dedupe!r}.")
 
     changes: dict[str, object] = {}
     for option, field in (("engine", "engine"), ("voice", "voice"), ("lang", "language"), ("intro", "intro"),
                           ("outro", "outro"), ("cover", "cover"), ("title", "title"), ("author", "author"),
                           ("show_name", "show_name"), ("bitrate", "bitrate_kbps"), ("jobs", "jobs"),
-                          ("cache_dir", "cache_dir")):
+                          ("cache_dir", "cache_dir"), ("dedupe", "dedupe"), ("lexicon", "lexicon")):
         if _passed(ctx, option):
             changes[field] = ctx.params[option]
     if no_intro:
@@ -124,15 +129,62 @@ def build(
 
             result = pipeline.build(src, target, settings, stdin=stdin, on_progress=progress)
         if not quiet:
-            removed = Counter(r.reason for r in result.article.removed)
-            if removed:
-                summary = ", ".join(f"{n} {reason}" for reason, n in sorted(removed.items()))
+            summary = _removed_summary(result.article.removed)
+            if summary:
                 _err(f"Removed from {label}: {summary} (listed in {result.sidecars[-1].name})")
             made = "nothing synthesized, all from cache" if result.synthesized == 0 else (
                 f"{result.synthesized} synthesized, {result.cached} from cache")
             _err(f"Built {result.output} ({_duration(result.timeline.duration_ms / 1000)}, "
                  f"{len(result.timeline.chapters)} chapters): {made}, in {result.seconds:.1f} s")
         print(result.output)
+
+
+def _removed_summary(removed) -> str:  # type: ignore[no-untyped-def]
+    counts = Counter(r.reason for r in removed)
+    return ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+@app.command()
+def prepare(
+    ctx: typer.Context,
+    source: str = typer.Argument(..., metavar="INPUT", help="An article file (.txt, .md, .html), or - for standard input."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    engine: str = typer.Option("espeak", "--engine", help="The engine whose request size shapes the utterances.",
+                               envvar="AUDIO_EDITION_ENGINE"),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Language code (default: declared, else detected)."),
+    title: Optional[str] = typer.Option(None, "--title", help="Episode title (default: the article's)."),
+    author: Optional[str] = typer.Option(None, "--author", help="Author (default: the article's)."),
+    dedupe: str = typer.Option("paraphrase", "--dedupe", metavar="off|exact|paraphrase", help="As for build."),
+    lexicon: Optional[Path] = typer.Option(None, "--lexicon", help="As for build."),
+) -> None:
+    """Show exactly what would be spoken, and what was removed, without synthesizing."""
+    from audio_edition import build as pipeline
+    from audio_edition.config import Settings
+    from audio_edition.sidecars import prepare_json
+
+    if dedupe not in ("off", "exact", "paraphrase"):
+        raise UsageError(f"--dedupe must be off, exact or paraphrase, not {dedupe!r}.")
+    changes = {field: ctx.params[option] for option, field in (
+        ("engine", "engine"), ("lang", "language"), ("title", "title"), ("author", "author"),
+        ("dedupe", "dedupe"), ("lexicon", "lexicon")) if _passed(ctx, option)}
+    settings = Settings().with_changes(**changes)
+    stdin = sys.stdin.buffer.read() if source == "-" else None
+    prepared = pipeline.prepare(source, settings, stdin)
+    if as_json:
+        print(json.dumps(prepare_json(prepared.article, prepared.script), ensure_ascii=False, indent=2))
+        return
+    article = prepared.article
+    print(f"# {article.title}")
+    meta = [f"by {article.author}" if article.author else "", article.date or "", f"language {prepared.script.language}"]
+    print("  " + " · ".join(m for m in meta if m))
+    for utterance in prepared.script.utterances:
+        marker = {"title": "T", "heading": "#", "paragraph": " ", "text": "-"}[utterance.kind]
+        print(f"{marker} {utterance.text}")
+    if article.removed:
+        print(f"\nRemoved: {_removed_summary(article.removed)}")
+        for r in article.removed:
+            extra = f" (kept: {r.kept[:60]}…, score {r.score})" if r.kept else ""
+            print(f"  [{r.reason}] {r.text[:100]}{'…' if len(r.text) > 100 else ''}{extra}")
 
 
 @app.command()

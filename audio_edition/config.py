@@ -42,6 +42,8 @@ class Settings:
     author: str | None = None
     show_name: str = DEFAULT_SHOW_NAME
     bitrate_kbps: int = DEFAULT_BITRATE_KBPS
+    dedupe: str = "paraphrase"  # off | exact | paraphrase
+    lexicon: Path | None = None  # TOML: "word or phrase" = "how to say it"
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     cache_dir: Path | None = None  # None: synth.default_cache_dir()
     use_cache: bool = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from audio_edition.models import Article, Removal, Timeline
+from audio_edition.models import Article, Removal, Script, Timeline
 
 CHAPTERS_VERSION = "1.2.0"  # Podcasting 2.0 JSON chapters
 
@@ -62,3 +62,17 @@ def report_json(article: Article, details: dict[str, object]) -> str:
         **details,
     }
     return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+
+
+def prepare_json(article: Article, script: Script) -> dict[str, object]:
+    """What ``prepare --json`` prints: the cleaned article, the utterances, what was removed."""
+    return {
+        "title": article.title,
+        "author": article.author,
+        "date": article.date,
+        "language": script.language,
+        "source": article.source,
+        "sections": [{"title": s.title, "paragraphs": list(s.paragraphs)} for s in article.sections],
+        "utterances": [{"kind": u.kind, "text": u.text} for u in script.utterances],
+        "removed": [removal_json(r) for r in article.removed],
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 from audio_edition.models import Article, ChapterMark, Script, Utterance, UtteranceKind
 
@@ -61,10 +62,8 @@ def chunk(text: str, limit: int) -> list[str]:
     return _split(text, max(limit, 1), (_SENTENCE_END, _CLAUSE_END, None))
 
 
-def spoken(text: str) -> str:
-    """Normalize text for an engine: typographic marks an engine may read aloud are softened."""
-    text = text.replace("\u00ad", "")  # soft hyphen
-    return " ".join(text.split())
+def _plain(text: str) -> str:
+    return " ".join(text.replace("\u00ad", "").split())
 
 
 def first_words(text: str, count: int = 6) -> str:
@@ -88,8 +87,16 @@ def short_title(title: str, limit: int = CHAPTER_TITLE_MAX) -> str:
     return cut.rstrip(" ,;:.—–-") + "…"
 
 
-def build_script(article: Article, language: str, max_chars: int, pauses: Pauses = Pauses()) -> Script:
+def build_script(
+    article: Article,
+    language: str,
+    max_chars: int,
+    say: Callable[[str], str] = _plain,
+    pauses: Pauses = Pauses(),
+) -> Script:
     """Turn an article into the ordered utterances an engine speaks, with chapter marks.
+
+    ``say`` turns written text into what the engine should read (see normalize.py).
 
     Chapters: the title chapter (title, author, and any paragraphs before the first heading),
     then one per titled section; with no headings at all, one per paragraph, titled by its
@@ -101,7 +108,7 @@ def build_script(article: Article, language: str, max_chars: int, pauses: Pauses
 
     def add(kind: UtteranceKind, text: str, section: int | None, pause: int) -> None:
         nonlocal block
-        pieces = chunk(spoken(text), max_chars)
+        pieces = chunk(say(text), max_chars)
         for n, piece in enumerate(pieces):
             last = n == len(pieces) - 1
             utterances.append(Utterance(kind, piece, block, section, pause if last else 0))

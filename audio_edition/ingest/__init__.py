@@ -7,18 +7,12 @@ from pathlib import Path
 from typing import Callable
 
 from audio_edition.errors import InputError
+from audio_edition.ingest.html import read_html
 from audio_edition.ingest.markdown import read_markdown
 from audio_edition.ingest.text import read_text
 from audio_edition.models import Article
 
 Reader = Callable[[str, str | None], Article]
-
-
-def _read_html(text: str, source: str | None) -> Article:
-    raise InputError(
-        f"HTML input is not supported yet: {source or 'stdin'}",
-        hint="Save the article as .txt or .md for now.",
-    )
 
 
 # The table of input formats: file suffix -> reader. A test pins it.
@@ -27,8 +21,8 @@ READERS: dict[str, Reader] = {
     ".text": read_text,
     ".md": read_markdown,
     ".markdown": read_markdown,
-    ".html": _read_html,
-    ".htm": _read_html,
+    ".html": read_html,
+    ".htm": read_html,
 }
 
 STDIN = "-"
@@ -54,7 +48,7 @@ def sniff_reader(text: str) -> Reader:
     """Choose a reader for input with no file name (stdin) from what it looks like."""
     head = text.lstrip()[:512].lower()
     if head.startswith(("<!doctype html", "<html")):
-        return _read_html
+        return read_html
     if head.startswith("---\n") or re.search(r"(?m)^#{1,6} \S", text):
         return read_markdown
     return read_text

@@ -1,0 +1,134 @@
+"""Saved web pages: the article found by trafilatura, and a report of everything it left out."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from audio_edition.errors import InputError
+from audio_edition.cleanup import byline_author
+from audio_edition.models import Article, Removal, Section
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
+
+# Block elements whose text the page shows as a unit: what is compared with the extraction.
+_BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "blockquote", "dd", "dt", "td", "th",
+           "caption", "pre", "address"}
+_SECTION_TAGS = {"h2", "h3", "h4"}
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _text(element: _Element) -> str:
+    return _squash("".join(element.itertext()))
+
+
+def _language(root: _Element) -> str | None:
+    lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
+    if not lang:
+        for meta in root.iter("meta"):
+            key = (meta.get("http-equiv") or meta.get("property") or "").lower()
+            if key in ("content-language", "og:locale") and meta.get("content"):
+                lang = meta.get("content")
+                break
+    return lang.replace("_", "-").split(",")[0].strip() or None if lang else None
+
+
+def _reason(element: _Element, text: str, author: str | None) -> str:
+    """Why a block of the page is not part of the article."""
+    chain = [element, *element.iterancestors()]
+    if any(e.tag in ("figcaption", "figure") for e in chain):
+        return "caption"
+    if (author and author in text and len(text.split()) <= len(author.split()) + 8) or byline_author(text.split(",")[0]):
+        return "byline"
+    if any(e.tag in ("pre", "code") for e in chain):
+        return "code"
+    return "boilerplate"
+
+
+def _left_out(root: _Element, kept: str, title: str, author: str | None) -> list[Removal]:
+    """Every visible block of the page whose text is not in the extracted article."""
+    for hidden in root.xpath("//script|//style|//noscript|//template|//svg|//head"):
+        parent = hidden.getparent()
+        if parent is not None:
+            parent.remove(hidden)
+    kept_flat = _squash(kept).casefold()
+    removed: list[Removal] = []
+    seen: set[str] = set()
+    for element in root.iter(*_BLOCKS):
+        if any(d.tag in _BLOCKS for d in element.iterdescendants()):
+            continue  # only the innermost blocks, so nothing is reported twice
+        text = _text(element)
+        if not text or text in seen or text.casefold() in kept_flat or text == title:
+            continue
+        seen.add(text)
+        removed.append(Removal(_reason(element, text, author), text))
+    return removed
+
+
+def _sections(body: _Element, title: str, removed: list[Removal]) -> list[Section]:
+    sections: list[tuple[str | None, list[str]]] = [(None, [])]
+    for element in body:
+        tag, text = element.tag, _text(element)
+        if not text:
+            continue
+        if tag == "head":
+            level = (element.get("rend") or "h2").lower()
+            if level == "h1" or text == title:
+                continue
+            if level in _SECTION_TAGS or level not in ("h5", "h6"):
+                sections.append((text, []))
+            else:
+                sections[-1][1].append(text)
+        elif tag == "list":
+            sections[-1][1].extend(_text(item) for item in element.iter("item") if _text(item))
+        elif tag == "table":
+            removed.append(Removal("table", text))
+        elif tag == "code":
+            removed.append(Removal("code", text))
+        else:  # p, quote and anything else with words
+            sections[-1][1].append(text)
+    return [Section(t, tuple(ps)) for t, ps in sections if t or ps]
+
+
+def read_html(text: str, source: str | None) -> Article:
+    """Read a saved web page: its main article, title, author, date, language and sections."""
+    import lxml.html
+    import trafilatura
+
+    name = source or "standard input"
+    try:
+        document = trafilatura.bare_extraction(
+            text, include_comments=False, include_tables=False, include_images=False,
+            include_links=False, with_metadata=True, favor_precision=True,
+        )
+        root = lxml.html.document_fromstring(text)
+    except Exception as exc:  # lxml and trafilatura raise a variety of parser errors
+        raise InputError(f"{name} could not be parsed as HTML ({type(exc).__name__})") from exc
+    if document is None or document.body is None or not _text(document.body):
+        raise InputError(f"{name}: no article text found in the page",
+                         hint="Save the page's article as .txt or .md, or check that it is the article page.")
+    title_element = root.find(".//title")
+    title = _squash(document.title or (title_element.text if title_element is not None else "") or "")
+    removed: list[Removal] = []
+    sections = _sections(document.body, title, removed)
+    if not title:
+        first = next((s.paragraphs[0] for s in sections if s.paragraphs), None)
+        if first is None:
+            raise InputError(f"{name}: no article text found in the page")
+        title = first
+    author = _squash(document.author.replace(";", ",")) if document.author else None
+    kept = " ".join([title, *(s.title or "" for s in sections), *(p for s in sections for p in s.paragraphs)])
+    removed = _left_out(root, kept, title, author) + removed
+    return Article(
+        title=title,
+        sections=tuple(sections),
+        author=author,
+        date=document.date if document.date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", document.date) else None,
+        language=_language(root),
+        source=source,
+        removed=tuple(removed),
+    )

@@ -1,0 +1,429 @@
+"""Text as a newsreader would say it: numbers, money, units, dates, times, abbreviations, links.
+
+Runs before any engine, in the article's language, so no engine ever sees "$4.2bn", "45%",
+"U.S." or a web address. A user lexicon wins over every rule: its phrases are set aside first
+and put back, as written in the lexicon, at the end.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from audio_edition.errors import InputError
+from audio_edition.language import base
+
+Lexicon = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Words:
+    """How one language says the things the rules produce."""
+
+    code: str  # num2words' language code
+    decimal: str  # decimal separator in written numbers
+    thousands: str  # thousands separator in written numbers
+    percent: str
+    and_: str
+    to: str  # in ranges: "2010 to 2014"
+    dot: str
+    at: str
+    degrees_c: str
+    degrees_f: str
+    months: tuple[str, ...]
+    currencies: dict[str, tuple[str, str]]  # symbol or code -> (singular, plural)
+    scales: dict[str, str]  # "m", "bn", "million" -> the spoken scale word
+    units: dict[str, tuple[str, str]]  # "km" -> (singular, plural)
+    abbreviations: dict[str, str]  # exact written form -> spoken form
+    date: str  # format with {day} (ordinal words), {month}, {year}
+    time: Callable[[int, int], str] = field(default=lambda h, m: "")
+    year_words: tuple[str, ...] = ()  # words after which a four-digit number is a year
+
+
+def _n(value: float | int, lang: str, to: str = "cardinal") -> str:
+    from num2words import num2words
+
+    return num2words(value, lang=lang, to=to).replace(",", "")
+
+
+def _en_time(hour: int, minute: int) -> str:
+    if minute == 0:
+        return f"{_n(hour, 'en')} o'clock"
+    if minute < 10:
+        return f"{_n(hour, 'en')} oh {_n(minute, 'en')}"
+    return f"{_n(hour, 'en')} {_n(minute, 'en')}"
+
+
+def _de_time(hour: int, minute: int) -> str:
+    return f"{_n(hour, 'de')} Uhr" + (f" {_n(minute, 'de')}" if minute else "")
+
+
+EN = Words(
+    code="en", decimal=".", thousands=",", percent="percent", and_="and", to="to", dot="dot", at="at",
+    degrees_c="degrees Celsius", degrees_f="degrees Fahrenheit",
+    months=("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+            "November", "December"),
+    currencies={"$": ("dollar", "dollars"), "US$": ("dollar", "dollars"), "USD": ("dollar", "dollars"),
+                "€": ("euro", "euros"), "EUR": ("euro", "euros"), "£": ("pound", "pounds"), "GBP": ("pound", "pounds"),
+                "¥": ("yen", "yen"), "JPY": ("yen", "yen"), "CHF": ("Swiss franc", "Swiss francs"),
+                "₹": ("rupee", "rupees"), "INR": ("rupee", "rupees")},
+    scales={"k": "thousand", "thousand": "thousand", "m": "million", "mn": "million", "million": "million",
+            "bn": "billion", "b": "billion", "billion": "billion", "tn": "trillion", "trillion": "trillion"},
+    units={"km": ("kilometre", "kilometres"), "m": ("metre", "metres"), "cm": ("centimetre", "centimetres"),
+           "mm": ("millimetre", "millimetres"), "kg": ("kilogram", "kilograms"), "g": ("gram", "grams"),
+           "mg": ("milligram", "milligrams"), "t": ("tonne", "tonnes"), "l": ("litre", "litres"),
+           "ml": ("millilitre", "millilitres"), "km/h": ("kilometre per hour", "kilometres per hour"),
+           "mph": ("mile per hour", "miles per hour"), "kWh": ("kilowatt hour", "kilowatt hours"),
+           "MW": ("megawatt", "megawatts"), "GW": ("gigawatt", "gigawatts"), "kW": ("kilowatt", "kilowatts"),
+           "ha": ("hectare", "hectares"), "mi": ("mile", "miles"), "ft": ("foot", "feet"), "lb": ("pound", "pounds"),
+           "lbs": ("pound", "pounds"), "GB": ("gigabyte", "gigabytes"), "MB": ("megabyte", "megabytes")},
+    abbreviations={"U.S.A.": "U S A", "U.S.": "U S", "U.K.": "U K", "E.U.": "E U", "U.N.": "U N",
+                   "Dr.": "Doctor", "Mr.": "Mister", "Mrs.": "Missus", "Ms.": "Miz", "Prof.": "Professor",
+                   "e.g.": "for example", "i.e.": "that is", "etc.": "et cetera", "vs.": "versus", "vs": "versus",
+                   "approx.": "approximately", "No.": "number", "Jr.": "Junior", "Sr.": "Senior",
+                   "Gen.": "General", "Sen.": "Senator", "Rep.": "Representative", "Gov.": "Governor",
+                   "Inc.": "Incorporated", "Ltd.": "Limited", "Co.": "Company", "Corp.": "Corporation",
+                   "Mt.": "Mount", "Ave.": "Avenue", "Rd.": "Road", "a.m.": "a m", "p.m.": "p m"},
+    date="{month} {day}, {year}",
+    time=_en_time,
+    year_words=("in", "since", "by", "from", "until", "till", "of", "year", "around", "before", "after", "during",
+                "early", "late", "mid", "summer", "winter", "spring", "autumn", "fall", "season"),
+)
+
+DE = Words(
+    code="de", decimal=",", thousands=".", percent="Prozent", and_="und", to="bis", dot="Punkt", at="at",
+    degrees_c="Grad Celsius", degrees_f="Grad Fahrenheit",
+    months=("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+            "November", "Dezember"),
+    currencies={"$": ("Dollar", "Dollar"), "USD": ("Dollar", "Dollar"), "€": ("Euro", "Euro"), "EUR": ("Euro", "Euro"),
+                "£": ("Pfund", "Pfund"), "GBP": ("Pfund", "Pfund"), "CHF": ("Franken", "Franken"),
+                "¥": ("Yen", "Yen")},
+    scales={"tsd.": "tausend", "mio.": "Millionen", "mio": "Millionen", "millionen": "Millionen",
+            "million": "Million", "mrd.": "Milliarden", "mrd": "Milliarden", "milliarden": "Milliarden",
+            "milliarde": "Milliarde", "bn": "Milliarden", "m": "Millionen"},
+    units={"km": ("Kilometer", "Kilometer"), "m": ("Meter", "Meter"), "cm": ("Zentimeter", "Zentimeter"),
+           "mm": ("Millimeter", "Millimeter"), "kg": ("Kilogramm", "Kilogramm"), "g": ("Gramm", "Gramm"),
+           "t": ("Tonne", "Tonnen"), "l": ("Liter", "Liter"), "ml": ("Milliliter", "Milliliter"),
+           "km/h": ("Kilometer pro Stunde", "Kilometer pro Stunde"), "kWh": ("Kilowattstunde", "Kilowattstunden"),
+           "MW": ("Megawatt", "Megawatt"), "ha": ("Hektar", "Hektar")},
+    abbreviations={"z.B.": "zum Beispiel", "z. B.": "zum Beispiel", "d.h.": "das heißt", "d. h.": "das heißt",
+                   "usw.": "und so weiter", "bzw.": "beziehungsweise", "ca.": "circa", "Dr.": "Doktor",
+                   "Prof.": "Professor", "Nr.": "Nummer", "Str.": "Straße", "u.a.": "unter anderem",
+                   "u. a.": "unter anderem", "vgl.": "vergleiche", "evtl.": "eventuell", "inkl.": "inklusive",
+                   "Mio.": "Millionen", "Mrd.": "Milliarden", "EU": "E U", "USA": "U S A"},
+    date="{day} {month} {year}",
+    time=_de_time,
+    year_words=("im", "seit", "bis", "von", "ab", "jahr", "jahre", "jahres", "anfang", "ende", "mitte", "herbst",
+                "winter", "sommer", "frühjahr", "frühling", "vor", "nach", "um"),
+)
+
+FR = Words(
+    code="fr", decimal=",", thousands=" ", percent="pour cent", and_="et", to="à", dot="point", at="arobase",
+    degrees_c="degrés Celsius", degrees_f="degrés Fahrenheit",
+    months=("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+            "novembre", "décembre"),
+    currencies={"$": ("dollar", "dollars"), "€": ("euro", "euros"), "£": ("livre", "livres"), "EUR": ("euro", "euros")},
+    scales={"million": "millions", "millions": "millions", "milliard": "milliards", "milliards": "milliards",
+            "md": "milliards", "m": "millions"},
+    units={"km": ("kilomètre", "kilomètres"), "m": ("mètre", "mètres"), "kg": ("kilo", "kilos"), "g": ("gramme", "grammes"),
+           "l": ("litre", "litres"), "km/h": ("kilomètre-heure", "kilomètres-heure"), "ha": ("hectare", "hectares")},
+    abbreviations={"M.": "Monsieur", "Mme": "Madame", "Dr": "Docteur", "etc.": "et cetera", "p. ex.": "par exemple"},
+    date="{day} {month} {year}",
+    time=lambda h, m: f"{_n(h, 'fr')} heures" + (f" {_n(m, 'fr')}" if m else ""),
+    year_words=("en", "depuis", "de", "jusqu'en", "année"),
+)
+
+ES = Words(
+    code="es", decimal=",", thousands=".", percent="por ciento", and_="y", to="a", dot="punto", at="arroba",
+    degrees_c="grados Celsius", degrees_f="grados Fahrenheit",
+    months=("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+            "noviembre", "diciembre"),
+    currencies={"$": ("dólar", "dólares"), "€": ("euro", "euros"), "£": ("libra", "libras"), "EUR": ("euro", "euros")},
+    scales={"millón": "millones", "millones": "millones", "mil": "mil", "m": "millones"},
+    units={"km": ("kilómetro", "kilómetros"), "m": ("metro", "metros"), "kg": ("kilo", "kilos"), "g": ("gramo", "gramos"),
+           "l": ("litro", "litros"), "km/h": ("kilómetro por hora", "kilómetros por hora"), "ha": ("hectárea", "hectáreas")},
+    abbreviations={"Sr.": "señor", "Sra.": "señora", "Dr.": "doctor", "etc.": "etcétera", "p. ej.": "por ejemplo",
+                   "EE. UU.": "Estados Unidos", "EE.UU.": "Estados Unidos"},
+    date="{day} de {month} de {year}",
+    time=lambda h, m: f"las {_n(h, 'es')}" + (f" y {_n(m, 'es')}" if m else ""),
+    year_words=("en", "desde", "de", "hasta", "año"),
+)
+
+LANGUAGES: dict[str, Words] = {"en": EN, "de": DE, "fr": FR, "es": ES}
+
+
+def words_for(language: str) -> Words:
+    """The spoken-form table for a language; English for languages without one."""
+    return LANGUAGES.get(base(language), EN)
+
+
+def _num2words_lang(language: str) -> str:
+    from num2words import CONVERTER_CLASSES
+
+    tag = language.replace("-", "_")
+    for candidate in (tag, base(language)):
+        if candidate in CONVERTER_CLASSES:
+            return candidate
+    return "en"
+
+
+# --- the lexicon -------------------------------------------------------------------------
+
+def load_lexicon(path: Path) -> Lexicon:
+    """A TOML file of ``"word or phrase" = "how to say it"`` pairs."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError(f"lexicon file not found: {path}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read lexicon {path}: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"lexicon {path} is not valid TOML: {exc}",
+                         hint='Write one pair per line: "Nguyen" = "win".') from exc
+    bad = [k for k, v in data.items() if not isinstance(v, str)]
+    if bad:
+        raise InputError(f"lexicon {path}: the entry for {bad[0]!r} is not a string",
+                         hint='Write one pair per line: "Nguyen" = "win".')
+    return {k: v for k, v in data.items() if k.strip()}
+
+
+# --- the rules -----------------------------------------------------------------------------
+
+_PROTECT_OPEN, _PROTECT_CLOSE = "\ue000", "\ue001"
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"]+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|edu|gov|io|co|uk|de|fr|es|eu|info|news)(?:/[^\s<>\"]*)?\b",
+                  re.IGNORECASE)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_NUM = r"\d+(?:[.,\u00a0 ]\d{3})*(?:[.,]\d+)?|\d+"
+
+
+class Normalizer:
+    """Normalizes text for one language, with an optional lexicon."""
+
+    def __init__(self, language: str, lexicon: Lexicon | None = None) -> None:
+        self.language = language
+        self.w = words_for(language)
+        self.lang = _num2words_lang(language)
+        self.lexicon = dict(sorted((lexicon or {}).items(), key=lambda kv: -len(kv[0])))
+
+    # numbers -----------------------------------------------------------------------------
+    def _value(self, written: str) -> float | int:
+        """A written number ("1,200", "18.5", "1.200,5" in German) as a value."""
+        text = written.replace("\u00a0", " ").replace(" ", "")
+        dec, thou = self.w.decimal, self.w.thousands.strip() or " "
+        if thou != " " and re.fullmatch(r"\d{1,3}(?:" + re.escape(thou) + r"\d{3})+", text):
+            return int(text.replace(thou, ""))
+        if thou != " " and thou in text and dec in text:
+            text = text.replace(thou, "")
+        if dec != "." and dec in text:
+            text = text.replace(dec, ".")
+        if "," in text:  # a thousands comma in a language that writes decimals with a dot
+            text = text.replace(",", "")
+        return float(text) if "." in text else int(text)
+
+    def number(self, written: str) -> str:
+        return _n(self._value(written), self.lang)
+
+    def year(self, value: int) -> str:
+        try:
+            return _n(value, self.lang, "year")
+        except (NotImplementedError, TypeError):
+            return _n(value, self.lang)
+
+    def ordinal(self, value: int) -> str:
+        try:
+            return _n(value, self.lang, "ordinal")
+        except NotImplementedError:
+            return _n(value, self.lang)
+
+    def _plural(self, pair: tuple[str, str], amount: str) -> str:
+        return pair[0] if amount.strip() in ("1", "one", "eins", "un", "uno") else pair[1]
+
+    # the pipeline ------------------------------------------------------------------------
+    def __call__(self, text: str) -> str:
+        protected: list[str] = []
+
+        def protect(spoken: str) -> str:
+            protected.append(spoken)
+            return f"{_PROTECT_OPEN}{len(protected) - 1}{_PROTECT_CLOSE}"
+
+        for written, spoken in self.lexicon.items():
+            pattern = r"(?<!\w)" + re.escape(written) + r"(?!\w)"
+            text = re.sub(pattern, lambda m, s=spoken: protect(s), text, flags=re.IGNORECASE)
+        text = self._typography(text)
+        text = _EMAIL.sub(lambda m: protect(self._email(m.group(0))), text)
+        text = _URL.sub(lambda m: protect(self._site(m.group(0))), text)
+        text = self._abbreviations(text, protect)
+        text = self._dates(text)
+        text = self._money(text)
+        text = self._times(text)
+        text = self._measures(text)
+        text = self._ordinals(text)
+        text = self._ranges(text)
+        text = self._numbers(text)
+        text = self._symbols(text)
+        text = re.sub(_PROTECT_OPEN + r"(\d+)" + _PROTECT_CLOSE, lambda m: protected[int(m.group(1))], text)
+        text = re.sub(r"\s+([,.;:!?])", r"\1", text)
+        return " ".join(text.split())
+
+    def _typography(self, text: str) -> str:
+        text = text.replace("\u00ad", "").replace("\u00a0", " ")
+        text = re.sub(r"[‘’‚‛′]", "'", text)
+        text = re.sub(r"[“”„«»″]", '"', text)
+        text = re.sub(r"(?<=\d)\s*[–—]\s*(?=\d)", "-", text)  # 2010–2014: a range, handled below
+        text = re.sub(r"\s*[—–]\s*", ", ", text)  # a dash in a sentence is a pause
+        text = text.replace("…", "...")
+        return text
+
+    def _site(self, url: str) -> str:
+        host = re.sub(r"^(?:https?://)?(?:www\.)?", "", url, flags=re.IGNORECASE).split("/")[0].split("?")[0]
+        host = host.rstrip(".,;:)").lower()
+        return f" {self.w.dot} ".join(host.split("."))
+
+    def _email(self, address: str) -> str:
+        user, _, domain = address.partition("@")
+        return f"{user.replace('.', f' {self.w.dot} ')} {self.w.at} {self._site(domain)}"
+
+    def _abbreviations(self, text: str, protect: Callable[[str], str]) -> str:
+        for written, spoken in sorted(self.w.abbreviations.items(), key=lambda kv: -len(kv[0])):
+            pattern = r"(?<![\w.])" + re.escape(written) + (r"(?!\w)" if written[-1] == "." else r"(?![\w.])")
+            text = re.sub(pattern, lambda m, s=spoken: protect(s), text)
+        if self.w is EN:
+            # "St." is Saint before a name and Street after one.
+            text = re.sub(r"\bSt\.(?=\s+[A-Z])", lambda m: protect("Saint"), text)
+            text = re.sub(r"(?<=[a-z] )St\.|(?<=[A-Z][a-z] )St\b", lambda m: protect("Street"), text)
+            # Q3 2024: "the third quarter"
+            text = re.sub(r"\bQ([1-4])\b", lambda m: protect(f"the {self.ordinal(int(m.group(1)))} quarter"), text)
+            text = re.sub(r"\bH([12])\b", lambda m: protect(f"the {self.ordinal(int(m.group(1)))} half"), text)
+        return text
+
+    def _dates(self, text: str) -> str:
+        months = self.w.months
+        month_re = "|".join(months) + "|" + "|".join(m[:3] + r"\.?" for m in months)
+
+        def month_index(name: str) -> int | None:
+            key = name.rstrip(".").lower()[:3]
+            for i, m in enumerate(months):
+                if m.lower()[:3] == key:
+                    return i
+            return None
+
+        def say(day: int, month: int, year: int | None) -> str:
+            if not (1 <= day <= 31 and 0 <= month < 12):
+                return ""
+            day_words = self.ordinal(day) + ("n" if self.w is DE else "")  # German: "am vierzehnten"
+            spoken = self.w.date.format(day=day_words, month=months[month], year=self.year(year) if year else "")
+            return spoken.replace(" , ", " ").rstrip(", ").strip()
+
+        def iso(m: re.Match[str]) -> str:
+            return say(int(m.group(3)), int(m.group(2)) - 1, int(m.group(1))) or m.group(0)
+
+        text = re.sub(r"\b(\d{4})-(\d{2})-(\d{2})\b", iso, text)
+        # "September 14, 2026" and "Sept. 14"
+        text = re.sub(r"\b(" + month_re + r")\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?\b",
+                      lambda m: (say(int(m.group(2)), month_index(m.group(1)) or 0, int(m.group(3)) if m.group(3) else None)
+                                 if month_index(m.group(1)) is not None else m.group(0)) or m.group(0), text)
+        # "14 September 2026", "14. September 2026", "14th of September"
+        text = re.sub(r"\b(\d{1,2})(?:\.|st|nd|rd|th)?\s+(?:of\s+|de\s+)?(" + month_re + r")(?:\s+(?:de\s+)?(\d{4}))?\b",
+                      lambda m: (say(int(m.group(1)), month_index(m.group(2)) or 0, int(m.group(3)) if m.group(3) else None)
+                                 if month_index(m.group(2)) is not None else m.group(0)) or m.group(0), text)
+        return text
+
+    def _times(self, text: str) -> str:
+        def say(m: re.Match[str]) -> str:
+            hour, minute = int(m["hour"]), int(m["minute"])
+            raw_suffix = m["ampm"] or ""
+            suffix = raw_suffix.replace(".", "").lower()
+            if hour > 24 or minute > 59 or (m["sep"] == "." and not (suffix or m["uhr"])):
+                return m.group(0)  # "5.50" is a number; "9.30am" and "9.30 Uhr" are times
+            spoken = self.w.time(hour, minute) or f"{_n(hour, self.lang)} {_n(minute, self.lang)}"
+            if suffix in ("am", "pm"):
+                spoken = spoken.replace(" o'clock", "") + f" {suffix[0]} m" + ("." if raw_suffix.endswith(".") else "")
+            return spoken  # with "Uhr" written after the time, the spoken form already says it
+
+        pattern = (r"\b(?P<hour>\d{1,2})(?P<sep>[:.])(?P<minute>\d{2})(?:\s*(?P<ampm>a\.?m\.?|p\.?m\.?))?"
+                   r"(?P<uhr>\s*Uhr\b)?(?!\d)")
+        return re.sub(pattern, say, text, flags=re.IGNORECASE)
+
+    def _money(self, text: str) -> str:
+        symbols = sorted(self.w.currencies, key=len, reverse=True)
+        sym_re = "|".join(re.escape(s) for s in symbols)
+        scale_re = "|".join(re.escape(s) for s in sorted(self.w.scales, key=len, reverse=True))
+
+        def say(amount: str, scale: str | None, currency: str) -> str:
+            pair = self.w.currencies[currency]
+            scale_word = self.w.scales.get(scale.lower(), scale) if scale else ""
+            value = self._value(amount)
+            if scale_word:
+                return f"{_n(value, self.lang)} {scale_word} {pair[1]}"
+            if isinstance(value, float) and round(value, 2) == value:  # $5.50: dollars and cents
+                whole, cents = int(value), round((value - int(value)) * 100)
+                main = f"{_n(whole, self.lang)} {pair[0] if whole == 1 else pair[1]}"
+                if not cents:
+                    return main
+                if self.w is EN:
+                    cent_words = ("penny", "pence") if currency in ("£", "GBP") else ("cent", "cents")
+                    return f"{main} {self.w.and_} {_n(cents, self.lang)} {cent_words[cents != 1]}"
+                return f"{main} {_n(cents, self.lang)}"  # "zwei Euro fünfzig"
+            return f"{_n(value, self.lang)} {self._plural(pair, amount)}"
+
+        # $18.5 million, $4.2bn, €30, US$ 5
+        text = re.sub(r"(" + sym_re + r")\s?(" + _NUM + r")(?:\s?(" + scale_re + r")\b)?",
+                      lambda m: say(m.group(2), m.group(3), m.group(1)), text, flags=re.IGNORECASE)
+        # 30 €, 18,5 Mio. Euro (written after the number)
+        text = re.sub(r"(?<![\w.])(" + _NUM + r")(?:\s?(" + scale_re + r"))?\s?(" + sym_re + r")(?!\w)",
+                      lambda m: say(m.group(1), m.group(2), m.group(3)), text, flags=re.IGNORECASE)
+        return text
+
+    def _measures(self, text: str) -> str:
+        def percent(m: re.Match[str]) -> str:
+            return f"{self.number(m.group(1))} {self.w.percent}"
+
+        text = re.sub(r"(" + _NUM + r")\s?(?:%|percent\b|per cent\b)", percent, text)
+        text = re.sub(r"(-|minus\s|−)?(" + _NUM + r")\s?°\s?([CF])\b",
+                      lambda m: ("minus " if m.group(1) and self.w is EN else ("minus " if m.group(1) else ""))
+                      + f"{self.number(m.group(2))} {self.w.degrees_c if m.group(3) == 'C' else self.w.degrees_f}", text)
+        units = sorted(self.w.units, key=len, reverse=True)
+        unit_re = "|".join(re.escape(u) for u in units)
+        text = re.sub(r"(?<![\w.])(" + _NUM + r")\s?(" + unit_re + r")(?![\w/])",
+                      lambda m: f"{self.number(m.group(1))} {self._plural(self.w.units[m.group(2)], m.group(1))}", text)
+        return text
+
+    def _ordinals(self, text: str) -> str:
+        if self.w is EN:
+            return re.sub(r"\b(\d+)(?:st|nd|rd|th)\b", lambda m: self.ordinal(int(m.group(1))), text)
+        return text
+
+    def _ranges(self, text: str) -> str:
+        return re.sub(r"(?<![\w.,-])(\d+)-(\d+)(?![\w.,]\d)", lambda m: f"{m.group(1)} {self.w.to} {m.group(2)}", text)
+
+    def _numbers(self, text: str) -> str:
+        year_words = set(self.w.year_words)
+
+        def say(m: re.Match[str]) -> str:
+            written = m.group(0)
+            before = text[: m.start()].split()
+            previous = before[-1].lower().strip("(,") if before else ""
+            after = text[m.end() : m.end() + 1]
+            if re.fullmatch(r"1[1-9]\d\d|20\d\d", written):
+                if previous in year_words or not after.strip() or after in ".,;:!?)" or previous in self.w.to.split():
+                    return self.year(int(written))
+            return self.number(written)
+
+        return re.sub(r"(?<![\w" + _PROTECT_OPEN + r"])(" + _NUM + r")(?![\w" + _PROTECT_CLOSE + r"])", say, text)
+
+    def _symbols(self, text: str) -> str:
+        currency = {s: pair[1] for s, pair in self.w.currencies.items() if not s.isalpha()}
+        for symbol, spoken in {**currency, "%": self.w.percent, "&": self.w.and_, "+": "plus", "=": "=",
+                               "@": self.w.at, "#": "", "*": "", "_": " ", "|": ",", "/": " ", "\\": " ",
+                               "<": "", ">": "", "~": "", "^": "", "`": "", "{": "", "}": "", "[": "", "]": ""}.items():
+            if symbol in text:
+                text = text.replace(symbol, f" {spoken} " if spoken.strip() and symbol not in "|" else spoken)
+        return text.replace(" = ", " equals ").replace("=", " equals ")
+
+
+def normalizer(language: str, lexicon: Lexicon | None = None) -> Normalizer:
+    """A normalizer for ``language`` (BCP 47), applying ``lexicon`` first."""
+    return Normalizer(language, lexicon)
