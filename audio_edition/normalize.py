@@ -193,10 +193,19 @@ def load_lexicon(path: Path) -> Lexicon:
 # --- the rules -----------------------------------------------------------------------------
 
 _PROTECT_OPEN, _PROTECT_CLOSE = "\ue000", "\ue001"
-_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"]+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|edu|gov|io|co|uk|de|fr|es|eu|info|news)(?:/[^\s<>\"]*)?\b",
-                  re.IGNORECASE)
+_URL = re.compile(
+    r"(?:https?://|\bwww\.)[^\s<>\"]+"
+    r"|(?<![@\w.-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|edu|gov|io|co|uk|de|fr|es|eu|info|news)(?:/[^\s<>\"]*)?\b",
+    re.IGNORECASE,
+)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _NUM = r"\d+(?:[.,\u00a0 ]\d{3})*(?:[.,]\d+)?|\d+"
+
+
+def _trailing(url: str) -> str:
+    """Sentence punctuation a URL pattern swallowed: "see example.com." ends a sentence."""
+    match = re.search(r"[.,;:!?)]+$", url)
+    return match.group(0) if match else ""
 
 
 class Normalizer:
@@ -224,7 +233,10 @@ class Normalizer:
         return float(text) if "." in text else int(text)
 
     def number(self, written: str) -> str:
-        return _n(self._value(written), self.lang)
+        try:
+            return _n(self._value(written), self.lang)
+        except (ValueError, OverflowError):  # "1.200.12": say each run of digits
+            return " ".join(_n(int(d), self.lang) for d in re.findall(r"\d+", written))
 
     def year(self, value: int) -> str:
         try:
@@ -253,15 +265,15 @@ class Normalizer:
             pattern = r"(?<!\w)" + re.escape(written) + r"(?!\w)"
             text = re.sub(pattern, lambda m, s=spoken: protect(s), text, flags=re.IGNORECASE)
         text = self._typography(text)
-        text = _EMAIL.sub(lambda m: protect(self._email(m.group(0))), text)
-        text = _URL.sub(lambda m: protect(self._site(m.group(0))), text)
+        text = _URL.sub(lambda m: " " + protect(self._site(m.group(0))) + _trailing(m.group(0)) + " ", text)
+        text = _EMAIL.sub(lambda m: " " + protect(self._email(m.group(0))) + " ", text)
         text = self._abbreviations(text, protect)
         text = self._dates(text)
+        text = self._ranges(text)  # before units: "3-5%" is "three to five percent"
         text = self._money(text)
         text = self._times(text)
         text = self._measures(text)
         text = self._ordinals(text)
-        text = self._ranges(text)
         text = self._numbers(text)
         text = self._symbols(text)
         text = re.sub(_PROTECT_OPEN + r"(\d+)" + _PROTECT_CLOSE, lambda m: protected[int(m.group(1))], text)
@@ -345,7 +357,11 @@ class Normalizer:
 
         pattern = (r"\b(?P<hour>\d{1,2})(?P<sep>[:.])(?P<minute>\d{2})(?:\s*(?P<ampm>a\.?m\.?|p\.?m\.?))?"
                    r"(?P<uhr>\s*Uhr\b)?(?!\d)")
-        return re.sub(pattern, say, text, flags=re.IGNORECASE)
+        text = re.sub(pattern, say, text, flags=re.IGNORECASE)
+        # "5am", "11 p.m.": an hour alone
+        return re.sub(r"\b(\d{1,2})\s?([ap])\.?m\b(\.?)",
+                      lambda m: f"{_n(int(m.group(1)), self.lang)} {m.group(2).lower()} m{m.group(3)}"
+                      if int(m.group(1)) <= 12 else m.group(0), text, flags=re.IGNORECASE)
 
     def _money(self, text: str) -> str:
         symbols = sorted(self.w.currencies, key=len, reverse=True)
@@ -355,7 +371,10 @@ class Normalizer:
         def say(amount: str, scale: str | None, currency: str) -> str:
             pair = self.w.currencies[currency]
             scale_word = self.w.scales.get(scale.lower(), scale) if scale else ""
-            value = self._value(amount)
+            try:
+                value = self._value(amount)
+            except ValueError:
+                return f"{self.number(amount)} {scale_word} {pair[1]}".replace("  ", " ")
             if scale_word:
                 return f"{_n(value, self.lang)} {scale_word} {pair[1]}"
             if isinstance(value, float) and round(value, 2) == value:  # $5.50: dollars and cents

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 # Block elements whose text the page shows as a unit: what is compared with the extraction.
 _BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "blockquote", "dd", "dt", "td", "th",
-           "caption", "pre", "address"}
+           "caption", "pre", "address", "div", "section", "aside", "header", "footer", "nav", "article", "main"}
 _SECTION_TAGS = {"h2", "h3", "h4"}
 
 
@@ -23,7 +23,14 @@ def _squash(text: str) -> str:
 
 
 def _text(element: _Element) -> str:
+    """The words of an element of trafilatura's output, inline markup joined as written."""
     return _squash("".join(element.itertext()))
+
+
+def _page_text(element: _Element) -> str:
+    """The words of a block of the original page; separate inline elements (share buttons,
+    menu links) are kept apart, with no space left before punctuation."""
+    return re.sub(r"\s+([,.;:!?)\]])", r"\1", _squash(" ".join(element.itertext())))
 
 
 def _language(root: _Element) -> str | None:
@@ -42,15 +49,19 @@ def _reason(element: _Element, text: str, author: str | None) -> str:
     chain = [element, *element.iterancestors()]
     if any(e.tag in ("figcaption", "figure") for e in chain):
         return "caption"
-    if (author and author in text and len(text.split()) <= len(author.split()) + 8) or byline_author(text.split(",")[0]):
+    if (author and author in text and len(text.split()) <= len(author.split()) + 12) or byline_author(text.split(",")[0]):
         return "byline"
     if any(e.tag in ("pre", "code") for e in chain):
         return "code"
     return "boilerplate"
 
 
-def _left_out(root: _Element, kept: str, title: str, author: str | None) -> list[Removal]:
-    """Every visible block of the page whose text is not in the extracted article."""
+def _left_out(root: _Element, kept: str, kept_blocks: set[str], title: str, author: str | None) -> list[Removal]:
+    """Every visible block of the page whose text is not in the extracted article.
+
+    A block counts as kept when it is one of the article's paragraphs or headings, or a
+    passage of four words or more found in its text; a lone menu word such as "Transport"
+    is reported even if the article happens to use it."""
     for hidden in root.xpath("//script|//style|//noscript|//template|//svg|//head"):
         parent = hidden.getparent()
         if parent is not None:
@@ -61,8 +72,10 @@ def _left_out(root: _Element, kept: str, title: str, author: str | None) -> list
     for element in root.iter(*_BLOCKS):
         if any(d.tag in _BLOCKS for d in element.iterdescendants()):
             continue  # only the innermost blocks, so nothing is reported twice
-        text = _text(element)
-        if not text or text in seen or text.casefold() in kept_flat or text == title:
+        text = _page_text(element)
+        if not text or text in seen or text == title or text in kept_blocks:
+            continue
+        if len(text.split()) >= 4 and text.casefold() in kept_flat:
             continue
         seen.add(text)
         removed.append(Removal(_reason(element, text, author), text))
@@ -121,8 +134,8 @@ def read_html(text: str, source: str | None) -> Article:
             raise InputError(f"{name}: no article text found in the page")
         title = first
     author = _squash(document.author.replace(";", ",")) if document.author else None
-    kept = " ".join([title, *(s.title or "" for s in sections), *(p for s in sections for p in s.paragraphs)])
-    removed = _left_out(root, kept, title, author) + removed
+    blocks = [title, *(s.title or "" for s in sections), *(p for s in sections for p in s.paragraphs)]
+    removed = _left_out(root, " ".join(blocks), set(blocks), title, author) + removed
     return Article(
         title=title,
         sections=tuple(sections),

@@ -12,6 +12,10 @@ from audio_edition.ingest.text import is_url_line
 from audio_edition.models import Article, Removal, Section
 
 
+def _html_reason(content: str) -> str:
+    return "comment" if content.lstrip().startswith("<!--") else "html"
+
+
 def _inline_text(token: Token, removed: list[Removal]) -> str:
     """The words of an inline token as a listener should hear them: link text, no URLs."""
     parts: list[str] = []
@@ -23,7 +27,7 @@ def _inline_text(token: Token, removed: list[Removal]) -> str:
         elif child.type == "image":
             removed.append(Removal("image", f"![{child.content}]({child.attrs.get('src', '')})"))
         elif child.type == "html_inline":
-            removed.append(Removal("html", child.content))
+            removed.append(Removal(_html_reason(child.content), child.content))
     return " ".join("".join(parts).split())
 
 
@@ -103,7 +107,7 @@ def read_markdown(text: str, source: str | None) -> Article:
         if tok.type in ("fence", "code_block"):
             removed.append(Removal("code", tok.content.rstrip("\n")))
         elif tok.type == "html_block":
-            removed.append(Removal("html", tok.content.rstrip("\n")))
+            removed.append(Removal(_html_reason(tok.content), tok.content.rstrip("\n")))
         i += 1
     if title is None:
         raise InputError(f"{source or 'standard input'} has no text to speak")
