@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from audio_edition import cleanup, engines, ingest, language, mix, normalize, sidecars, speech, synth, tags
+from audio_edition import cleanup, encode, engines, ingest, language, mix, normalize, sidecars, speech, synth, tags
 from audio_edition.cache import DiskCache, default_cache_dir
-from audio_edition.config import BITRATES_KBPS, Settings
+from audio_edition.config import Settings
 from audio_edition.errors import InputError, OutputError
 from audio_edition.models import Article, EpisodeMeta, Script, Timeline
 
@@ -81,7 +81,8 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None) -> Prep
                          hint="Check the report of what was removed with 'audio-edition prepare --json', or use --dedupe off.")
     engine = engines.get(settings.engine)
     voice = engine.resolve_voice(settings.voice, lang)
-    script = speech.build_script(article, lang, engine.max_chars, normalize.normalizer(lang, lexicon))
+    pauses = speech.Pauses(between_paragraphs=settings.pause_ms, before_section=settings.section_pause_ms)
+    script = speech.build_script(article, lang, engine.max_chars, normalize.normalizer(lang, lexicon), pauses)
     return Prepared(article, script, engine.name, voice)
 
 
@@ -92,7 +93,7 @@ def dedupe_modes() -> tuple[str, ...]:
 
 
 def output_for(source: str, out: Path | None, out_dir: Path | None, article_title: str | None = None) -> Path:
-    """Where an input's episode goes: -o, else --out-dir or the current folder, named after the input."""
+    """Where an input's episode goes: -o, else --out-dir or the current folder, named after the input (.mp3)."""
     if out is not None:
         return out
     stem = Path(source).stem if source != ingest.STDIN else _slug(article_title or "episode")
@@ -182,12 +183,20 @@ class _Staging:
         self.pairs = []
 
 
-def check_output(out: Path) -> None:
-    """Refuse an output path we cannot write an MP3 to, before any synthesis."""
-    if out.suffix.lower() != ".mp3":
-        raise OutputError(f"output {out} must end in .mp3", hint="Name the episode file with an .mp3 extension.")
+def check_output(out: Path, bitrate_kbps: int) -> None:
+    """Refuse an output path or bitrate we cannot write, before any synthesis."""
+    fmt = encode.format_for(out)
     if out.is_dir():
         raise OutputError(f"output {out} is a folder", hint="Give a file name, or use --out-dir for a folder.")
+    encode.check_bitrate(fmt, bitrate_kbps)
+
+
+def transcript(article: Article) -> str:
+    """The article's full text, as written: for the tag players show as lyrics or transcript."""
+    parts = [article.title]
+    for section in article.sections:
+        parts += ([section.title] if section.title else []) + list(section.paragraphs)
+    return "\n\n".join(parts)
 
 
 def build(
@@ -197,28 +206,28 @@ def build(
     stdin: bytes | None = None,
     on_progress: Progress | None = None,
 ) -> BuildResult:
-    """Build one episode: read, script, synthesize (cached, parallel), mix, encode, tag, sidecars.
+    """Build one episode: read, script, synthesize (cached, parallel), mix, master, tag, sidecars.
 
-    Nothing is written at ``out`` (or beside it) unless the whole build succeeds; an older
-    good episode there is replaced only by a complete new one.
+    The format follows ``out``'s extension (.mp3, .m4a, .opus). Nothing is written at ``out``
+    (or beside it) unless the whole build succeeds; an older good episode there is replaced
+    only by a complete new one.
     """
     started = time.monotonic()
-    if settings.bitrate_kbps not in BITRATES_KBPS:
-        raise InputError(f"--bitrate {settings.bitrate_kbps} is not an MP3 bitrate",
-                         hint=f"Use one of {', '.join(map(str, BITRATES_KBPS))} kbps.")
-    check_output(out)
+    check_output(out, settings.bitrate_kbps)
+    suffix = out.suffix.lower()
     engine = engines.get(settings.engine)
     prepared = prepare(source, settings, stdin)
     article, script = prepared.article, prepared.script
     meta = episode_meta(article, settings, script.language)
     intro = mix.load_clip(settings.intro, "intro") if settings.intro else None
     outro = mix.load_clip(settings.outro, "outro") if settings.outro else None
+    bed = mix.load_clip(settings.bed, "bed") if settings.bed else None
     staging = _Staging()
     with ExitStack() as cleanup:
         cleanup.callback(staging.discard)
-        mp3_tmp = staging.reserve(out)
+        audio_tmp = staging.reserve(out)
         stem = out.with_suffix("")
-        sidecar_paths = [Path(f"{stem}{suffix}") for suffix in SIDECAR_SUFFIXES]
+        sidecar_paths = [Path(f"{stem}{sidecar}") for sidecar in SIDECAR_SUFFIXES]
         sidecar_tmps = [staging.reserve(p) for p in sidecar_paths]
         cache = DiskCache(settings.cache_dir or default_cache_dir()) if settings.use_cache else None
         if cache is not None:
@@ -226,14 +235,16 @@ def build(
         texts = [u.text for u in script.utterances]
         takes = synth.TakeCache(cache) if cache is not None else None
         result = synth.synthesize(engine, texts, prepared.voice, script.language, settings.jobs, takes, on_progress)
-        mixed = mix.mix(script, result.takes, intro, outro)
-        mix.encode_mp3(mixed.audio, mp3_tmp, settings.bitrate_kbps, cache)
-        timeline = mixed.timeline.ending_at(tags.audio_length_ms(mp3_tmp))
-        tags.write_tags(mp3_tmp, meta, timeline.chapters)
+        layout = mix.Layout(crossfade_ms=settings.crossfade_ms)
+        mixed = mix.mix(script, result.takes, intro, outro, layout, bed, cache)
+        encode.master(mixed.audio.raw_data, audio_tmp, suffix, settings.bitrate_kbps, settings.loudness_lufs,
+                      mixed.timeline.chapters, cache)
+        timeline = mixed.timeline.ending_at(tags.audio_length_ms(audio_tmp, suffix))
+        tags.write_tags(audio_tmp, meta, timeline.chapters, suffix, transcript(article))
         details = {
             "engine": engine.name, "voice": prepared.voice, "language": script.language,
             "utterances": len(script.utterances), "synthesized": result.synthesized, "cached": result.cached,
-            "duration_s": timeline.duration_ms / 1000,
+            "duration_s": timeline.duration_ms / 1000, "loudness_lufs": settings.loudness_lufs,
         }
         texts_out = [
             sidecars.webvtt(timeline),

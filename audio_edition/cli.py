@@ -47,7 +47,8 @@ def _duration(seconds: float) -> str:
 def build(
     ctx: typer.Context,
     inputs: list[str] = typer.Argument(..., metavar="INPUT...", help="Article files (.txt, .md), or - for standard input."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="The MP3 to write (one input only)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output",
+                                          help="The episode to write, .mp3, .m4a or .opus (one input only)."),
     out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Folder for the episodes (required with several inputs)."),
     engine: str = typer.Option("espeak", "--engine", help="Speech engine; see 'audio-edition engines'.", envvar="AUDIO_EDITION_ENGINE"),
     voice: Optional[str] = typer.Option(None, "--voice", help="Engine voice (espeak: e.g. en-gb, en-us+f3; gtts: accent tld such as co.uk)."),
@@ -61,6 +62,14 @@ def build(
     author: Optional[str] = typer.Option(None, "--author", help="Author (default: the article's)."),
     show_name: Optional[str] = typer.Option(None, "--show-name", help="Show (album) name."),
     bitrate: int = typer.Option(96, "--bitrate", metavar="KBPS", help="Constant MP3 bitrate in kbps."),
+    loudness: float = typer.Option(-16.0, "--loudness", metavar="LUFS", min=-40.0, max=-6.0,
+                                   help="Integrated loudness target, as heard (true peak stays under -1 dBTP)."),
+    pause: float = typer.Option(0.8, "--pause", metavar="SECONDS", min=0.0, max=10.0, help="Silence between paragraphs."),
+    section_pause: float = typer.Option(1.6, "--section-pause", metavar="SECONDS", min=0.0, max=10.0,
+                                        help="Silence before a new section."),
+    crossfade: float = typer.Option(0.8, "--crossfade", metavar="SECONDS", min=0.0, max=10.0,
+                                    help="Intro fading out under the speech, outro fading in (0: none)."),
+    bed: Optional[Path] = typer.Option(None, "--bed", help="Music under the opening title, ducked under the voice."),
     dedupe: str = typer.Option("paraphrase", "--dedupe", metavar="off|exact|paraphrase",
                                help="Remove repeated paragraphs: none, exact copies, or reworded copies too."),
     lexicon: Optional[Path] = typer.Option(None, "--lexicon", help='TOML file of "word" = "how to say it" pairs.'),
@@ -93,9 +102,13 @@ def build(
     for option, field in (("engine", "engine"), ("voice", "voice"), ("lang", "language"), ("intro", "intro"),
                           ("outro", "outro"), ("cover", "cover"), ("title", "title"), ("author", "author"),
                           ("show_name", "show_name"), ("bitrate", "bitrate_kbps"), ("jobs", "jobs"),
-                          ("cache_dir", "cache_dir"), ("dedupe", "dedupe"), ("lexicon", "lexicon")):
+                          ("cache_dir", "cache_dir"), ("dedupe", "dedupe"), ("lexicon", "lexicon"),
+                          ("loudness", "loudness_lufs"), ("bed", "bed")):
         if _passed(ctx, option):
             changes[field] = ctx.params[option]
+    for option, field in (("pause", "pause_ms"), ("section_pause", "section_pause_ms"), ("crossfade", "crossfade_ms")):
+        if _passed(ctx, option):
+            changes[field] = round(ctx.params[option] * 1000)
     if no_intro:
         changes["intro"] = None
     if no_outro:

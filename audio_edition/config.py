@@ -9,7 +9,7 @@ from pathlib import Path
 from audio_edition.engines import DEFAULT_ENGINE
 
 DEFAULT_BITRATE_KBPS = 96
-BITRATES_KBPS = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)  # MPEG-1 Layer III CBR
+DEFAULT_LOUDNESS_LUFS = -16.0  # Apple's and most podcast hosts' target, as heard (mono as dual mono)
 DEFAULT_SHOW_NAME = "Audio Edition"
 
 
@@ -42,6 +42,11 @@ class Settings:
     author: str | None = None
     show_name: str = DEFAULT_SHOW_NAME
     bitrate_kbps: int = DEFAULT_BITRATE_KBPS
+    loudness_lufs: float = DEFAULT_LOUDNESS_LUFS
+    pause_ms: int = 800  # between paragraphs
+    section_pause_ms: int = 1600  # before a new section
+    crossfade_ms: int = 800  # intro tail under the speech, outro fading in over the last pause
+    bed: Path | None = None  # music under the opening title, ducked under the voice
     dedupe: str = "paraphrase"  # off | exact | paraphrase
     lexicon: Path | None = None  # TOML: "word or phrase" = "how to say it"
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)

@@ -1,22 +1,24 @@
 """The mixer, the only module that uses pydub: clips and takes in, one audio and its timeline out.
 
-Everything is brought to one format (44.1 kHz, mono, 16-bit) and joined once, as raw samples,
-so every position in the timeline is exact to the sample.
+Everything is brought to one format (44.1 kHz, mono, 16-bit). Takes are trimmed of their own
+silence and joined once, as raw samples, with our pauses between them; intro, speech, outro and
+an optional music bed are then laid on one canvas, so every position in the timeline is exact
+to the sample. Parts are levelled against each other here; the final loudness is set when
+mastering (encode.py).
 """
 
 from __future__ import annotations
 
 import io
-import os
-import shutil
 import subprocess
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from audio_edition.cache import DiskCache, digest
-from audio_edition.errors import AudioError, InputError, OutputError
+from audio_edition import ffmpeg, loudness
+from audio_edition.cache import DiskCache
+from audio_edition.errors import AudioError, InputError
 from audio_edition.models import Chapter, Script, Span, Take, Timeline
 
 if TYPE_CHECKING:
@@ -26,6 +28,11 @@ RATE = 44100
 CHANNELS = 1
 WIDTH = 2
 FADE_MS = 8  # at every take's edges, so no join clicks
+TRIM_THRESHOLD_DBFS = -50.0  # quieter than this at a take's edges is the engine's own silence
+TRIM_KEEP_MS = 20  # of that silence kept, so soft consonants are not clipped
+SPEECH_REFERENCE_LUFS = -26.0  # parts are levelled here (well below any target), mastering raises them
+MUSIC_UNDER_SPEECH_LU = 3.0  # intro and outro sit this far under the voice
+BED_DUCK_LU = 18.0  # a music bed this far under the voice while it speaks
 
 # Clip files pydub can load without ffprobe: suffix -> (ffmpeg demuxer, ffmpeg decoder).
 # Naming the decoder is what stops pydub from calling ffprobe (which no wheel ships).
@@ -39,17 +46,17 @@ CLIP_FORMATS: dict[str, tuple[str, str | None]] = {
 }
 
 
-def ffmpeg_exe() -> str:
-    """ffmpeg on PATH when there is one, otherwise the binary shipped in the imageio-ffmpeg wheel."""
-    found = shutil.which("ffmpeg")
-    if found:
-        return found
-    try:
-        import imageio_ffmpeg
+@dataclass(frozen=True)
+class Layout:
+    """How the parts are placed, in milliseconds.
 
-        return imageio_ffmpeg.get_ffmpeg_exe()
-    except (ImportError, RuntimeError) as exc:
-        raise AudioError("no ffmpeg found", hint="Install ffmpeg, or reinstall audio-edition (it ships one).") from exc
+    ``crossfade_ms``: the intro's last part fades out under the start of the speech, and the
+    outro fades in over the pause after it; 0 plays them one after the other.
+    """
+
+    gap_after_intro_ms: int = 500
+    gap_before_outro_ms: int = 1000
+    crossfade_ms: int = 800
 
 
 def _pydub() -> type[AudioSegment]:
@@ -57,7 +64,7 @@ def _pydub() -> type[AudioSegment]:
         # pydub warns at import when ffmpeg is not on PATH; we point it at ours right after.
         warnings.simplefilter("ignore")
         from pydub import AudioSegment
-    AudioSegment.converter = ffmpeg_exe()
+    AudioSegment.converter = ffmpeg.exe()
     return AudioSegment
 
 
@@ -65,8 +72,21 @@ def _conform(seg: AudioSegment) -> AudioSegment:
     return seg.set_sample_width(WIDTH).set_frame_rate(RATE).set_channels(CHANNELS)
 
 
+def _ffmpeg_to_wav(path: Path, role: str) -> bytes:
+    """Convert any audio file ffmpeg can read to 16-bit WAV in the mix format."""
+    proc = subprocess.run(
+        [ffmpeg.exe(), "-v", "error", "-nostdin", "-i", str(path), "-vn", "-acodec", "pcm_s16le",
+         "-ar", str(RATE), "-ac", str(CHANNELS), "-f", "wav", "-"],
+        capture_output=True,
+    )
+    if proc.returncode != 0 or len(proc.stdout) <= 44:
+        raise AudioError(f"cannot decode {role} file {path}: not a playable {path.suffix} file",
+                         hint=f"Check the file plays, or pass --no-{role}.")
+    return proc.stdout
+
+
 def load_clip(path: Path, role: str) -> AudioSegment:
-    """Load an intro/outro clip of any rate or channel count, converted to the mix format."""
+    """Load an intro/outro/bed clip of any rate or channel count, converted to the mix format."""
     AudioSegment = _pydub()
     from pydub.exceptions import CouldntDecodeError
 
@@ -92,21 +112,19 @@ def load_clip(path: Path, role: str) -> AudioSegment:
     return _conform(seg)
 
 
-def _ffmpeg_to_wav(path: Path, role: str) -> bytes:
-    """Convert any audio file ffmpeg can read to 16-bit WAV in the mix format."""
-    proc = subprocess.run(
-        [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(path), "-vn", "-acodec", "pcm_s16le",
-         "-ar", str(RATE), "-ac", str(CHANNELS), "-f", "wav", "-"],
-        capture_output=True,
-    )
-    if proc.returncode != 0 or len(proc.stdout) <= 44:
-        raise AudioError(f"cannot decode {role} file {path}: not a playable {path.suffix} file",
-                         hint=f"Check the file plays, or pass --no-{role}.")
-    return proc.stdout
+def _trim(seg: AudioSegment) -> AudioSegment:
+    """Cut the engine's own leading and trailing silence, keeping a few milliseconds of it."""
+    from pydub.silence import detect_leading_silence
+
+    start = detect_leading_silence(seg, silence_threshold=TRIM_THRESHOLD_DBFS, chunk_size=5)
+    end = len(seg) - detect_leading_silence(seg.reverse(), silence_threshold=TRIM_THRESHOLD_DBFS, chunk_size=5)
+    if end <= start:  # all silence: keep it as it is
+        return seg
+    return seg[max(0, start - TRIM_KEEP_MS) : min(len(seg), end + TRIM_KEEP_MS)]
 
 
 def load_take(take: Take) -> AudioSegment:
-    """Decode one synthesized take and bring it to the mix format, with short edge fades."""
+    """Decode one synthesized take, trim its silence, bring it to the mix format, fade its edges."""
     AudioSegment = _pydub()
     from pydub.exceptions import CouldntDecodeError
 
@@ -115,8 +133,9 @@ def load_take(take: Take) -> AudioSegment:
         seg = AudioSegment.from_file(io.BytesIO(take.audio), format=demuxer, codec=decoder)
     except (CouldntDecodeError, OSError, IndexError, ValueError) as exc:
         raise AudioError(f"the engine returned {take.format} audio that cannot be decoded") from exc
-    seg = _conform(seg)
-    return seg.fade_in(min(FADE_MS, len(seg) // 2)).fade_out(min(FADE_MS, len(seg) // 2))
+    seg = _trim(_conform(seg))
+    fade = min(FADE_MS, len(seg) // 2)
+    return seg.fade_in(fade).fade_out(fade)
 
 
 @dataclass(frozen=True)
@@ -131,46 +150,99 @@ def _ms(samples: int) -> int:
     return round(samples * 1000 / RATE)
 
 
+def _samples(ms: int) -> int:
+    return RATE * ms // 1000
+
+
+def _level(seg: AudioSegment, target_lufs: float, cache: DiskCache | None) -> AudioSegment:
+    """``seg`` with the gain that brings it to ``target_lufs`` (never clipping it)."""
+    gain = loudness.gain_to(loudness.integrated(seg.raw_data, cache), target_lufs, seg.max_dBFS)
+    return seg.apply_gain(gain) if abs(gain) > 0.05 else seg
+
+
+def _canvas(length: int) -> AudioSegment:
+    return _pydub()(data=b"\x00" * length * WIDTH * CHANNELS, sample_width=WIDTH, frame_rate=RATE, channels=CHANNELS)
+
+
+def _at(canvas: AudioSegment, seg: AudioSegment, start: int) -> AudioSegment:
+    """Lay ``seg`` on ``canvas`` at sample ``start``, mixing with what is there."""
+    # pydub converts the position in ms back to samples, truncating: aim at the middle of the sample.
+    return canvas.overlay(seg, position=(start + 0.5) * 1000 / RATE)
+
+
 def mix(
     script: Script,
     takes: Sequence[Take],
     intro: AudioSegment | None,
     outro: AudioSegment | None,
-    gap_after_intro_ms: int = 600,
-    gap_before_outro_ms: int = 1000,
+    layout: Layout = Layout(),
+    bed: AudioSegment | None = None,
+    cache: DiskCache | None = None,
 ) -> Mix:
     """Join intro, takes with their pauses, and outro into one audio, recording the timeline."""
     AudioSegment = _pydub()
+    # 1. The speech: takes and pauses joined once, as raw samples.
     pieces: list[bytes] = []
-    spans: list[Span] = []
-    position = 0  # in samples
-
-    def place(data: bytes) -> tuple[int, int]:
-        nonlocal position
-        start = position
+    body_spans: list[tuple[int, int]] = []
+    position = 0
+    for utterance, take in zip(script.utterances, takes, strict=True):
+        data = load_take(take).raw_data
         pieces.append(data)
-        position += len(data) // (WIDTH * CHANNELS)
-        return start, position
+        body_spans.append((position, position + len(data) // WIDTH))
+        position += len(data) // WIDTH
+        silence = _samples(utterance.pause_after_ms)
+        pieces.append(b"\x00" * silence * WIDTH)
+        position += silence
+    body = AudioSegment(data=b"".join(pieces), sample_width=WIDTH, frame_rate=RATE, channels=CHANNELS)
+    body = _level(body, SPEECH_REFERENCE_LUFS, cache)
+    music_level = SPEECH_REFERENCE_LUFS - MUSIC_UNDER_SPEECH_LU
 
-    def silence(ms: int) -> None:
-        if ms > 0:
-            place(b"\x00" * (RATE * ms // 1000) * WIDTH * CHANNELS)
+    # 2. Where the parts go, in samples.
+    xf = _samples(layout.crossfade_ms)
+    intro_len = len(intro.raw_data) // WIDTH if intro is not None else 0
+    body_start = max(0, intro_len + _samples(layout.gap_after_intro_ms) - min(xf, intro_len)) if intro is not None else 0
+    body_end = body_start + len(body.raw_data) // WIDTH
+    outro_start = body_end + max(0, _samples(layout.gap_before_outro_ms) - xf) if outro is not None else body_end
+    outro_len = len(outro.raw_data) // WIDTH if outro is not None else 0
+    total = max(body_end, outro_start + outro_len)
 
+    # 3. One canvas.
+    canvas = _canvas(total)
+    spans: list[Span] = []
     if intro is not None:
-        start, end = place(intro.raw_data)
-        spans.append(Span("intro", _ms(start), _ms(end)))
-        silence(gap_after_intro_ms)
-    for index, (utterance, take) in enumerate(zip(script.utterances, takes, strict=True)):
-        start, end = place(load_take(take).raw_data)
-        spans.append(Span(utterance.kind, _ms(start), _ms(end), utterance=index, text=utterance.text))
-        silence(utterance.pause_after_ms)
+        intro = _level(intro, music_level, cache)
+        if xf:
+            intro = intro.fade_out(min(layout.crossfade_ms, len(intro)))
+        canvas = _at(canvas, intro, 0)
+        spans.append(Span("intro", 0, _ms(intro_len)))
+    canvas = _at(canvas, body, body_start)
+    for index, (utterance, (start, end)) in enumerate(zip(script.utterances, body_spans)):
+        spans.append(Span(utterance.kind, _ms(body_start + start), _ms(body_start + end), utterance=index,
+                          text=utterance.written or utterance.text, sentence=utterance.sentence))
+    if bed is not None:
+        canvas = _at(canvas, *_bed(bed, script, body_spans, body_start, music_level, cache))
     if outro is not None:
-        silence(gap_before_outro_ms)
-        start, end = place(outro.raw_data)
-        spans.append(Span("outro", _ms(start), _ms(end)))
-    audio = AudioSegment(data=b"".join(pieces), sample_width=WIDTH, frame_rate=RATE, channels=CHANNELS)
-    duration = _ms(position)
-    return Mix(audio, Timeline(tuple(spans), _chapters(script, spans, duration), duration))
+        outro = _level(outro, music_level, cache)
+        if xf:
+            outro = outro.fade_in(min(layout.crossfade_ms, len(outro)))
+        canvas = _at(canvas, outro, outro_start)
+        spans.append(Span("outro", _ms(outro_start), _ms(outro_start + outro_len)))
+    duration = _ms(total)
+    return Mix(canvas, Timeline(tuple(spans), _chapters(script, spans, duration), duration))
+
+
+def _bed(bed: AudioSegment, script: Script, body_spans: list[tuple[int, int]], body_start: int,
+         music_level: float, cache: DiskCache | None) -> tuple[AudioSegment, int]:
+    """The music bed under the opening (title and author): looped to length, ducked under the voice."""
+    opening = [i for i, u in enumerate(script.utterances) if u.kind in ("title", "text") and u.section is None]
+    last = opening[-1] if opening else 0
+    lead, tail = _samples(1500), _samples(1200)
+    start = max(0, body_start - lead)
+    end = body_start + body_spans[last][1] + tail
+    length_ms = _ms(end - start)
+    bed = _level(bed, music_level - BED_DUCK_LU, cache)
+    looped = bed * (length_ms // max(1, len(bed)) + 1)
+    return looped[:length_ms].fade_in(min(500, length_ms // 3)).fade_out(min(1200, length_ms // 2)), start
 
 
 def _chapters(script: Script, spans: list[Span], duration_ms: int) -> tuple[Chapter, ...]:
@@ -191,40 +263,3 @@ def _chapters(script: Script, spans: list[Span], duration_ms: int) -> tuple[Chap
         if end > start:
             chapters.append(Chapter(title, start, end))
     return tuple(chapters)
-
-
-ENCODER_VERSION = "mp3-1"  # bump when the encoding parameters change
-
-
-def encode_mp3(audio: AudioSegment, path: Path, bitrate_kbps: int, cache: DiskCache | None = None) -> None:
-    """Encode to constant-bitrate MP3 (44.1 kHz mono) with no tags: the tagger writes those.
-
-    Encoding dominates an unchanged rebuild, so encoded audio is cached under a digest of
-    the exact samples and settings: the same samples always give the same MP3.
-    """
-    key = digest(ENCODER_VERSION, str(bitrate_kbps), audio.raw_data) if cache is not None else ""
-    if cache is not None:
-        found = cache.get("encoded", key, "mp3")
-        if found:
-            try:
-                path.write_bytes(found)
-            except OSError as exc:
-                raise OutputError(f"cannot write {path}: {exc.strerror}") from exc
-            return
-    try:
-        handle = audio.export(
-            str(path),
-            format="mp3",
-            codec="libmp3lame",
-            bitrate=f"{bitrate_kbps}k",
-            parameters=["-ar", str(RATE), "-ac", str(CHANNELS), "-id3v2_version", "0", "-write_id3v1", "0"],
-        )
-        handle.close()
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise AudioError(f"encoding the MP3 failed: {exc}") from exc
-    except Exception as exc:  # pydub raises CouldntEncodeError, a plain Exception subclass
-        raise AudioError(f"encoding the MP3 failed: {str(exc).splitlines()[0]}") from exc
-    if not path.exists() or os.path.getsize(path) == 0:
-        raise AudioError("encoding the MP3 produced no audio")
-    if cache is not None:
-        cache.put("encoded", key, "mp3", path.read_bytes())

@@ -50,11 +50,12 @@ class Article:
 
 @dataclass(frozen=True)
 class Utterance:
-    """One piece of text sent to the engine in one request.
+    """One piece of text sent to the engine in one request: a sentence, or part of a long one.
 
-    ``block`` numbers the spoken block (title, heading, paragraph) it belongs to: a long
-    paragraph split to fit the engine's limit gives several utterances with one block, joined
-    with no pause. ``pause_after_ms`` is the silence the mix places after it.
+    ``text`` is what the engine reads; ``written`` the sentence as the article wrote it (what
+    a transcript shows). ``block`` numbers the spoken block (title, heading, paragraph) and
+    ``sentence`` the sentence across the script: the pieces of one sentence share it.
+    ``pause_after_ms`` is the silence the mix places after it.
     """
 
     kind: UtteranceKind
@@ -62,6 +63,8 @@ class Utterance:
     block: int
     section: int | None
     pause_after_ms: int
+    sentence: int = 0
+    written: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,8 @@ class Span:
     start_ms: int
     end_ms: int
     utterance: int | None = None  # index into Script.utterances
-    text: str | None = None
+    text: str | None = None  # the written sentence spoken here
+    sentence: int | None = None  # Utterance.sentence: pieces of one sentence share it
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,25 @@ def _clock(ms: int, sep: str) -> str:
 
 
 def _cues(timeline: Timeline) -> list[tuple[int, int, str]]:
-    return [(s.start_ms, s.end_ms, s.text) for s in timeline.spans if s.text and s.end_ms > s.start_ms]
+    """One cue per sentence, at its real place in the audio: the pieces of a sentence too long
+    for one engine request are merged back into it (they carry the same written text)."""
+    cues: list[tuple[int, int, str]] = []
+    previous_sentence = None
+    for span in timeline.spans:
+        if not span.text or span.end_ms <= span.start_ms:
+            continue
+        if span.sentence is not None and span.sentence == previous_sentence and cues:
+            start, _, text = cues[-1]
+            cues[-1] = (start, span.end_ms, text)
+        else:
+            cues.append((span.start_ms, span.end_ms, span.text))
+        previous_sentence = span.sentence
+    return cues
 
 
 def _escape_vtt(text: str) -> str:
+    # A cue's text may not contain "-->" or a blank line; &, < and > are escaped.
+    text = " ".join(text.split()).replace("-->", "->")
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -36,7 +51,7 @@ def srt(timeline: Timeline) -> str:
     """The same cues as SubRip: numbered, comma before the milliseconds, blank line between."""
     blocks = []
     for n, (start, end, text) in enumerate(_cues(timeline), 1):
-        blocks.append(f"{n}\n{_clock(start, ',')} --> {_clock(end, ',')}\n{text}\n")
+        blocks.append(f"{n}\n{_clock(start, ',')} --> {_clock(end, ',')}\n{' '.join(text.split())}\n")
     return "\n".join(blocks)
 
 

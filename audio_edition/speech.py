@@ -11,12 +11,14 @@ from audio_edition.models import Article, ChapterMark, Script, Utterance, Uttera
 
 @dataclass(frozen=True)
 class Pauses:
-    """Silences the mix places between blocks, in milliseconds."""
+    """Silences the mix places between pieces, in milliseconds (takes are trimmed of their own)."""
 
-    after_title: int = 1200
+    within_sentence: int = 120  # between the pieces of a sentence too long for one request
+    between_sentences: int = 380
+    after_title: int = 1100
     after_heading: int = 700
-    between_paragraphs: int = 750
-    before_section: int = 1500
+    between_paragraphs: int = 800
+    before_section: int = 1600
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
@@ -62,6 +64,42 @@ def chunk(text: str, limit: int) -> list[str]:
     return _split(text, max(limit, 1), (_SENTENCE_END, _CLAUSE_END, None))
 
 
+# Languages that write ordinals with a dot ("am 14. September"): a number and a dot end no sentence.
+_ORDINAL_DOT = {"de", "da", "no", "nb", "fi", "cs", "sk", "pl", "hu", "hr", "sl", "sr", "et", "lv", "is"}
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "mt", "no", "vs", "etc", "e.g", "i.e", "approx", "gen",
+    "sen", "rep", "gov", "inc", "ltd", "co", "corp", "ave", "rd", "u.s", "u.k", "e.u", "u.n", "a.m", "p.m",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "z.b", "d.h", "bzw", "ca", "nr", "str", "usw", "vgl", "evtl", "inkl", "mio", "mrd", "u.a",
+    "m", "mme", "p.ex", "sra", "p.ej",
+}
+_SENTENCE_BREAK = re.compile(r"([.!?…]+[\"'”’»)\]]*)\s+(?=[\"'“‘«(\[]?[A-ZÀ-ÖØ-Þ0-9])")
+
+
+def sentences(text: str, language: str = "en") -> list[str]:
+    """Split written text into sentences, not at abbreviations ("Dr.", "U.S.") or initials ("W.")."""
+    from audio_edition.language import base
+
+    text = " ".join(text.split())
+    out: list[str] = []
+    start = 0
+    for match in _SENTENCE_BREAK.finditer(text):
+        before = text[start : match.start()].split()
+        last = before[-1] if before else ""
+        token = last.rstrip(".").lower()
+        if match.group(1) == "." and (
+            token in _ABBREVIATIONS
+            or re.fullmatch(r"[a-z]", token)  # an initial
+            or (token.isdigit() and base(language) in _ORDINAL_DOT)
+        ):
+            continue
+        out.append(text[start : match.end(1)])
+        start = match.end()
+    if start < len(text):
+        out.append(text[start:])
+    return [s for s in out if s.strip()]
+
+
 def _plain(text: str) -> str:
     return " ".join(text.replace("\u00ad", "").split())
 
@@ -105,13 +143,22 @@ def build_script(
     utterances: list[Utterance] = []
     chapters: list[ChapterMark] = []
     block = 0
+    sentence = 0
 
     def add(kind: UtteranceKind, text: str, section: int | None, pause: int) -> None:
-        nonlocal block
-        pieces = chunk(say(text), max_chars)
-        for n, piece in enumerate(pieces):
-            last = n == len(pieces) - 1
-            utterances.append(Utterance(kind, piece, block, section, pause if last else 0))
+        nonlocal block, sentence
+        written_sentences = sentences(text, language)
+        for s_index, written in enumerate(written_sentences):
+            pieces = chunk(say(written), max_chars)
+            last_sentence = s_index == len(written_sentences) - 1
+            for n, piece in enumerate(pieces):
+                if n < len(pieces) - 1:
+                    gap = pauses.within_sentence
+                else:
+                    gap = pause if last_sentence else pauses.between_sentences
+                utterances.append(Utterance(kind, piece, block, section, gap, sentence, written))
+            if pieces:
+                sentence += 1
         block += 1
 
     chapters.append(ChapterMark(short_title(article.title), 0))
@@ -132,6 +179,7 @@ def build_script(
             pause = pauses.before_section if last_in_section and not last_section else pauses.between_paragraphs
             add("paragraph", paragraph, s_index, pause)
     if utterances:
-        last = utterances[-1]
-        utterances[-1] = Utterance(last.kind, last.text, last.block, last.section, 0)
+        from dataclasses import replace
+
+        utterances[-1] = replace(utterances[-1], pause_after_ms=0)
     return Script(article=article, utterances=tuple(utterances), chapters=tuple(chapters), language=language)

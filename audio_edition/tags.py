@@ -61,20 +61,53 @@ def _id3_class():  # type: ignore[no-untyped-def]
     return OrderedID3
 
 
-def audio_length_ms(path: Path) -> int:
-    """The MP3's length as players and ffprobe report it (whole frames, less the encoder delay)."""
+_READERS = {".mp3": "mutagen.mp3:MP3", ".m4a": "mutagen.mp4:MP4", ".opus": "mutagen.oggopus:OggOpus"}
+
+
+def _open(path: Path, suffix: str):  # type: ignore[no-untyped-def]
+    import importlib
+
     from mutagen import MutagenError
-    from mutagen.mp3 import MP3
 
+    module, _, name = _READERS[suffix].partition(":")
     try:
-        return round(MP3(str(path)).info.length * 1000)
+        return getattr(importlib.import_module(module), name)(str(path))
     except (MutagenError, OSError) as exc:
-        raise OutputError(f"the encoded MP3 {path} cannot be read back: {exc}") from exc
+        raise OutputError(f"the encoded file {path} cannot be read back: {exc}") from exc
 
 
-def write_tags(path: Path, meta: EpisodeMeta, chapters: tuple[Chapter, ...]) -> None:
-    """Replace any tag in the MP3 at ``path`` with our ID3v2.3 tag and chapters."""
-    from mutagen.id3 import APIC, CHAP, COMM, CTOC, PCST, TIT2, CTOCFlags, Frames
+def audio_length_ms(path: Path, suffix: str = ".mp3") -> int:
+    """The file's length as players and ffprobe report it (for MP3: whole frames, less the encoder delay)."""
+    return round(_open(path, suffix).info.length * 1000)
+
+
+def write_tags(path: Path, meta: EpisodeMeta, chapters: tuple[Chapter, ...], suffix: str = ".mp3",
+               transcript: str = "") -> None:
+    """Tag the episode at ``path`` (its format given by ``suffix``) with ``meta``, chapters and the
+    full text."""
+    writers = {".mp3": _write_id3, ".m4a": _write_mp4, ".opus": _write_vorbis}
+    try:
+        writers[suffix](path, meta, chapters, transcript)
+    except OutputError:
+        raise
+    except Exception as exc:  # mutagen.MutagenError or OSError
+        raise OutputError(f"cannot write tags to {path}: {exc}") from exc
+
+
+def _xdor():  # type: ignore[no-untyped-def]
+    from mutagen.id3 import TextFrame
+
+    class XDOR(TextFrame):
+        """The full release date in a v2.3 tag (as MusicBrainz writes it). v2.3 keeps the date in
+        TYER and TDAT (DDMM), and eyeD3 reads TDAT through its year parser, losing days 01-09;
+        eyeD3 reads XDOR whole, and prefers it."""
+
+    return XDOR
+
+
+def _write_id3(path: Path, meta: EpisodeMeta, chapters: tuple[Chapter, ...], transcript: str) -> None:
+    """Replace any tag in the MP3 with our ID3v2.3 tag, chapters and transcript."""
+    from mutagen.id3 import APIC, CHAP, COMM, CTOC, PCST, TIT2, TORY, USLT, CTOCFlags, Frames
 
     tags = _id3_class()()
     values = {attr: getattr(meta, attr) for attr in TEXT_FRAMES.values()}
@@ -83,8 +116,13 @@ def write_tags(path: Path, meta: EpisodeMeta, chapters: tuple[Chapter, ...]) -> 
         value = values[attr]
         if value:
             tags.add(Frames[frame_id](encoding=3, text=[value]))
+    if meta.date:
+        tags.add(TORY(encoding=3, text=[meta.date[:4]]))
+        tags.add(_xdor()(encoding=3, text=[meta.date]))
     if meta.description:
         tags.add(COMM(encoding=3, lang=values["language"], desc="", text=[meta.description]))
+    if transcript:
+        tags.add(USLT(encoding=3, lang=values["language"], desc="", text=transcript))
     tags.add(PCST(value=0))  # four zero bytes, as iTunes writes it
     if meta.cover:
         tags.add(APIC(encoding=3, mime=meta.cover_mime or "image/jpeg", type=3, desc="Cover", data=meta.cover))
@@ -97,10 +135,70 @@ def write_tags(path: Path, meta: EpisodeMeta, chapters: tuple[Chapter, ...]) -> 
                           start_offset=NO_OFFSET, end_offset=NO_OFFSET,
                           sub_frames=[TIT2(encoding=3, text=[chapter.title])]))
     tags.update_to_v23()
-    try:
-        tags.save(str(path), v1=0, v2_version=3)
-    except Exception as exc:  # mutagen.MutagenError or OSError
-        raise OutputError(f"cannot write tags to {path}: {exc}") from exc
+    tags.save(str(path), v1=0, v2_version=3)
+
+
+# MP4 atoms written from EpisodeMeta: atom -> attribute. Chapters are a track ffmpeg writes.
+MP4_ATOMS: dict[str, str] = {"\xa9nam": "title", "\xa9ART": "author", "\xa9alb": "show_name",
+                             "\xa9gen": "genre", "\xa9day": "date", "desc": "description",
+                             "ldes": "long_description", "egid": "guid"}
+
+
+def _write_mp4(path: Path, meta: EpisodeMeta, chapters: tuple[Chapter, ...], transcript: str) -> None:
+    from mutagen.mp4 import MP4, MP4Cover
+
+    audio = MP4(str(path))
+    if audio.tags is None:
+        audio.add_tags()
+    tags = audio.tags
+    for atom, attr in MP4_ATOMS.items():
+        value = getattr(meta, attr)
+        if value:
+            tags[atom] = [value]
+    tags["pcst"] = True
+    if transcript:
+        tags["\xa9lyr"] = [transcript]
+    if meta.cover:
+        kind = MP4Cover.FORMAT_PNG if meta.cover_mime == "image/png" else MP4Cover.FORMAT_JPEG
+        tags["covr"] = [MP4Cover(meta.cover, imageformat=kind)]
+    audio.save()
+
+
+# Vorbis comments written from EpisodeMeta (Ogg Opus): field -> attribute.
+VORBIS_FIELDS: dict[str, str] = {"TITLE": "title", "ARTIST": "author", "ALBUM": "show_name", "GENRE": "genre",
+                                 "DATE": "date", "DESCRIPTION": "description", "LANGUAGE": "language"}
+
+
+def _clock(ms: int) -> str:
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    return f"{h:02d}:{m:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+
+
+def _write_vorbis(path: Path, meta: EpisodeMeta, chapters: tuple[Chapter, ...], transcript: str) -> None:
+    """Vorbis comments, with chapters as CHAPTERnnn / CHAPTERnnnNAME (the Ogg chapter convention,
+    which ffmpeg reads; ffmpeg's own writer shifts every chapter after the first)."""
+    import base64
+
+    from mutagen.flac import Picture
+    from mutagen.oggopus import OggOpus
+
+    audio = OggOpus(str(path))
+    audio.tags.clear()
+    for field, attr in VORBIS_FIELDS.items():
+        value = getattr(meta, attr)
+        if value:
+            audio.tags[field] = [value]
+    if transcript:
+        audio.tags["LYRICS"] = [transcript]
+    for n, chapter in enumerate(chapters):
+        audio.tags[f"CHAPTER{n:03d}"] = [_clock(chapter.start_ms)]
+        audio.tags[f"CHAPTER{n:03d}NAME"] = [chapter.title]
+    if meta.cover:
+        picture = Picture()
+        picture.type, picture.mime, picture.desc, picture.data = 3, meta.cover_mime or "image/jpeg", "Cover", meta.cover
+        audio.tags["METADATA_BLOCK_PICTURE"] = [base64.b64encode(picture.write()).decode("ascii")]
+    audio.save()
 
 
 @dataclass(frozen=True)

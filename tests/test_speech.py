@@ -25,7 +25,7 @@ def test_order_kinds_and_pauses() -> None:
     assert [(u.kind, u.text) for u in script.utterances] == [
         ("title", "The Title"), ("text", "By Ann Lee."), ("paragraph", "Lede one."),
         ("paragraph", "Lede two."), ("heading", "Part Two"), ("paragraph", "Body.")]
-    pauses = [u.pause_after_ms for u in script.utterances]
+    pauses = [u.pause_after_ms for u in script.utterances]  # one sentence each here
     assert pauses[1] == PAUSES.after_title
     assert pauses[2] == PAUSES.between_paragraphs
     assert pauses[3] == PAUSES.before_section > PAUSES.between_paragraphs  # longer before a new section
@@ -45,14 +45,28 @@ def test_chapters_per_paragraph_without_headings() -> None:
     assert [c.first_utterance for c in script.chapters] == [0, 1, 2]
 
 
-def test_long_paragraph_is_chunked_within_one_block_without_pauses_inside() -> None:
-    long = " ".join(f"Sentence number {i} is here." for i in range(30))
-    script = build_script(article(sections=(Section(None, (long,)),)), "en", 100)
+def test_paragraphs_are_spoken_sentence_by_sentence() -> None:
+    third = "Then a third, which is long enough to be cut in two here."
+    paragraph = f"First sentence here. Dr. Lee said so! {third}"
+    script = build_script(article(sections=(Section(None, (paragraph,)),)), "en", 40)
     body = [u for u in script.utterances if u.kind == "paragraph"]
-    assert len(body) > 1 and all(len(u.text) <= 100 for u in body)
-    assert len({u.block for u in body}) == 1
-    assert all(u.pause_after_ms == 0 for u in body)
-    assert " ".join(u.text for u in body) == long
+    pieces = chunk(third, 40)
+    assert len(pieces) > 1
+    assert [u.text for u in body] == ["First sentence here.", "Dr. Lee said so!", *pieces]
+    assert [u.written for u in body] == ["First sentence here.", "Dr. Lee said so!", *[third] * len(pieces)]
+    assert len({u.block for u in body}) == 1 and len({u.sentence for u in body[2:]}) == 1
+    assert [u.pause_after_ms for u in body] == [PAUSES.between_sentences] * 2 + [PAUSES.within_sentence] * (
+        len(pieces) - 1) + [0]
+    assert " ".join(u.text for u in body) == paragraph
+
+
+def test_sentence_splitting_respects_abbreviations_initials_and_ordinals() -> None:
+    from audio_edition.speech import sentences
+
+    assert sentences("Dr. Smith met the U.S. team. J. R. Tolkien wrote it. Was it 9 a.m.? Yes.") == [
+        "Dr. Smith met the U.S. team.", "J. R. Tolkien wrote it.", "Was it 9 a.m.?", "Yes."]
+    assert sentences("Am 14. September kam er. Dann ging er.", "de") == ["Am 14. September kam er.", "Dann ging er."]
+    assert sentences("“Go,” she said. “Now.” He went.") == ["“Go,” she said.", "“Now.”", "He went."]
 
 
 def test_short_title_and_first_words() -> None:

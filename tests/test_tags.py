@@ -7,7 +7,7 @@ from pathlib import Path
 import eyed3
 import pytest
 
-from audio_edition import mix, tags
+from audio_edition import encode, mix, tags
 from audio_edition.engines.fake import tone_wav
 from audio_edition.errors import InputError
 from audio_edition.models import Chapter, EpisodeMeta
@@ -20,7 +20,7 @@ COVER = Path(__file__).resolve().parent.parent / "media" / "cover.jpg"
 def mp3(tmp_path: Path) -> Path:
     audio = mix._pydub()(data=tone_wav(3000, 330)[44:], sample_width=2, frame_rate=22050, channels=1)
     out = tmp_path / "ep.mp3"
-    mix.encode_mp3(audio.set_frame_rate(44100), out, 96)
+    encode.master(audio.set_frame_rate(44100).raw_data, out, ".mp3", 96, -16.0)
     return out
 
 
