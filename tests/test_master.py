@@ -13,33 +13,48 @@ import pytest
 
 from audio_edition import build
 from audio_edition.config import Settings
-from conftest import ROOT, SAMPLE
+from conftest import SAMPLE, require_seed
 from readers import (FFMPEG, decode_errors, decoded_pcm, decoded_samples, ebur128, ffmetadata, id3v2_frames, srt_cues,
                      walk_mp3, webvtt_parse)
 
-SEED = ROOT.parent / "shared" / "samples" / "seed-article.txt"
 FRAME = 1152
 
 
 @pytest.fixture(scope="module")
 def episodes(tmp_path_factory: pytest.TempPathFactory, clips: dict[str, Path]) -> dict[str, build.BuildResult]:
-    """The sample and the seed with the default engine, and a build with a loud 48 kHz stereo intro."""
+    """The sample with the default engine, and a build with a loud 48 kHz stereo intro."""
     folder = tmp_path_factory.mktemp("episodes")
     settings = Settings(cache_dir=folder / "cache")
-    assert SEED.is_file(), f"the shared seed sample is expected at {SEED}"
     return {
         "sample": build.build(str(SAMPLE), folder / "sample.mp3", settings),
-        "seed": build.build(str(SEED), folder / "seed.mp3", settings),
         "loud": build.build(str(SAMPLE), folder / "loud.mp3", settings.with_changes(intro=clips["loud_mp3"])),
     }
 
 
-@pytest.mark.parametrize("name", ["sample", "seed", "loud"])
+@pytest.fixture(scope="module")
+def seed_episode(tmp_path_factory: pytest.TempPathFactory) -> build.BuildResult:
+    folder = tmp_path_factory.mktemp("seed")
+    return build.build(str(require_seed()), folder / "seed.mp3", Settings(cache_dir=folder / "cache"))
+
+
+@pytest.mark.parametrize("name", ["sample", "loud"])
 def test_loudness_as_heard(episodes, name: str) -> None:  # type: ignore[no-untyped-def]
     integrated, true_peak = ebur128(episodes[name].output)
     assert abs(integrated - -16.0) <= 1.0, integrated
     assert true_peak <= -1.0, true_peak
     assert decode_errors(episodes[name].output) == ""
+
+
+def test_seed_episode(seed_episode) -> None:  # type: ignore[no-untyped-def]
+    integrated, true_peak = ebur128(seed_episode.output)
+    assert abs(integrated - -16.0) <= 1.0 and true_peak <= -1.0
+    assert decode_errors(seed_episode.output) == ""
+    stem = seed_episode.output.with_suffix("")
+    assert webvtt_parse(Path(f"{stem}.vtt"))["errors"] == []
+    chapters = json.loads(Path(f"{stem}.chapters.json").read_text())["chapters"]
+    assert [(c.title, c.times.start / 1000) for c in eyed3.load(str(seed_episode.output)).tag.chapters] == [
+        (c["title"], c["startTime"]) for c in chapters]
+    assert ffmetadata(seed_episode.output).tags["title"] == "Putin’s opportunity to address peace concerns before Trump encounter"
 
 
 def test_loudness_target_is_configurable(tmp_path: Path) -> None:

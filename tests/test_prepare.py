@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-
-SEED = ROOT.parent / "shared" / "samples" / "seed-article.txt"
+from conftest import ROOT, require_seed
 CONTRACT_KEYS = {"title", "author", "date", "language", "source", "sections", "utterances", "removed"}
 
 
@@ -25,8 +23,7 @@ def prepared(cli, *args: str, stdin: bytes | None = None) -> dict:  # type: igno
 
 
 def test_seed_article(cli) -> None:  # type: ignore[no-untyped-def]
-    assert SEED.is_file(), f"the shared seed sample is expected at {SEED}"
-    data = prepared(cli, str(SEED))
+    data = prepared(cli, str(require_seed()))
     assert data["title"] == "Putin’s opportunity to address peace concerns before Trump encounter"
     assert data["author"] == "Roger W. Watson"
     assert data["language"] == "en"
