@@ -45,6 +45,7 @@ class BuildResult:
     synthesized: int
     cached: int
     seconds: float
+    language: str = DEFAULT_LANGUAGE
 
 
 def read(source: str, settings: Settings, stdin: bytes | None = None) -> Article:
@@ -119,7 +120,9 @@ def _cover(path: Path | None) -> tuple[bytes | None, str | None]:
     raise InputError(f"cover image {path} is not a JPEG or PNG file", hint="Podcast apps need a square JPEG or PNG.")
 
 
-def _summary(article: Article, limit: int) -> str:
+def summary(article: Article, limit: int) -> str:
+    """The article's opening paragraphs, whole, up to ``limit`` characters (cut at a word if the
+    first paragraph alone is longer)."""
     text = ""
     for paragraph in article.paragraphs:
         candidate = f"{text} {paragraph}".strip()
@@ -139,13 +142,13 @@ def episode_meta(article: Article, settings: Settings, language: str) -> Episode
     identity = str(Path(article.source).resolve()) if article.source else article.title
     return EpisodeMeta(
         title=article.title,
-        author=article.author or settings.show_name,  # players show the artist; never leave it blank
+        author=article.author or settings.default_author or settings.show_name,  # never leave the artist blank
         show_name=settings.show_name,
         date=date,
         language=language,
-        description=_summary(article, 300),
-        long_description=_summary(article, 4000),
-        guid=str(uuid.uuid5(EPISODE_NAMESPACE, identity)),
+        description=summary(article, 300),
+        long_description=summary(article, 4000),
+        guid=settings.guid or str(uuid.uuid5(EPISODE_NAMESPACE, identity)),
         cover=cover,
         cover_mime=mime,
     )
@@ -258,4 +261,5 @@ def build(
     return BuildResult(
         output=out, sidecars=tuple(sidecar_paths), article=article, timeline=timeline,
         synthesized=result.synthesized, cached=result.cached, seconds=time.monotonic() - started,
+        language=script.language,
     )

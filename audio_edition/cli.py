@@ -246,6 +246,117 @@ def list_engines(as_json: bool = typer.Option(False, "--json", help="Print a JSO
         print(f"{row['name']:10} available: {mark}  {where}{default}" + (f"  {row['reason']}" if row["reason"] else ""))
 
 
+show_app = typer.Typer(help="Create and manage a show (a podcast and its listening site).", no_args_is_help=True)
+app.add_typer(show_app, name="show")
+
+
+@show_app.command("init")
+def show_init(
+    folder: Path = typer.Argument(..., metavar="DIR", help="The show folder (the site root)."),
+    title: str = typer.Option(..., "--title", help="The show's name."),
+    author: str = typer.Option(..., "--author", help="Who makes it."),
+    email: str = typer.Option(..., "--email", help="The owner's e-mail (in the feed, for directories)."),
+    base_url: str = typer.Option(..., "--base-url", help="Where DIR will be served from, e.g. https://example.com/podcast/."),
+    language: str = typer.Option("en", "--language", help="The show's language (ISO 639)."),
+    category: str = typer.Option("News", "--category", help="An Apple Podcasts category, e.g. 'News' or 'News/Daily News'."),
+    cover: Optional[Path] = typer.Option(None, "--cover", help="Square JPEG or PNG, 1400-3000 px (default: the project's)."),
+    description: str = typer.Option("", "--description", help="What the show is about (up to 4000 bytes)."),
+) -> None:
+    """Create DIR/show.toml: the show's details and its build settings, set once."""
+    from audio_edition.publish.show import init_show
+
+    show = init_show(folder, title, author, email, base_url, language, category, cover, description)
+    print(show.root / "show.toml")
+
+
+def _build_changes(ctx: typer.Context, names: dict[str, str]) -> dict[str, object]:
+    changes = {field: ctx.params[option] for option, field in names.items() if _passed(ctx, option)}
+    if ctx.params.get("no_intro"):
+        changes["intro"] = None
+    if ctx.params.get("no_outro"):
+        changes["outro"] = None
+    return changes
+
+
+@app.command()
+def publish(
+    ctx: typer.Context,
+    inputs: list[str] = typer.Argument(..., metavar="INPUT...", help="Article files to publish."),
+    show_dir: Path = typer.Option(..., "--show", metavar="DIR", help="The show folder."),
+    engine: Optional[str] = typer.Option(None, "--engine", help="Overrides the show's engine."),
+    voice: Optional[str] = typer.Option(None, "--voice", help="Overrides the show's voice."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="The articles' language (default: declared or detected)."),
+    intro: Optional[Path] = typer.Option(None, "--intro", help="Overrides the show's intro."),
+    no_intro: bool = typer.Option(False, "--no-intro", help="No intro clip."),
+    outro: Optional[Path] = typer.Option(None, "--outro", help="Overrides the show's outro."),
+    no_outro: bool = typer.Option(False, "--no-outro", help="No outro clip."),
+    loudness: Optional[float] = typer.Option(None, "--loudness", metavar="LUFS", help="Overrides the show's target."),
+    bitrate: Optional[int] = typer.Option(None, "--bitrate", metavar="KBPS", help="Overrides the show's bitrate."),
+    dedupe: Optional[str] = typer.Option(None, "--dedupe", metavar="off|exact|paraphrase", help="As for build."),
+    lexicon: Optional[Path] = typer.Option(None, "--lexicon", help="As for build."),
+    jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Parallel synthesis jobs."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary lines; errors only."),
+) -> None:
+    """Build each article as an episode of the show and regenerate its feed and site."""
+    from audio_edition import publish as publishing
+
+    if intro is not None and no_intro:
+        raise UsageError("give --intro or --no-intro, not both.")
+    if outro is not None and no_outro:
+        raise UsageError("give --outro or --no-outro, not both.")
+    if dedupe is not None and dedupe not in ("off", "exact", "paraphrase"):
+        raise UsageError(f"--dedupe must be off, exact or paraphrase, not {dedupe!r}.")
+    changes = _build_changes(ctx, {"engine": "engine", "voice": "voice", "lang": "language", "intro": "intro",
+                                   "outro": "outro", "loudness": "loudness_lufs", "bitrate": "bitrate_kbps",
+                                   "dedupe": "dedupe", "lexicon": "lexicon", "jobs": "jobs"})
+    for item in publishing.publish(show_dir, inputs, changes):
+        episode = item.episode
+        if not quiet:
+            what = "Published" if item.new else "Updated"
+            _err(f"{what} '{episode.title}' as episodes/{episode.slug}.mp3 ({_duration(episode.duration_ms / 1000)}; "
+                 f"{item.synthesized} synthesized, {item.cached} from cache)")
+        print(show_dir / "episodes" / f"{episode.slug}.mp3")
+
+
+@app.command()
+def feed(show_dir: Path = typer.Option(..., "--show", metavar="DIR", help="The show folder.")) -> None:
+    """Regenerate DIR/feed.xml, DIR/index.html and the episode pages from what was published."""
+    from audio_edition.publish import regenerate_site
+
+    episodes = regenerate_site(show_dir)
+    _err(f"Wrote {show_dir / 'feed.xml'} and {len(episodes) + 1} pages ({len(episodes)} episodes)")
+    print(show_dir / "feed.xml")
+
+
+@app.command()
+def serve(
+    show_dir: Path = typer.Option(..., "--show", metavar="DIR", help="The show folder."),
+    port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port to listen on (0: any free one)."),
+    host: str = typer.Option("0.0.0.0", "--host", help="Address to listen on (0.0.0.0: every network)."),
+) -> None:
+    """Preview the show locally, with byte ranges as podcast apps need; Ctrl-C stops it."""
+    from audio_edition.publish.server import lan_address, make_server
+    from audio_edition.publish.show import load_show
+
+    show = load_show(show_dir)
+    try:
+        server = make_server(show, host, port)
+    except OSError as exc:
+        raise AudioEditionError(f"cannot listen on {host}:{port}: {exc.strerror}",
+                                hint="Choose another --port.") from exc
+    actual = server.server_address[1]
+    _err(f"Serving {show.root} at http://127.0.0.1:{actual}/ (Ctrl-C to stop)")
+    lan = lan_address()
+    if lan and host == "0.0.0.0":
+        _err(f"On your network: http://{lan}:{actual}/ (feed: http://{lan}:{actual}/feed.xml)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        _err("Stopped.")
+    finally:
+        server.server_close()
+
+
 def main() -> None:
     """Entry point: run the app, turning our errors into one 'Error:' line and exit status 1."""
     debug = os.environ.get("AUDIO_EDITION_DEBUG") == "1"

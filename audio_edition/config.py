@@ -39,8 +39,10 @@ class Settings:
     outro: Path | None = field(default_factory=lambda: media_dir() / "outro.mp3")
     cover: Path | None = field(default_factory=lambda: media_dir() / "cover.jpg")
     title: str | None = None
-    author: str | None = None
+    author: str | None = None  # replaces the article's author
+    default_author: str | None = None  # used when the article names none (else the show name)
     show_name: str = DEFAULT_SHOW_NAME
+    guid: str | None = None  # the episode's GUID (TGID); None: derived from the source
     bitrate_kbps: int = DEFAULT_BITRATE_KBPS
     loudness_lufs: float = DEFAULT_LOUDNESS_LUFS
     pause_ms: int = 800  # between paragraphs

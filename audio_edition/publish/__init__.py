@@ -1,0 +1,149 @@
+"""Publishing: a show folder that is a complete static site (feed.xml, index.html, episodes/)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from audio_edition.errors import InputError, OutputError
+from audio_edition.publish.catalog import Catalog, Episode
+from audio_edition.publish.show import Show, load_show
+
+LOCK_FILE = ".publish.lock"
+EPISODE_FILES = (".mp3", ".vtt", ".srt", ".chapters.json", ".report.json")
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Published:
+    """One input published: its episode as the catalog now holds it, and whether it was new."""
+
+    episode: Episode
+    new: bool
+    synthesized: int
+    cached: int
+
+
+@contextmanager
+def _exclusive(show: Show) -> Iterator[None]:
+    """One publisher at a time updates the catalog and rewrites the site (others wait)."""
+    with open(show.root / LOCK_FILE, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _slug(title: str, limit: int = 60) -> str:
+    """A file name from a title: lower-case words joined by hyphens, cut at a word."""
+    keep = "".join(c.lower() if c.isalnum() else "-" for c in title)
+    slug = "-".join(p for p in keep.split("-") if p)
+    if len(slug) > limit:
+        slug = slug[: limit + 1].rsplit("-", 1)[0]
+    return slug or "episode"
+
+
+def _source_id(source: str) -> str:
+    if source == "-":
+        raise InputError("publish needs article files, not standard input",
+                         hint="Save the article to a file: re-publishing it later updates the same episode.")
+    path = Path(source)
+    if not path.is_file():
+        raise InputError(f"{source}: no such file")
+    return str(path.resolve())
+
+
+def settings_for(show: Show, changes: dict[str, object]):  # type: ignore[no-untyped-def]
+    """Build settings: defaults, then the show's, then what this run's flags say."""
+    from audio_edition.config import Settings
+
+    base = Settings(show_name=show.title, default_author=show.author,
+                    cover=(show.root / show.cover) if show.cover else None)
+    return base.with_changes(**show.settings_changes()).with_changes(**changes)
+
+
+def publish(show_dir: Path, sources: list[str], changes: dict[str, object],
+            on_progress: Progress | None = None) -> list[Published]:
+    """Build each source as an episode of the show, record it, and regenerate the site.
+
+    A source published before keeps its GUID, its file names (so its URL) and its first
+    publication date. Builds run in parallel with other publishers; recording and rewriting
+    the site happen one publisher at a time.
+    """
+    from audio_edition import build
+
+    show = load_show(show_dir)
+    ids = [_source_id(s) for s in sources]
+    settings = settings_for(show, changes)
+    namespace = uuid.UUID(show.podcast_guid)
+    catalog = Catalog(show.root)
+    done: list[Published] = []
+    episodes_dir = show.root / "episodes"
+    episodes_dir.mkdir(exist_ok=True)
+    for source, source_id in zip(sources, ids):
+        guid = str(uuid.uuid5(namespace, source_id))
+        work = Path(tempfile.mkdtemp(dir=episodes_dir, prefix=".build-"))
+        try:
+            result = build.build(source, work / "episode.mp3", settings.with_changes(guid=guid), on_progress=on_progress)
+            with _exclusive(show):
+                with catalog.transaction() as conn:
+                    existing = Catalog.find(conn, source_id)
+                    slug = existing.slug if existing else _free_slug(conn, episodes_dir, _slug(result.article.title))
+                    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+                    for suffix in EPISODE_FILES:
+                        os.replace(work / f"episode{suffix}", episodes_dir / f"{slug}{suffix}")
+                    article = result.article
+                    episode = Episode(
+                        guid=existing.guid if existing else guid, source=source_id, slug=slug, title=article.title,
+                        author=article.author, description=build.summary(article, 600), language=result.language,
+                        article_date=article.date, published=existing.published if existing else now, updated=now,
+                        audio_bytes=(episodes_dir / f"{slug}.mp3").stat().st_size,
+                        duration_ms=result.timeline.duration_ms,
+                        sections=json.dumps([{"title": s.title, "paragraphs": list(s.paragraphs)}
+                                             for s in article.sections], ensure_ascii=False),
+                    )
+                    Catalog.save(conn, episode)
+                regenerate(show, catalog)
+            done.append(Published(episode, existing is None, result.synthesized, result.cached))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return done
+
+
+def _free_slug(conn, episodes_dir: Path, wanted: str) -> str:  # type: ignore[no-untyped-def]
+    slug, n = wanted, 2
+    while Catalog.slug_taken(conn, slug) or (episodes_dir / f"{slug}.mp3").exists():
+        slug, n = f"{wanted}-{n}", n + 1
+    return slug
+
+
+def regenerate(show: Show, catalog: Catalog | None = None) -> list[Episode]:
+    """Rewrite feed.xml, index.html and the episode pages from the catalog."""
+    from audio_edition.publish.feed import build_feed
+    from audio_edition.publish.site import render_site, write_atomic
+
+    episodes = (catalog or Catalog(show.root)).episodes()
+    try:
+        for path, html in render_site(show, episodes).items():
+            write_atomic(path, html)
+        write_atomic(show.root / "feed.xml", build_feed(show, episodes))
+    except OSError as exc:
+        raise OutputError(f"cannot write the site in {show.root}: {exc.strerror}") from exc
+    return episodes
+
+
+def regenerate_site(show_dir: Path) -> list[Episode]:
+    """``feed --show DIR``: the site again, from what was published."""
+    show = load_show(show_dir)
+    with _exclusive(show):
+        return regenerate(show)

@@ -1,0 +1,105 @@
+"""The episode catalog: SQLite in the show folder (stdlib sqlite3), safe for concurrent publishers."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+CATALOG_FILE = "catalog.sqlite"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS episodes (
+    guid TEXT PRIMARY KEY,
+    source TEXT NOT NULL UNIQUE,     -- absolute path or URL of the article
+    slug TEXT NOT NULL UNIQUE,       -- file names under episodes/: never changes once given
+    title TEXT NOT NULL,
+    author TEXT,
+    description TEXT NOT NULL,
+    language TEXT NOT NULL,
+    article_date TEXT,               -- YYYY-MM-DD, as the article says
+    published TEXT NOT NULL,         -- first publication, ISO 8601 UTC: kept when re-published
+    updated TEXT NOT NULL,           -- last publication
+    audio_bytes INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    sections TEXT NOT NULL           -- JSON: [{"title": str|null, "paragraphs": [str]}], for the page
+);
+"""
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One published episode, as the catalog holds it."""
+
+    guid: str
+    source: str
+    slug: str
+    title: str
+    author: str | None
+    description: str
+    language: str
+    article_date: str | None
+    published: str
+    updated: str
+    audio_bytes: int
+    duration_ms: int
+    sections: str
+
+
+class Catalog:
+    """The show's episodes. Every write is one short transaction; SQLite's locking serializes
+    concurrent publishers, and a busy database is waited for rather than failed."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = root / CATALOG_FILE
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout = 60000")
+            conn.executescript(SCHEMA)
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """An exclusive write transaction (BEGIN IMMEDIATE): one publisher at a time inside it."""
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    @staticmethod
+    def find(conn: sqlite3.Connection, source: str) -> Episode | None:
+        row = conn.execute(f"SELECT {', '.join(Episode.__dataclass_fields__)} FROM episodes WHERE source = ?",
+                           (source,)).fetchone()
+        return Episode(*row) if row else None
+
+    @staticmethod
+    def slug_taken(conn: sqlite3.Connection, slug: str) -> bool:
+        return conn.execute("SELECT 1 FROM episodes WHERE slug = ?", (slug,)).fetchone() is not None
+
+    @staticmethod
+    def save(conn: sqlite3.Connection, episode: Episode) -> None:
+        fields = list(Episode.__dataclass_fields__)
+        conn.execute(
+            f"INSERT INTO episodes ({', '.join(fields)}) VALUES ({', '.join('?' for _ in fields)}) "
+            f"ON CONFLICT(guid) DO UPDATE SET {', '.join(f'{f} = excluded.{f}' for f in fields if f != 'guid')}",
+            [getattr(episode, f) for f in fields],
+        )
+
+    def episodes(self) -> list[Episode]:
+        """Every episode, newest first."""
+        if not self.path.exists():
+            return []
+        with self._connect() as conn:
+            rows = conn.execute(f"SELECT {', '.join(Episode.__dataclass_fields__)} FROM episodes "
+                                "ORDER BY published DESC, guid").fetchall()
+        return [Episode(*row) for row in rows]
