@@ -263,9 +263,10 @@ def show_init(
     description: str = typer.Option("", "--description", help="What the show is about (up to 4000 bytes)."),
 ) -> None:
     """Create DIR/show.toml: the show's details and its build settings, set once."""
-    from audio_edition.publish.show import init_show
+    from audio_edition.publish import create_show
 
-    show = init_show(folder, title, author, email, base_url, language, category, cover, description)
+    show = create_show(folder, title=title, author=author, email=email, base_url=base_url, language=language,
+                       category=category, cover=cover, description=description)
     print(show.root / "show.toml")
 
 

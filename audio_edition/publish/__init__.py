@@ -142,6 +142,15 @@ def regenerate(show: Show, catalog: Catalog | None = None) -> list[Episode]:
     return episodes
 
 
+def create_show(root: Path, **details: object) -> Show:
+    """``show init``: show.toml, the cover, and the site with its (empty) feed, ready to serve."""
+    from audio_edition.publish.show import init_show
+
+    show = init_show(root, **details)  # type: ignore[arg-type]
+    regenerate(show)
+    return show
+
+
 def regenerate_site(show_dir: Path) -> list[Episode]:
     """``feed --show DIR``: the site again, from what was published."""
     show = load_show(show_dir)

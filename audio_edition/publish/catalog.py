@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-CATALOG_FILE = "catalog.sqlite"
+CATALOG_FILE = ".catalog.sqlite"  # hidden: the preview server does not serve it
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS episodes (
     guid TEXT PRIMARY KEY,

@@ -56,7 +56,10 @@ def _handler(show: Show):  # type: ignore[no-untyped-def]
 
                 return io.BytesIO(body)
             path = self.translate_path(self.path)
-            if os.path.isdir(path) or Path(path).name.startswith("."):
+            if any(part.startswith(".") for part in Path(self.path.split("?")[0]).parts):
+                self.send_error(HTTPStatus.NOT_FOUND, "File not found")  # the catalog, locks, builds
+                return None
+            if os.path.isdir(path):
                 return super().send_head()
             try:
                 handle = open(path, "rb")
