@@ -97,13 +97,17 @@ def output_for(source: str, out: Path | None, out_dir: Path | None, article_titl
     """Where an input's episode goes: -o, else --out-dir or the current folder, named after the input (.mp3)."""
     if out is not None:
         return out
-    stem = Path(source).stem if source != ingest.STDIN else _slug(article_title or "episode")
+    stem = Path(source).stem if source != ingest.STDIN else slug(article_title or "episode")
     return (out_dir or Path.cwd()) / f"{stem}.mp3"
 
 
-def _slug(text: str) -> str:
-    keep = "".join(c.lower() if c.isalnum() else "-" for c in text)
-    return "-".join(p for p in keep.split("-") if p)[:60] or "episode"
+def slug(title: str, limit: int = 60) -> str:
+    """A file name from a title: lower-case words joined by hyphens, cut at a word."""
+    keep = "".join(c.lower() if c.isalnum() else "-" for c in title)
+    name = "-".join(p for p in keep.split("-") if p)
+    if len(name) > limit:
+        name = name[: limit + 1].rsplit("-", 1)[0]
+    return name or "episode"
 
 
 def _cover(path: Path | None) -> tuple[bytes | None, str | None]:

@@ -44,15 +44,6 @@ def _exclusive(show: Show) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _slug(title: str, limit: int = 60) -> str:
-    """A file name from a title: lower-case words joined by hyphens, cut at a word."""
-    keep = "".join(c.lower() if c.isalnum() else "-" for c in title)
-    slug = "-".join(p for p in keep.split("-") if p)
-    if len(slug) > limit:
-        slug = slug[: limit + 1].rsplit("-", 1)[0]
-    return slug or "episode"
-
-
 def _source_id(source: str) -> str:
     if source == "-":
         raise InputError("publish needs article files, not standard input",
@@ -98,7 +89,7 @@ def publish(show_dir: Path, sources: list[str], changes: dict[str, object],
             with _exclusive(show):
                 with catalog.transaction() as conn:
                     existing = Catalog.find(conn, source_id)
-                    slug = existing.slug if existing else _free_slug(conn, episodes_dir, _slug(result.article.title))
+                    slug = existing.slug if existing else _free_slug(conn, episodes_dir, build.slug(result.article.title))
                     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
                     for suffix in EPISODE_FILES:
                         os.replace(work / f"episode{suffix}", episodes_dir / f"{slug}{suffix}")
