@@ -15,7 +15,6 @@ import feedparser
 import pytest
 
 from audio_edition import publish
-from audio_edition.config import Settings
 from audio_edition.publish.server import make_server
 from audio_edition.publish import create_show
 from audio_edition.publish.show import init_show, load_show
