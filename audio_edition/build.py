@@ -19,6 +19,7 @@ from audio_edition.errors import InputError, OutputError
 from audio_edition.models import Article, EpisodeMeta, Script, Timeline
 
 Progress = Callable[[int, int], None]
+Stage = Callable[[str], None]
 DEFAULT_LANGUAGE = "en"
 SIDECAR_SUFFIXES = (".vtt", ".srt", ".chapters.json", ".report.json")
 EPISODE_NAMESPACE = uuid.UUID("6f0e1a6c-3c2b-5d53-9f0e-6a7564696f65")  # audio-edition episode GUIDs
@@ -212,6 +213,7 @@ def build(
     settings: Settings,
     stdin: bytes | None = None,
     on_progress: Progress | None = None,
+    on_stage: Stage | None = None,
 ) -> BuildResult:
     """Build one episode: read, script, synthesize (cached, parallel), mix, master, tag, sidecars.
 
@@ -241,12 +243,17 @@ def build(
             cache.ensure()
         texts = [u.text for u in script.utterances]
         takes = synth.TakeCache(cache) if cache is not None else None
+        stage = on_stage or (lambda name: None)
+        stage("Speaking")
         result = synth.synthesize(engine, texts, prepared.voice, script.language, settings.jobs, takes, on_progress)
         layout = mix.Layout(crossfade_ms=settings.crossfade_ms)
+        stage("Mixing")
         mixed = mix.mix(script, result.takes, intro, outro, layout, bed, cache)
+        stage("Mastering and encoding")
         encode.master(mixed.audio.raw_data, audio_tmp, suffix, settings.bitrate_kbps, settings.loudness_lufs,
                       mixed.timeline.chapters, cache)
         timeline = mixed.timeline.ending_at(tags.audio_length_ms(audio_tmp, suffix))
+        stage("Tagging")
         tags.write_tags(audio_tmp, meta, timeline.chapters, suffix, transcript(article))
         details = {
             "engine": engine.name, "voice": prepared.voice, "language": script.language,

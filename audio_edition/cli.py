@@ -140,7 +140,11 @@ def build(
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            result = pipeline.build(src, target, settings, stdin=stdin, on_progress=progress)
+            def stage(name: str) -> None:
+                if name != "Speaking":  # after synthesis the bar pulses: no count to show
+                    bar.reset(task, total=None, description=f"{name} {Path(label).name}")
+
+            result = pipeline.build(src, target, settings, stdin=stdin, on_progress=progress, on_stage=stage)
         if not quiet:
             summary = _removed_summary(result.article.removed)
             if summary:
