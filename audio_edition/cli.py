@@ -140,9 +140,12 @@ def build(
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
+            current = [task]
+
             def stage(name: str) -> None:
-                if name != "Speaking":  # after synthesis the bar pulses: no count to show
-                    bar.reset(task, total=None, description=f"{name} {Path(label).name}")
+                if name != "Speaking":  # after synthesis: a pulsing bar per stage, no count to show
+                    bar.update(current[0], visible=False)
+                    current[0] = bar.add_task(f"{name} {Path(label).name}", total=None)
 
             result = pipeline.build(src, target, settings, stdin=stdin, on_progress=progress, on_stage=stage)
         if not quiet:
