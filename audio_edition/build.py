@@ -31,7 +31,7 @@ class Prepared:
 
     article: Article
     script: Script
-    engine_name: str
+    engine: engines.Engine
     voice: str
 
 
@@ -74,6 +74,7 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None) -> Prep
     """Read and clean ``source`` and build the script the engine will speak, without synthesizing."""
     if settings.dedupe not in dedupe_modes():
         raise InputError(f"--dedupe {settings.dedupe} is not a mode", hint="Use off, exact or paraphrase.")
+    engine = engines.get(settings.engine)  # first: an unknown engine fails before any reading
     lexicon = normalize.load_lexicon(settings.lexicon) if settings.lexicon else None
     article = read(source, settings, stdin)
     lang = article_language(article, settings)
@@ -81,11 +82,10 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None) -> Prep
     if not article.paragraphs:
         raise InputError(f"{source if source != '-' else 'standard input'}: nothing left to speak after cleanup",
                          hint="Check the report of what was removed with 'audio-edition prepare --json', or use --dedupe off.")
-    engine = engines.get(settings.engine)
     voice = engine.resolve_voice(settings.voice, lang)
     pauses = speech.Pauses(between_paragraphs=settings.pause_ms, before_section=settings.section_pause_ms)
     script = speech.build_script(article, lang, engine.max_chars, normalize.normalizer(lang, lexicon), pauses)
-    return Prepared(article, script, engine.name, voice)
+    return Prepared(article, script, engine, voice)
 
 
 def dedupe_modes() -> tuple[str, ...]:
@@ -224,9 +224,8 @@ def build(
     started = time.monotonic()
     check_output(out, settings.bitrate_kbps)
     suffix = out.suffix.lower()
-    engine = engines.get(settings.engine)
     prepared = prepare(source, settings, stdin)
-    article, script = prepared.article, prepared.script
+    article, script, engine = prepared.article, prepared.script, prepared.engine
     meta = episode_meta(article, settings, script.language)
     intro = mix.load_clip(settings.intro, "intro") if settings.intro else None
     outro = mix.load_clip(settings.outro, "outro") if settings.outro else None

@@ -37,6 +37,32 @@ def _passed(ctx: typer.Context, name: str) -> bool:
     return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
 
 
+def _changes(ctx: typer.Context, names: dict[str, str], seconds: dict[str, str] | None = None) -> dict[str, object]:
+    """Settings fields for the options the user gave: ``names`` maps option -> field, ``seconds``
+    option -> field in milliseconds; --no-intro and --no-outro clear their clip."""
+    changes: dict[str, object] = {field: ctx.params[option] for option, field in names.items() if _passed(ctx, option)}
+    for option, field in (seconds or {}).items():
+        if _passed(ctx, option):
+            changes[field] = round(ctx.params[option] * 1000)
+    if ctx.params.get("no_intro"):
+        changes["intro"] = None
+    if ctx.params.get("no_outro"):
+        changes["outro"] = None
+    return changes
+
+
+def _check_flags(ctx: typer.Context) -> None:
+    """Usage rules shared by the commands that take these options."""
+    params = ctx.params
+    if params.get("intro") is not None and params.get("no_intro"):
+        raise UsageError("give --intro or --no-intro, not both.")
+    if params.get("outro") is not None and params.get("no_outro"):
+        raise UsageError("give --outro or --no-outro, not both.")
+    dedupe = params.get("dedupe")
+    if dedupe is not None and dedupe not in ("off", "exact", "paraphrase"):
+        raise UsageError(f"--dedupe must be off, exact or paraphrase, not {dedupe!r}.")
+
+
 def _duration(seconds: float) -> str:
     m, s = divmod(round(seconds), 60)
     h, m = divmod(m, 60)
@@ -87,32 +113,20 @@ def build(
         raise UsageError("several inputs need --out-dir.")
     if output is not None and out_dir is not None:
         raise UsageError("give -o or --out-dir, not both.")
-    if intro is not None and no_intro:
-        raise UsageError("give --intro or --no-intro, not both.")
-    if outro is not None and no_outro:
-        raise UsageError("give --outro or --no-outro, not both.")
+    _check_flags(ctx)
     if inputs.count("-") > 1:
         raise UsageError("standard input (-) can be read only once.")
     if len(inputs) > 1 and (_passed(ctx, "title")):
         raise UsageError("--title names one episode; give it with one input.")
-    if dedupe not in ("off", "exact", "paraphrase"):
-        raise UsageError(f"--dedupe must be off, exact or paraphrase, not {dedupe!r}.")
 
-    changes: dict[str, object] = {}
-    for option, field in (("engine", "engine"), ("voice", "voice"), ("lang", "language"), ("intro", "intro"),
-                          ("outro", "outro"), ("cover", "cover"), ("title", "title"), ("author", "author"),
-                          ("show_name", "show_name"), ("bitrate", "bitrate_kbps"), ("jobs", "jobs"),
-                          ("cache_dir", "cache_dir"), ("dedupe", "dedupe"), ("lexicon", "lexicon"),
-                          ("loudness", "loudness_lufs"), ("bed", "bed")):
-        if _passed(ctx, option):
-            changes[field] = ctx.params[option]
-    for option, field in (("pause", "pause_ms"), ("section_pause", "section_pause_ms"), ("crossfade", "crossfade_ms")):
-        if _passed(ctx, option):
-            changes[field] = round(ctx.params[option] * 1000)
-    if no_intro:
-        changes["intro"] = None
-    if no_outro:
-        changes["outro"] = None
+    changes = _changes(
+        ctx,
+        {"engine": "engine", "voice": "voice", "lang": "language", "intro": "intro", "outro": "outro",
+         "cover": "cover", "title": "title", "author": "author", "show_name": "show_name",
+         "bitrate": "bitrate_kbps", "jobs": "jobs", "cache_dir": "cache_dir", "dedupe": "dedupe",
+         "lexicon": "lexicon", "loudness": "loudness_lufs", "bed": "bed"},
+        {"pause": "pause_ms", "section_pause": "section_pause_ms", "crossfade": "crossfade_ms"},
+    )
     settings = Settings().with_changes(**changes)
 
     stdin = sys.stdin.buffer.read() if "-" in inputs else None
@@ -182,11 +196,9 @@ def prepare(
     from audio_edition.config import Settings
     from audio_edition.sidecars import prepare_json
 
-    if dedupe not in ("off", "exact", "paraphrase"):
-        raise UsageError(f"--dedupe must be off, exact or paraphrase, not {dedupe!r}.")
-    changes = {field: ctx.params[option] for option, field in (
-        ("engine", "engine"), ("lang", "language"), ("title", "title"), ("author", "author"),
-        ("dedupe", "dedupe"), ("lexicon", "lexicon")) if _passed(ctx, option)}
+    _check_flags(ctx)
+    changes = _changes(ctx, {"engine": "engine", "lang": "language", "title": "title", "author": "author",
+                             "dedupe": "dedupe", "lexicon": "lexicon"})
     settings = Settings().with_changes(**changes)
     stdin = sys.stdin.buffer.read() if source == "-" else None
     prepared = pipeline.prepare(source, settings, stdin)
@@ -277,15 +289,6 @@ def show_init(
     print(show.root / "show.toml")
 
 
-def _build_changes(ctx: typer.Context, names: dict[str, str]) -> dict[str, object]:
-    changes = {field: ctx.params[option] for option, field in names.items() if _passed(ctx, option)}
-    if ctx.params.get("no_intro"):
-        changes["intro"] = None
-    if ctx.params.get("no_outro"):
-        changes["outro"] = None
-    return changes
-
-
 @app.command()
 def publish(
     ctx: typer.Context,
@@ -309,13 +312,8 @@ def publish(
     """Build each article as an episode of the show and regenerate its feed and site."""
     from audio_edition import publish as publishing
 
-    if intro is not None and no_intro:
-        raise UsageError("give --intro or --no-intro, not both.")
-    if outro is not None and no_outro:
-        raise UsageError("give --outro or --no-outro, not both.")
-    if dedupe is not None and dedupe not in ("off", "exact", "paraphrase"):
-        raise UsageError(f"--dedupe must be off, exact or paraphrase, not {dedupe!r}.")
-    changes = _build_changes(ctx, {"engine": "engine", "voice": "voice", "lang": "language", "intro": "intro",
+    _check_flags(ctx)
+    changes = _changes(ctx, {"engine": "engine", "voice": "voice", "lang": "language", "intro": "intro",
                                    "outro": "outro", "loudness": "loudness_lufs", "bitrate": "bitrate_kbps",
                                    "dedupe": "dedupe", "lexicon": "lexicon", "jobs": "jobs"})
     for item in publishing.publish(show_dir, inputs, changes):

@@ -10,7 +10,6 @@ mastering (encode.py).
 from __future__ import annotations
 
 import io
-import subprocess
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,14 +73,15 @@ def _conform(seg: AudioSegment) -> AudioSegment:
 
 def _ffmpeg_to_wav(path: Path, role: str) -> bytes:
     """Convert any audio file ffmpeg can read to 16-bit WAV in the mix format."""
-    proc = subprocess.run(
-        [ffmpeg.exe(), "-v", "error", "-nostdin", "-i", str(path), "-vn", "-acodec", "pcm_s16le",
-         "-ar", str(RATE), "-ac", str(CHANNELS), "-f", "wav", "-"],
-        capture_output=True,
-    )
-    if proc.returncode != 0 or len(proc.stdout) <= 44:
-        raise AudioError(f"cannot decode {role} file {path}: not a playable {path.suffix} file",
-                         hint=f"Check the file plays, or pass --no-{role}.")
+    failed = AudioError(f"cannot decode {role} file {path}: not a playable {path.suffix} file",
+                        hint=f"Check the file plays, or pass --no-{role}.")
+    try:
+        proc = ffmpeg.run(["-v", "error", "-i", str(path), "-vn", "-acodec", "pcm_s16le", "-ar", str(RATE),
+                           "-ac", str(CHANNELS), "-f", "wav", "-"], f"decoding the {role}")
+    except AudioError as exc:
+        raise failed from exc
+    if len(proc.stdout) <= 44:  # a header and no samples
+        raise failed
     return proc.stdout
 
 

@@ -9,7 +9,8 @@ from audio_edition.models import Article, Removal, Script, Timeline
 CHAPTERS_VERSION = "1.2.0"  # Podcasting 2.0 JSON chapters
 
 
-def _clock(ms: int, sep: str) -> str:
+def clock(ms: int, sep: str = ".") -> str:
+    """HH:MM:SS.mmm (WebVTT, Vorbis chapters) or, with sep=",", HH:MM:SS,mmm (SRT)."""
     h, rest = divmod(ms, 3_600_000)
     m, rest = divmod(rest, 60_000)
     s, milli = divmod(rest, 1000)
@@ -43,7 +44,7 @@ def webvtt(timeline: Timeline) -> str:
     """A WebVTT transcript: one cue per spoken piece, at its real time in the final audio."""
     lines = ["WEBVTT", ""]
     for start, end, text in _cues(timeline):
-        lines += [f"{_clock(start, '.')} --> {_clock(end, '.')}", _escape_vtt(text), ""]
+        lines += [f"{clock(start, '.')} --> {clock(end, '.')}", _escape_vtt(text), ""]
     return "\n".join(lines)
 
 
@@ -51,7 +52,7 @@ def srt(timeline: Timeline) -> str:
     """The same cues as SubRip: numbered, comma before the milliseconds, blank line between."""
     blocks = []
     for n, (start, end, text) in enumerate(_cues(timeline), 1):
-        blocks.append(f"{n}\n{_clock(start, ',')} --> {_clock(end, ',')}\n{' '.join(text.split())}\n")
+        blocks.append(f"{n}\n{clock(start, ',')} --> {clock(end, ',')}\n{' '.join(text.split())}\n")
     return "\n".join(blocks)
 
 

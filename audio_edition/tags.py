@@ -11,6 +11,7 @@ from pathlib import Path
 
 from audio_edition.errors import InputError, OutputError
 from audio_edition.models import Chapter, EpisodeMeta
+from audio_edition.sidecars import clock
 
 # ID3 text frames written from EpisodeMeta: frame id -> attribute. A test pins this table.
 TEXT_FRAMES: dict[str, str] = {
@@ -169,12 +170,6 @@ VORBIS_FIELDS: dict[str, str] = {"TITLE": "title", "ARTIST": "author", "ALBUM": 
                                  "DATE": "date", "DESCRIPTION": "description", "LANGUAGE": "language"}
 
 
-def _clock(ms: int) -> str:
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    return f"{h:02d}:{m:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
-
-
 def _write_vorbis(path: Path, meta: EpisodeMeta, chapters: tuple[Chapter, ...], transcript: str) -> None:
     """Vorbis comments, with chapters as CHAPTERnnn / CHAPTERnnnNAME (the Ogg chapter convention,
     which ffmpeg reads; ffmpeg's own writer shifts every chapter after the first)."""
@@ -192,7 +187,7 @@ def _write_vorbis(path: Path, meta: EpisodeMeta, chapters: tuple[Chapter, ...], 
     if transcript:
         audio.tags["LYRICS"] = [transcript]
     for n, chapter in enumerate(chapters):
-        audio.tags[f"CHAPTER{n:03d}"] = [_clock(chapter.start_ms)]
+        audio.tags[f"CHAPTER{n:03d}"] = [clock(chapter.start_ms)]
         audio.tags[f"CHAPTER{n:03d}NAME"] = [chapter.title]
     if meta.cover:
         picture = Picture()

@@ -176,9 +176,7 @@ def ebur128(path: Path) -> tuple[float, float]:
 
 def decoded_samples(path: Path, rate: int = 44100) -> int:
     """How many samples a player decodes from the file (ffmpeg honours the encoder's gapless info)."""
-    proc = subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(rate), "-"],
-                          capture_output=True, check=True)
-    return len(proc.stdout) // 2
+    return len(decoded_pcm(path, rate)) // 2
 
 
 def decoded_pcm(path: Path, rate: int = 44100) -> bytes:
