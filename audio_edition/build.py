@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from audio_edition import cleanup, encode, engines, ingest, language, mix, normalize, sidecars, speech, synth, tags
+from audio_edition import engines, ingest, sidecars, synth, tags
+from audio_edition.audio import encode, mix
+from audio_edition.text import cleanup, language, normalize, speech
 from audio_edition.cache import DiskCache, default_cache_dir
 from audio_edition.config import Settings
 from audio_edition.errors import InputError, OutputError
@@ -89,7 +91,7 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None) -> Prep
 
 
 def dedupe_modes() -> tuple[str, ...]:
-    from audio_edition.dedupe import MODES
+    from audio_edition.text.dedupe import MODES
 
     return MODES
 

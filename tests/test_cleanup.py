@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from audio_edition.cleanup import byline_author, strip_furniture
+from audio_edition.text.cleanup import byline_author, strip_furniture
 from audio_edition.ingest.text import read_text
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from audio_edition.dedupe import conflicting, dedupe, find_duplicates, normalize
+from audio_edition.text.dedupe import conflicting, dedupe, find_duplicates, normalize
 from audio_edition.ingest import read_article
-from audio_edition.language import detect
+from audio_edition.text.language import detect
 from audio_edition.models import Article, Section
 
 CORPUS = Path(__file__).resolve().parent / "corpus"

@@ -130,7 +130,7 @@ def test_chapters_agree_across_readers_and_the_json(episodes) -> None:  # type: 
 
 
 def test_duration_is_the_sum_of_its_parts_within_one_frame(episodes) -> None:  # type: ignore[no-untyped-def]
-    from audio_edition import mix
+    from audio_edition.audio import mix
 
     result = episodes["sample"]
     settings = Settings()

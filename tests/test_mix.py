@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from audio_edition import mix
+from audio_edition.audio import mix
 from audio_edition.engines.fake import FakeEngine, tone_wav
 from audio_edition.errors import AudioError, InputError
 from audio_edition.models import Article, Section, Take
-from audio_edition.speech import build_script
+from audio_edition.text.speech import build_script
 
 
 def script_and_takes():  # type: ignore[no-untyped-def]
@@ -122,7 +122,7 @@ def test_without_intro_the_title_chapter_starts_at_zero() -> None:
 
 
 def test_parts_are_levelled_whatever_their_level(clips: dict[str, Path]) -> None:
-    from audio_edition import loudness
+    from audio_edition.audio import loudness
 
     script, takes = script_and_takes()
     loud = mix.load_clip(clips["loud_mp3"], "intro")

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audio_edition.errors import InputError
-from audio_edition.normalize import load_lexicon, normalizer
+from audio_edition.text.normalize import load_lexicon, normalizer
 
 en = normalizer("en")
 de = normalizer("de")

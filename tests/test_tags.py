@@ -7,7 +7,8 @@ from pathlib import Path
 import eyed3
 import pytest
 
-from audio_edition import encode, mix, tags
+from audio_edition import tags
+from audio_edition.audio import encode, mix
 from audio_edition.engines.fake import tone_wav
 from audio_edition.errors import InputError
 from audio_edition.models import Chapter, EpisodeMeta

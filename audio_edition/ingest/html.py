@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from audio_edition.errors import InputError
-from audio_edition.cleanup import byline_author
+from audio_edition.text.cleanup import byline_author
 from audio_edition.models import Article, Removal, Section
 
 if TYPE_CHECKING:

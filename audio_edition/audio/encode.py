@@ -11,7 +11,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from audio_edition import ffmpeg, loudness
+from audio_edition.audio import loudness, toolchain as ffmpeg
 from audio_edition.cache import DiskCache, digest
 from audio_edition.errors import AudioError, OutputError
 from audio_edition.models import Chapter

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from audio_edition.errors import InputError
-from audio_edition.language import base
+from audio_edition.text.language import base
 
 Lexicon = dict[str, str]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 
-from audio_edition import ffmpeg
+from audio_edition.audio import toolchain as ffmpeg
 from audio_edition.cache import DiskCache, digest
 from audio_edition.errors import AudioError
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from audio_edition.dedupe import Mode, dedupe
-from audio_edition.language import base
+from audio_edition.text.dedupe import Mode, dedupe
+from audio_edition.text.language import base
 from audio_edition.models import Article, Removal, Section
 
 # Whole paragraphs that are site furniture, by language (matched case-insensitively, in full).

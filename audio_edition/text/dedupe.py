@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import Literal
 
-from audio_edition.language import CAPITALIZED_NOUNS, base, stemmer
+from audio_edition.text.language import CAPITALIZED_NOUNS, base, stemmer
 from audio_edition.models import Article, Removal, Section
 
 Mode = Literal["off", "exact", "paraphrase"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from audio_edition import ffmpeg, loudness
+from audio_edition.audio import loudness, toolchain as ffmpeg
 from audio_edition.cache import DiskCache
 from audio_edition.errors import AudioError, InputError
 from audio_edition.models import Chapter, Script, Span, Take, Timeline

@@ -78,7 +78,7 @@ _SENTENCE_BREAK = re.compile(r"([.!?…]+[\"'”’»)\]]*)\s+(?=[\"'“‘«(\[
 
 def sentences(text: str, language: str = "en") -> list[str]:
     """Split written text into sentences, not at abbreviations ("Dr.", "U.S.") or initials ("W.")."""
-    from audio_edition.language import base
+    from audio_edition.text.language import base
 
     text = " ".join(text.split())
     out: list[str] = []

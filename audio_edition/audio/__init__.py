@@ -1,0 +1,1 @@
+"""The audio stages: the ffmpeg toolchain, the mix, loudness, mastering and encoding."""
