@@ -21,8 +21,20 @@ class Pauses:
     before_section: int = 1600
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
-_CLAUSE_END = re.compile(r"(?<=[,;:—–])\s+")
+# Where text may be cut: the whitespace (group 1) after a sentence end, with any closing quotes or
+# brackets kept on the sentence, or after clause punctuation.
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(\s+)")
+_CLAUSE_END = re.compile(r"[,;:—–](\s+)")
+
+
+def _cut(pattern: re.Pattern[str], text: str) -> list[str]:
+    """``text`` cut at the whitespace ``pattern`` finds; nothing but that whitespace is dropped."""
+    pieces, last = [], 0
+    for match in pattern.finditer(text):
+        pieces.append(text[last : match.start(1)])
+        last = match.end(1)
+    pieces.append(text[last:])
+    return pieces
 
 
 def _pack(pieces: list[str], limit: int) -> list[str]:
@@ -45,7 +57,7 @@ def _split(text: str, limit: int, levels: tuple[re.Pattern[str] | None, ...]) ->
         for word in text.split():
             pieces.extend(word[i : i + limit] for i in range(0, len(word), limit))
         return _pack(pieces, limit)
-    parts = [p for p in pattern.split(text) if p]
+    parts = [p for p in _cut(pattern, text) if p]
     pieces = []
     for part in parts:
         pieces.extend(_split(part.strip(), limit, rest) if len(part) > limit else [part.strip()])
