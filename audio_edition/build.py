@@ -15,7 +15,7 @@ from typing import Callable
 from audio_edition import engines, ingest, sidecars, synth, tags
 from audio_edition.audio import encode, mix
 from audio_edition.text import cleanup, language, normalize, speech
-from audio_edition.cache import DiskCache, default_cache_dir
+from audio_edition.cache import DiskCache, default_cache_dir, digest
 from audio_edition.config import Settings
 from audio_edition.errors import InputError, OutputError
 from audio_edition.models import Article, EpisodeMeta, Script, Timeline
@@ -67,9 +67,21 @@ def read(source: str, settings: Settings, stdin: bytes | None = None) -> Article
 
 
 def article_language(article: Article, settings: Settings) -> str:
-    """--lang, else what the document declares, else detection on its text, else English."""
+    """--lang, else what the document declares, else detection on its text, else English.
+
+    A detection is cached by the text, so a rebuild does not pay for it again."""
+    if settings.language or article.language:
+        return settings.language or article.language  # type: ignore[return-value]
     text = " ".join([article.title, *article.paragraphs])
-    return settings.language or article.language or language.detect(text) or DEFAULT_LANGUAGE
+    cache = DiskCache(settings.cache_dir or default_cache_dir())
+    key = digest("language", language.DETECTOR, text)
+    known = cache.get("language", key, "txt")  # "-": detection could not tell
+    if known is not None:
+        value = known.decode(errors="replace").strip()
+        return value if value and value != "-" else DEFAULT_LANGUAGE
+    found = language.detect(text)
+    cache.put("language", key, "txt", (found or "-").encode())
+    return found or DEFAULT_LANGUAGE
 
 
 def prepare(source: str, settings: Settings, stdin: bytes | None = None) -> Prepared:

@@ -37,10 +37,16 @@ def _passed(ctx: typer.Context, name: str) -> bool:
     return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
 
 
+PATH_FIELDS = {"intro", "outro", "cover", "bed", "lexicon", "cache_dir"}
+
+
 def _changes(ctx: typer.Context, names: dict[str, str], seconds: dict[str, str] | None = None) -> dict[str, object]:
     """Settings fields for the options the user gave: ``names`` maps option -> field, ``seconds``
     option -> field in milliseconds; --no-intro and --no-outro clear their clip."""
     changes: dict[str, object] = {field: ctx.params[option] for option, field in names.items() if _passed(ctx, option)}
+    for field in PATH_FIELDS & changes.keys():  # a value from the environment arrives as a string
+        if isinstance(changes[field], str):
+            changes[field] = Path(changes[field])  # type: ignore[arg-type]
     for option, field in (seconds or {}).items():
         if _passed(ctx, option):
             changes[field] = round(ctx.params[option] * 1000)

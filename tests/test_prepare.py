@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -131,3 +134,62 @@ def test_build_reports_removals_on_stderr_and_in_the_report(cli, tmp_path: Path)
     assert "Removed from a.txt: 3 duplicate, 1 byline, 1 url (listed in a.report.json)" in run.stderr
     report = json.loads((tmp_path / "a.report.json").read_text())
     assert [r["reason"] for r in report["removed"]] == ["url", "byline", "duplicate", "duplicate", "duplicate"]
+
+
+def test_a_declared_language_loads_no_detector(tmp_path: Path) -> None:
+    """When the document says its language, nothing is detected: the detector is not even imported."""
+    (tmp_path / "a.md").write_text("---\ntitle: Wahl\nlang: de\n---\n\nDie Wahl findet am Sonntag statt, sagte sie.\n")
+    code = ("import sys; from pathlib import Path; from audio_edition import build; from audio_edition.config import Settings; "
+            f"p = build.prepare({str(tmp_path / 'a.md')!r}, Settings()); "
+            "assert p.script.language == 'de'; assert 'pycld2' not in sys.modules, 'detector loaded'")
+    subprocess.run([sys.executable, "-c", code], check=True, env=dict(os.environ))
+
+
+def test_detection_is_cached_by_text(tmp_path: Path, isolated_cache: Path) -> None:
+    from audio_edition import build
+    from audio_edition.config import Settings
+    from audio_edition.text import language
+
+    article = tmp_path / "wahl.txt"
+    article.write_text((ROOT / "tests" / "corpus" / "08-wahl.txt").read_text())
+    assert build.prepare(str(article), Settings()).script.language == "de"
+    stored = list((isolated_cache / "language").rglob("*.txt"))
+    assert [p.read_text() for p in stored] == ["de"]
+    stored[0].write_text("fr")  # what the cache says is used: detection is not run again
+    assert build.prepare(str(article), Settings()).script.language == "fr"
+    assert language.DETECTOR == "cld2"
+
+
+def test_detection_agrees_with_what_real_pages_declare() -> None:
+    """On real pages that declare a language, detection on the extracted article mostly agrees
+    (the rest are mostly pages that declare the wrong one), and it is never a slow model load."""
+    import gzip
+    import re
+    import time
+
+    from audio_edition.ingest.html import read_html
+    from audio_edition.text.language import base, detect
+
+    pages = ROOT.parent / "shared" / "realworld" / "pages"
+    if not pages.is_dir():
+        pytest.skip(f"the shared real-world pages are not at {pages}")
+    agree = total = 0
+    slowest = 0.0
+    for page in sorted(pages.glob("*.html.gz"))[::7]:
+        html = gzip.decompress(page.read_bytes())
+        declared = re.search(rb'<html[^>]*\blang="?([A-Za-z]{2})\b', html)
+        try:
+            article = read_html(html.decode("utf-8", "replace"), str(page))
+        except Exception:  # pages with no article text: not what this test is about
+            continue
+        text = " ".join([article.title, *article.paragraphs])
+        if not declared or len(text.split()) < 50:
+            continue
+        started = time.perf_counter()
+        found = detect(text)
+        slowest = max(slowest, time.perf_counter() - started)
+        total += 1
+        agree += found is not None and base(found) == declared.group(1).decode().lower()
+    assert total > 80
+    assert agree / total > 0.9, (agree, total)
+    assert slowest < 0.05

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from typing import TYPE_CHECKING
 
 from audio_edition.errors import InputError
 from audio_edition.ingest.text import is_url_line
 from audio_edition.models import Article, Removal, Section
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 
 def _html_reason(content: str) -> str:
@@ -67,6 +68,7 @@ def read_markdown(text: str, source: str | None) -> Article:
 
     YAML front matter may give title, author, date and lang (or language).
     """
+    from markdown_it import MarkdownIt  # imported here: a text or HTML build never needs it
     from mdit_py_plugins.front_matter import front_matter_plugin
 
     tokens = MarkdownIt("commonmark").use(front_matter_plugin).parse(text)

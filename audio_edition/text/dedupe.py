@@ -108,7 +108,11 @@ class _Similarity:
 
     def __init__(self, paragraphs: list[str], language: str) -> None:
         stem = stemmer(language)
-        self.terms = [{stem.stemWord(w) if stem else w for w in _words(p)} for p in paragraphs]
+        words = [_words(p) for p in paragraphs]
+        stems = {w: w for ws in words for w in ws}  # each distinct word stemmed once
+        if stem:
+            stems = dict(zip(stems, stem.stemWords(list(stems))))
+        self.terms = [{stems[w] for w in ws} for ws in words]
         n = len(paragraphs)
         df: dict[str, int] = {}
         for terms in self.terms:
