@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+import threading
 import time
 import uuid
 from contextlib import ExitStack
@@ -12,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from audio_edition import engines, ingest, sidecars, synth, tags
-from audio_edition.audio import encode, mix
+from audio_edition import engines, ingest, sidecars, tags
+from audio_edition.audio import encode, toolchain
+from audio_edition.audio.produce import produce
 from audio_edition.text import cleanup, language, normalize, speech
 from audio_edition.cache import DiskCache, default_cache_dir, digest
 from audio_edition.config import Settings
@@ -238,12 +240,10 @@ def build(
     started = time.monotonic()
     check_output(out, settings.bitrate_kbps)
     suffix = out.suffix.lower()
+    chain = toolchain.current(settings.cache_dir).require(suffix)  # a lacking ffmpeg fails before any work
     prepared = prepare(source, settings, stdin)
     article, script, engine = prepared.article, prepared.script, prepared.engine
     meta = episode_meta(article, settings, script.language)
-    intro = mix.load_clip(settings.intro, "intro") if settings.intro else None
-    outro = mix.load_clip(settings.outro, "outro") if settings.outro else None
-    bed = mix.load_clip(settings.bed, "bed") if settings.bed else None
     staging = _Staging()
     with ExitStack() as cleanup:
         cleanup.callback(staging.discard)
@@ -251,27 +251,23 @@ def build(
         stem = out.with_suffix("")
         sidecar_paths = [Path(f"{stem}{sidecar}") for sidecar in SIDECAR_SUFFIXES]
         sidecar_tmps = [staging.reserve(p) for p in sidecar_paths]
-        cache = DiskCache(settings.cache_dir or default_cache_dir()) if settings.use_cache else None
-        if cache is not None:
-            cache.ensure()
-        texts = [u.text for u in script.utterances]
-        takes = synth.TakeCache(cache) if cache is not None else None
-        stage = on_stage or (lambda name: None)
-        stage("Speaking")
-        result = synth.synthesize(engine, texts, prepared.voice, script.language, settings.jobs, takes, on_progress)
-        layout = mix.Layout(crossfade_ms=settings.crossfade_ms)
-        stage("Mixing")
-        mixed = mix.mix(script, result.takes, intro, outro, layout, bed, cache)
-        stage("Mastering and encoding")
-        encode.master(mixed.audio.raw_data, audio_tmp, suffix, settings.bitrate_kbps, settings.loudness_lufs,
-                      mixed.timeline.chapters, cache)
-        timeline = mixed.timeline.ending_at(tags.audio_length_ms(audio_tmp, suffix))
-        stage("Tagging")
+        if settings.use_cache:
+            cache = DiskCache(settings.cache_dir or default_cache_dir())
+        else:  # nothing kept: a cache for this build alone
+            cache = DiskCache(Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="audio-edition-"))))
+        cache.ensure()
+        tagger = threading.Thread(target=tags.get_ready, args=(script.language, suffix), daemon=True)
+        tagger.start()  # while the audio is made
+        made = produce(script, engine, prepared.voice, settings, cache, audio_tmp, suffix, chain, on_progress, on_stage)
+        tagger.join()
+        timeline = made.timeline.ending_at(tags.audio_length_ms(audio_tmp, suffix))
+        (on_stage or (lambda name: None))("Tagging")
         tags.write_tags(audio_tmp, meta, timeline.chapters, suffix, transcript(article))
         details = {
             "engine": engine.name, "voice": prepared.voice, "language": script.language,
-            "utterances": len(script.utterances), "synthesized": result.synthesized, "cached": result.cached,
-            "duration_s": timeline.duration_ms / 1000, "loudness_lufs": settings.loudness_lufs,
+            "utterances": len(script.utterances), "synthesized": made.synthesized, "cached": made.cached,
+            "episode_from_cache": made.from_cache, "duration_s": timeline.duration_ms / 1000,
+            "loudness_lufs": settings.loudness_lufs, "mastering": made.loudness, "ffmpeg": chain.identity,
         }
         texts_out = [
             sidecars.webvtt(timeline),
@@ -284,6 +280,6 @@ def build(
         staging.commit()
     return BuildResult(
         output=out, sidecars=tuple(sidecar_paths), article=article, timeline=timeline,
-        synthesized=result.synthesized, cached=result.cached, seconds=time.monotonic() - started,
+        synthesized=made.synthesized, cached=made.cached, seconds=time.monotonic() - started,
         language=script.language,
     )

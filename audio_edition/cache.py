@@ -1,9 +1,11 @@
-"""A content-addressed disk cache: synthesized takes, and encoded episodes keyed by their samples."""
+"""A content-addressed disk cache: synthesized takes and their loudness profiles, decoded clips,
+finished episodes keyed by their inputs, detected languages and what the ffmpeg binary offers."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -55,14 +57,52 @@ class DiskCache:
             return None
         return data or None
 
+    def has(self, namespace: str, key: str, suffix: str) -> bool:
+        try:
+            return self.path(namespace, key, suffix).stat().st_size > 0
+        except OSError:
+            return False
+
     def put(self, namespace: str, key: str, suffix: str, data: bytes) -> None:
         """Store ``data``; a cache that cannot be written only costs speed, so errors pass."""
+        self._store(namespace, key, suffix, lambda fh: fh.write(data))
+
+    def put_file(self, namespace: str, key: str, suffix: str, source: Path) -> None:
+        """Store a copy of the file at ``source`` (without reading it into memory)."""
+
+        def copy(fh) -> None:  # type: ignore[no-untyped-def]
+            with open(source, "rb") as src:
+                shutil.copyfileobj(src, fh, 1 << 20)
+
+        self._store(namespace, key, suffix, copy)
+
+    def copy_to(self, namespace: str, key: str, suffix: str, target: Path) -> bool:
+        """Copy a stored entry to ``target``; False when there is none."""
         path = self.path(namespace, key, suffix)
+        try:
+            if path.stat().st_size == 0:
+                return False
+            shutil.copyfile(path, target)
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            if not path.exists():
+                return False
+            raise OutputError(f"cannot write {target}: {exc.strerror}") from exc
+        return True
+
+    def _store(self, namespace: str, key: str, suffix: str, write) -> None:  # type: ignore[no-untyped-def]
+        path = self.path(namespace, key, suffix)
+        tmp = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                write(fh)
             os.replace(tmp, path)
         except OSError:
-            pass
+            if tmp:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass

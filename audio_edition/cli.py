@@ -31,6 +31,22 @@ def _err(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from audio_edition import __version__
+
+        print(f"audio-edition {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Turn written articles into podcast-ready audio editions."""
+
+
 def _passed(ctx: typer.Context, name: str) -> bool:
     """True when the user gave this option (flag or environment), not its default."""
     source = ctx.get_parameter_source(name)
@@ -105,7 +121,8 @@ def build(
     dedupe: str = typer.Option("paraphrase", "--dedupe", metavar="off|exact|paraphrase",
                                help="Remove repeated paragraphs: none, exact copies, or reworded copies too."),
     lexicon: Optional[Path] = typer.Option(None, "--lexicon", help='TOML file of "word" = "how to say it" pairs.'),
-    jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Parallel synthesis jobs (network engines use fewer)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, show_default=False,
+                                       help="At most this many synthesis jobs at once (default: the cores for a local engine, the engine's own limit for a network one)."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where synthesized speech is cached.", envvar="AUDIO_EDITION_CACHE_DIR"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary; errors only."),
 ) -> None:
@@ -271,6 +288,45 @@ def list_engines(as_json: bool = typer.Option(False, "--json", help="Print a JSO
         print(f"{row['name']:10} available: {mark}  {where}{default}" + (f"  {row['reason']}" if row["reason"] else ""))
 
 
+@app.command()
+def doctor(
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="The cache folder to report on.",
+                                             envvar="AUDIO_EDITION_CACHE_DIR"),
+) -> None:
+    """Check what a build would use here: ffmpeg and what it lacks, the engines and their voices, the cache."""
+    from audio_edition import doctor as checks
+
+    found = checks.report(cache_dir)
+    problems = checks.problems(found)
+    if as_json:
+        print(json.dumps(found, indent=2, ensure_ascii=False))
+    else:
+        ffmpeg = found["ffmpeg"]
+        assert isinstance(ffmpeg, dict)
+        if ffmpeg["path"]:
+            formats = ", ".join(f"{s} {'yes' if ok else 'no'}" for s, ok in ffmpeg["formats"].items())
+            print(f"ffmpeg   {ffmpeg['version']} at {ffmpeg['path']} (from {ffmpeg['source']})")
+            print(f"         {'has everything a build needs' if ffmpeg['ok'] else 'NOT USABLE'}; formats: {formats}")
+            if ffmpeg["missing"]:
+                print(f"         lacks: {', '.join(ffmpeg['missing'])}")
+        else:
+            print(f"ffmpeg   NOT FOUND: {ffmpeg['problem']}")
+        for row in found["engines"]:  # type: ignore[union-attr]
+            state = "available" if row["available"] else f"not available ({row['reason']})"
+            voices = row["voices"]
+            languages = sorted({lang for v in voices for lang in v["languages"]})
+            default = " (default)" if row["default"] else ""
+            print(f"engine   {row['name']}{default}: {state}, {'offline' if row['offline'] else 'online'}"
+                  + (f"; {len(voices)} voices, {len(languages)} languages" if voices else ""))
+        cache = found["cache"]
+        assert isinstance(cache, dict)
+        print(f"cache    {cache['path']}: {cache['size_bytes'] / 1e6:.1f} MB in {cache['entries']} files")
+    if problems:
+        _err(f"Error: {problems[0]}")
+        raise typer.Exit(1)
+
+
 show_app = typer.Typer(help="Create and manage a show (a podcast and its listening site).", no_args_is_help=True)
 app.add_typer(show_app, name="show")
 
@@ -312,7 +368,8 @@ def publish(
     bitrate: Optional[int] = typer.Option(None, "--bitrate", metavar="KBPS", help="Overrides the show's bitrate."),
     dedupe: Optional[str] = typer.Option(None, "--dedupe", metavar="off|exact|paraphrase", help="As for build."),
     lexicon: Optional[Path] = typer.Option(None, "--lexicon", help="As for build."),
-    jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Parallel synthesis jobs."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, show_default=False,
+                                       help="At most this many synthesis jobs at once (as for build)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary lines; errors only."),
 ) -> None:
     """Build each article as an episode of the show and regenerate its feed and site."""

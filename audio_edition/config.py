@@ -51,7 +51,7 @@ class Settings:
     bed: Path | None = None  # music under the opening title, ducked under the voice
     dedupe: str = "paraphrase"  # off | exact | paraphrase
     lexicon: Path | None = None  # TOML: "word or phrase" = "how to say it"
-    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    jobs: int | None = None  # at most this many requests at once; None: the engine's fit (see synth.workers)
     cache_dir: Path | None = None  # None: synth.default_cache_dir()
     use_cache: bool = True
 

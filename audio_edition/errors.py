@@ -36,7 +36,13 @@ class EngineError(AudioEditionError):
 class AudioError(AudioEditionError):
     """Decoding, mixing or encoding audio failed."""
 
-    hint = "Check that intro and outro files are playable audio files."
+    hint = "Run 'audio-edition doctor' to check the audio toolchain."
+
+
+class ToolchainError(AudioError):
+    """The ffmpeg binary cannot be found or run, or lacks a filter, codec or format we need."""
+
+    hint = "Run 'audio-edition doctor' to see which ffmpeg is used and what it lacks."
 
 
 class OutputError(AudioEditionError):

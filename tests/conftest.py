@@ -8,6 +8,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -36,14 +37,56 @@ def _load_script(name: str):  # type: ignore[no-untyped-def]
 make_fixtures = _load_script("make_fixtures")
 
 
+# The distribution ffmpeg the audio tests also run with (Debian 12's is 5.1); scripts/install_test_tools.py
+# installs it when it is missing, as it does Chromium.
+SYSTEM_FFMPEG = Path(os.environ.get("AUDIO_EDITION_TEST_SYSTEM_FFMPEG", "/usr/bin/ffmpeg"))
+
+
+@pytest.fixture(scope="session")
+def probed_toolchains(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache folder holding only what the ffmpeg binaries answered when asked what they offer:
+    copied into each test's cache, so that not every test asks again."""
+    return tmp_path_factory.mktemp("probes")
+
+
 @pytest.fixture(autouse=True)
-def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own empty take cache, so none depends on another's leftovers."""
+def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
+                   probed_toolchains: Path) -> Iterator[Path]:
+    """Every test gets its own empty cache, so none depends on another's leftovers (but for the
+    ffmpeg probes, which describe the binaries, not our output)."""
+    import shutil
+
     cache = tmp_path_factory.mktemp("cache")
+    if (probed_toolchains / "toolchain").is_dir():
+        shutil.copytree(probed_toolchains / "toolchain", cache / "toolchain")
     monkeypatch.setenv("AUDIO_EDITION_CACHE_DIR", str(cache))
     monkeypatch.delenv("AUDIO_EDITION_ENGINE", raising=False)
     monkeypatch.delenv("AUDIO_EDITION_DEBUG", raising=False)
-    return cache
+    yield cache
+    if (cache / "toolchain").is_dir():
+        shutil.copytree(cache / "toolchain", probed_toolchains / "toolchain", dirs_exist_ok=True)
+
+
+@pytest.fixture(scope="module", params=["wheel", "debian"])
+def ffmpeg_choice(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """Run the module with the ffmpeg in the imageio-ffmpeg wheel, then with a distribution's
+    (Debian's 5.1), chosen through $AUDIO_EDITION_FFMPEG as a user would choose it."""
+    from audio_edition.audio import toolchain
+
+    value = None
+    if request.param == "debian":
+        if not SYSTEM_FFMPEG.is_file():
+            pytest.fail(f"no distribution ffmpeg at {SYSTEM_FFMPEG}: run scripts/install_test_tools.py, which installs "
+                        "Debian's, or set AUDIO_EDITION_TEST_SYSTEM_FFMPEG")
+        value = str(SYSTEM_FFMPEG)
+    with pytest.MonkeyPatch.context() as patch:
+        if value:
+            patch.setenv("AUDIO_EDITION_FFMPEG", value)
+        else:
+            patch.delenv("AUDIO_EDITION_FFMPEG", raising=False)
+        toolchain.forget()
+        yield value
+    toolchain.forget()
 
 
 @pytest.fixture(scope="session")

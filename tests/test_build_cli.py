@@ -17,8 +17,9 @@ FRAME_S = 1152 / 44100
 
 
 @pytest.fixture(scope="module")
-def sample_episode(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
-    """The README's first command, once for the module: the sample article built with espeak-ng."""
+def sample_episode(tmp_path_factory: pytest.TempPathFactory, ffmpeg_choice) -> tuple[Path, subprocess.CompletedProcess]:  # type: ignore[no-untyped-def]
+    """The README's first command, once for the module: the sample article built with espeak-ng,
+    with the wheel's ffmpeg and with Debian's."""
     folder = tmp_path_factory.mktemp("sample")
     env = {"AUDIO_EDITION_CACHE_DIR": str(folder / "cache")}
     from conftest import bare_path_env

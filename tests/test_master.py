@@ -1,5 +1,7 @@
 """A finished episode: loudness, transcripts that follow the audio, chapters every reader agrees on,
-and the other output formats. Checked with ffmpeg, eyeD3, mutagen and the W3C WebVTT parser."""
+and the other output formats. Checked with ffmpeg, eyeD3, mutagen and the W3C WebVTT parser.
+
+Every test here runs twice: with the ffmpeg from the imageio-ffmpeg wheel and with Debian's 5.1."""
 
 from __future__ import annotations
 
@@ -18,10 +20,11 @@ from readers import (FFMPEG, decode_errors, decoded_pcm, decoded_samples, ebur12
                      walk_mp3, webvtt_parse)
 
 FRAME = 1152
+pytestmark = pytest.mark.usefixtures("ffmpeg_choice")
 
 
 @pytest.fixture(scope="module")
-def episodes(tmp_path_factory: pytest.TempPathFactory, clips: dict[str, Path]) -> dict[str, build.BuildResult]:
+def episodes(tmp_path_factory: pytest.TempPathFactory, clips: dict[str, Path], ffmpeg_choice) -> dict[str, build.BuildResult]:  # type: ignore[no-untyped-def]
     """The sample with the default engine, and a build with a loud 48 kHz stereo intro."""
     folder = tmp_path_factory.mktemp("episodes")
     settings = Settings(cache_dir=folder / "cache")
@@ -32,7 +35,7 @@ def episodes(tmp_path_factory: pytest.TempPathFactory, clips: dict[str, Path]) -
 
 
 @pytest.fixture(scope="module")
-def seed_episode(tmp_path_factory: pytest.TempPathFactory) -> build.BuildResult:
+def seed_episode(tmp_path_factory: pytest.TempPathFactory, ffmpeg_choice) -> build.BuildResult:  # type: ignore[no-untyped-def]
     folder = tmp_path_factory.mktemp("seed")
     return build.build(str(require_seed()), folder / "seed.mp3", Settings(cache_dir=folder / "cache"))
 
@@ -40,14 +43,14 @@ def seed_episode(tmp_path_factory: pytest.TempPathFactory) -> build.BuildResult:
 @pytest.mark.parametrize("name", ["sample", "loud"])
 def test_loudness_as_heard(episodes, name: str) -> None:  # type: ignore[no-untyped-def]
     integrated, true_peak = ebur128(episodes[name].output)
-    assert abs(integrated - -16.0) <= 1.0, integrated
+    assert abs(integrated - -16.0) <= 0.5, integrated
     assert true_peak <= -1.0, true_peak
     assert decode_errors(episodes[name].output) == ""
 
 
 def test_seed_episode(seed_episode) -> None:  # type: ignore[no-untyped-def]
     integrated, true_peak = ebur128(seed_episode.output)
-    assert abs(integrated - -16.0) <= 1.0 and true_peak <= -1.0
+    assert abs(integrated - -16.0) <= 0.5 and true_peak <= -1.0
     assert decode_errors(seed_episode.output) == ""
     stem = seed_episode.output.with_suffix("")
     assert webvtt_parse(Path(f"{stem}.vtt"))["errors"] == []
@@ -57,11 +60,13 @@ def test_seed_episode(seed_episode) -> None:  # type: ignore[no-untyped-def]
     assert ffmetadata(seed_episode.output).tags["title"] == "Putin’s opportunity to address peace concerns before Trump encounter"
 
 
-def test_loudness_target_is_configurable(tmp_path: Path) -> None:
+@pytest.mark.parametrize("target", [-23.0, -19.0, -14.0])
+def test_loudness_target_is_configurable(tmp_path: Path, target: float) -> None:
+    """From broadcast's -23 to the -14 some apps play at: at -14 the limiter works 6 dB deeper."""
     (tmp_path / "a.md").write_text(SAMPLE.read_text())
-    result = build.build(str(tmp_path / "a.md"), tmp_path / "a.mp3", Settings(loudness_lufs=-19.0, cache_dir=tmp_path / "c"))
+    result = build.build(str(tmp_path / "a.md"), tmp_path / "a.mp3", Settings(loudness_lufs=target, cache_dir=tmp_path / "c"))
     integrated, true_peak = ebur128(result.output)
-    assert abs(integrated - -19.0) <= 1.0 and true_peak <= -1.0
+    assert abs(integrated - target) <= 0.5 and true_peak <= -1.0
 
 
 def test_webvtt_is_valid_for_the_w3c_parser_and_matches_the_srt(episodes) -> None:  # type: ignore[no-untyped-def]
@@ -130,23 +135,25 @@ def test_chapters_agree_across_readers_and_the_json(episodes) -> None:  # type: 
 
 
 def test_duration_is_the_sum_of_its_parts_within_one_frame(episodes) -> None:  # type: ignore[no-untyped-def]
-    from audio_edition.audio import mix
+    from audio_edition import synth
+    from audio_edition.audio import mix, segments
+    from audio_edition.cache import DiskCache
 
     result = episodes["sample"]
     settings = Settings()
     prepared = build.prepare(str(SAMPLE), settings)
-    intro, outro = mix.load_clip(settings.intro, "intro"), mix.load_clip(settings.outro, "outro")
+    takes = synth.TakeCache(DiskCache(result.output.parent / "cache"))
+    take_samples = 0
+    for u in prepared.script.utterances:
+        take = takes.get(synth.TakeCache.key(prepared.engine, prepared.voice, "en", u.text))
+        assert take is not None
+        pcm = segments.take_pcm(take.audio, take.format)
+        take_samples += len(segments.finish_take(pcm, segments.trim_bounds(pcm))) // 2
+    clip = lambda path: len(segments.decode_clip(path, "intro")) // 2  # noqa: E731
     layout = mix.Layout()
-    from audio_edition.synth import TakeCache, synthesize
-    from audio_edition.cache import DiskCache
-    from audio_edition import engines
-
-    takes = synthesize(engines.get("espeak"), [u.text for u in prepared.script.utterances], prepared.voice, "en", 2,
-                       TakeCache(DiskCache(result.output.parent / "cache"))).takes
-    take_samples = sum(len(mix.load_take(t).raw_data) // 2 for t in takes)
     pauses = sum(44100 * u.pause_after_ms // 1000 for u in prepared.script.utterances)
-    expected = (len(intro.raw_data) // 2 + 44100 * layout.gap_after_intro_ms // 1000 + take_samples + pauses
-                + 44100 * layout.gap_before_outro_ms // 1000 + len(outro.raw_data) // 2
+    expected = (clip(settings.intro) + 44100 * layout.gap_after_intro_ms // 1000 + take_samples + pauses
+                + 44100 * layout.gap_before_outro_ms // 1000 + clip(settings.outro)
                 - 2 * (44100 * layout.crossfade_ms // 1000))
     assert abs(decoded_samples(result.output) - expected) <= FRAME
 
@@ -176,7 +183,7 @@ def test_long_chapter_titles_are_shortened_at_a_word(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("suffix, codec", [(".m4a", "aac"), (".opus", "opus")])
 def test_other_formats_decode_and_show_chapters(cli, tmp_path: Path, suffix: str, codec: str) -> None:  # type: ignore[no-untyped-def]
-    run = cli("build", str(SAMPLE), "-o", f"ep{suffix}", "--engine", "fake")
+    run = cli("build", str(SAMPLE), "-o", f"ep{suffix}")
     assert run.code == 0, run.stderr
     out = tmp_path / f"ep{suffix}"
     assert decode_errors(out) == ""
@@ -190,7 +197,7 @@ def test_other_formats_decode_and_show_chapters(cli, tmp_path: Path, suffix: str
     assert re.search(r"artist\s+: Mara Quinlan", described, re.IGNORECASE)
     assert "comment header remain" not in described
     integrated, peak = ebur128(out)
-    assert abs(integrated - -16.0) <= 1.0 and peak <= -1.0
+    assert abs(integrated - -16.0) <= 0.5 and peak <= -1.0
     import mutagen
 
     tags = mutagen.File(str(out)).tags
@@ -206,6 +213,8 @@ def test_unknown_output_format_and_bitrates(cli, tmp_path: Path) -> None:  # typ
     assert run.code == 1 and "must end in .mp3, .m4a, .opus" in run.stderr
     run = cli("build", "a.txt", "-o", "a.opus", "--bitrate", "400")
     assert run.code == 1 and "not an Opus bitrate" in run.stderr
+    run = cli("build", "a.txt", "-o", "a.m4a", "--bitrate", "64")  # ffmpeg's AAC overshoots its peaks there
+    assert run.code == 1 and "not an AAC bitrate we write" in run.stderr and "Opus goes lower" in run.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
 
 
@@ -220,3 +229,14 @@ def test_layout_options(cli, tmp_path: Path, clips: dict[str, Path]) -> None:  #
     # ... and the pause between the paragraphs is 1.5 s longer with --pause 2.
     gap = {n: vtt[n][2]["start"] - vtt[n][1]["end"] for n in vtt}
     assert abs((gap["y"] - gap["x"]) - 1.5) < 0.01
+
+
+@pytest.mark.parametrize("suffix, kbps", [(".mp3", 32), (".mp3", 192), (".mp3", 320), (".m4a", 96),
+                                          (".m4a", 128), (".m4a", 256), (".opus", 16), (".opus", 48), (".opus", 96)])
+def test_loudness_and_true_peak_hold_at_every_bitrate(tmp_path: Path, suffix: str, kbps: int) -> None:
+    """The codec's loudness loss and peak overshoot come from a table (encode.CODEC_TABLE): an episode
+    at each kind of bitrate measures on target, as heard, without a second round."""
+    result = build.build(str(SAMPLE), tmp_path / f"ep{suffix}", Settings(bitrate_kbps=kbps, cache_dir=tmp_path / "c"))
+    integrated, true_peak = ebur128(result.output)
+    assert abs(integrated - -16.0) <= 0.5, integrated
+    assert true_peak <= -1.0, true_peak

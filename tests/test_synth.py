@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from audio_edition.cache import DiskCache
 from audio_edition.engines.espeak import EspeakEngine
 from audio_edition.engines.fake import FakeEngine
 from audio_edition.errors import EngineError
+from audio_edition import synth
 from audio_edition.synth import TakeCache, synthesize
 
 
@@ -27,25 +30,33 @@ class CountingEngine(FakeEngine):
         return super().synthesize(text, voice, language)
 
 
-def test_second_run_synthesizes_nothing_and_returns_the_same_audio(tmp_path: Path) -> None:
+def collect(engine, texts, cache, jobs=2, **kw):  # type: ignore[no-untyped-def]
+    """Synthesize, returning the result and the new takes by key, as they were handed on."""
+    got: dict[str, object] = {}
+    result = synthesize(engine, texts, "tone", "en", jobs, cache, on_take=lambda k, t: got.setdefault(k, t), **kw)
+    return result, got
+
+
+def test_second_run_synthesizes_nothing_and_the_cache_holds_each_take(tmp_path: Path) -> None:
     cache = TakeCache(DiskCache(tmp_path))
     texts = ["One paragraph.", "Two paragraph.", "Three paragraph."]
     engine = CountingEngine()
-    first = synthesize(engine, texts, "tone", "en", 2, cache)
-    assert (first.synthesized, first.cached) == (3, 0)
+    first, got = collect(engine, texts, cache)
+    assert (first.synthesized, first.cached) == (3, 0) and len(got) == 3
     again = CountingEngine()
-    second = synthesize(again, texts, "tone", "en", 2, cache)
-    assert (second.synthesized, second.cached) == (0, 3) and again.said == []
-    assert [t.audio for t in second.takes] == [t.audio for t in first.takes]
-    assert all(t.from_cache for t in second.takes)
+    second, got_again = collect(again, texts, cache)
+    assert (second.synthesized, second.cached) == (0, 3) and again.said == [] and got_again == {}
+    for key, take in got.items():
+        stored = cache.get(key)
+        assert stored is not None and stored.audio == take.audio and stored.from_cache  # type: ignore[attr-defined]
 
 
 def test_an_edited_paragraph_resynthesizes_only_itself(tmp_path: Path) -> None:
     cache = TakeCache(DiskCache(tmp_path))
-    synthesize(CountingEngine(), ["Alpha.", "Beta.", "Gamma."], "tone", "en", 2, cache)
+    collect(CountingEngine(), ["Alpha.", "Beta.", "Gamma."], cache)
     engine = CountingEngine()
-    result = synthesize(engine, ["Alpha.", "Beta, edited.", "Gamma."], "tone", "en", 2, cache)
-    assert engine.said == ["Beta, edited."]
+    result, got = collect(engine, ["Alpha.", "Beta, edited.", "Gamma."], cache)
+    assert engine.said == ["Beta, edited."] and len(got) == 1
     assert (result.synthesized, result.cached) == (1, 2)
 
 
@@ -58,17 +69,16 @@ def test_key_covers_engine_version_voice_language_and_exact_text() -> None:
                 TakeCache.key(EspeakEngine(180), "tone", "en", "Text.")}) == 6
 
 
-def test_identical_texts_are_synthesized_once_and_order_is_kept() -> None:
+def test_identical_texts_are_synthesized_once(tmp_path: Path) -> None:
     engine = CountingEngine()
-    texts = ["Same.", "Other.", "Same."]
-    result = synthesize(engine, texts, "tone", "en", 2, None)
-    assert sorted(engine.said) == ["Other.", "Same."]
-    assert result.takes[0].audio == result.takes[2].audio != result.takes[1].audio
+    result, got = collect(engine, ["Same.", "Other.", "Same."], TakeCache(DiskCache(tmp_path)))
+    assert sorted(engine.said) == ["Other.", "Same."] and len(got) == 2
+    assert (result.synthesized, result.cached) == (2, 0)
 
 
-def test_progress_is_reported_up_to_the_total() -> None:
+def test_progress_is_reported_up_to_the_total(tmp_path: Path) -> None:
     seen: list[tuple[int, int]] = []
-    synthesize(FakeEngine(), ["a.", "b.", "c."], "tone", "en", 2, None, lambda d, t: seen.append((d, t)))
+    collect(FakeEngine(), ["a.", "b.", "c."], TakeCache(DiskCache(tmp_path)), on_progress=lambda d, t: seen.append((d, t)))
     assert seen[0] == (0, 3) and seen[-1] == (3, 3)
 
 
@@ -80,14 +90,21 @@ def _seconds(wav: bytes) -> float:
         return w.getnframes() / w.getframerate()
 
 
-def test_parallel_espeak_in_processes_keeps_each_take_with_its_text() -> None:
+def test_parallel_espeak_in_processes_keeps_each_take_with_its_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # espeak-ng's output varies by a few milliseconds from run to run, so compare lengths:
     # texts of growing length must give takes of growing length, as they do one by one.
+    monkeypatch.setattr(synth, "POOL_MIN_CHARS", 0)  # these few words would otherwise be spoken in this process
     texts = [" ".join(["word"] * n) + "." for n in (2, 6, 12, 20, 30, 42)]
     engine = EspeakEngine()
     voice = engine.resolve_voice(None, "en")
-    parallel = [_seconds(t.audio) for t in synthesize(engine, texts, voice, "en", 2, None).takes]
-    sequential = [_seconds(t.audio) for t in synthesize(engine, texts, voice, "en", 1, None).takes]
+    keys = [TakeCache.key(engine, voice, "en", t) for t in texts]
+
+    def lengths(jobs: int, folder: str) -> list[float]:
+        got: dict[str, object] = {}
+        synthesize(engine, texts, voice, "en", jobs, TakeCache(DiskCache(tmp_path / folder)), on_take=got.__setitem__)
+        return [_seconds(got[k].audio) for k in keys]  # type: ignore[attr-defined]
+
+    parallel, sequential = lengths(2, "p"), lengths(1, "s")
     assert parallel == sorted(parallel) and len(set(parallel)) == len(texts)
     assert all(abs(p - s) < 0.1 for p, s in zip(parallel, sequential))
 
@@ -99,10 +116,48 @@ def test_a_failure_is_raised_as_ours_and_nothing_bad_is_cached(tmp_path: Path) -
     assert not any(p.name.startswith(".tmp") for p in tmp_path.rglob("*"))
 
 
-def test_foreign_exceptions_become_engine_errors() -> None:
+def test_foreign_exceptions_become_engine_errors(tmp_path: Path) -> None:
     class Broken(FakeEngine):
         def synthesize(self, text, voice, language):  # type: ignore[no-untyped-def]
             raise RuntimeError("native crash")
 
     with pytest.raises(EngineError, match="RuntimeError: native crash"):
-        synthesize(Broken(), ["x."], "tone", "en", 1, None)
+        synthesize(Broken(), ["x."], "tone", "en", 1, TakeCache(DiskCache(tmp_path)))
+
+
+class SlowNetworkEngine(FakeEngine):
+    """Waits like a network engine and records how many requests it had in flight at once."""
+
+    concurrency = "thread"
+    offline = False
+    max_jobs = 8
+
+    def __init__(self) -> None:
+        self.active = self.peak = 0
+        self.lock = threading.Lock()
+
+    def synthesize(self, text, voice, language):  # type: ignore[no-untyped-def]
+        with self.lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        time.sleep(0.05)
+        with self.lock:
+            self.active -= 1
+        return super().synthesize(text, voice, language)
+
+
+@pytest.mark.parametrize("jobs, expected", [(None, 8), (3, 3), (1, 1)])
+def test_a_network_engine_runs_at_its_own_concurrency_capped_by_jobs(tmp_path: Path, jobs, expected: int) -> None:  # type: ignore[no-untyped-def]
+    engine = SlowNetworkEngine()
+    collect(engine, [f"Sentence number {n}." for n in range(24)], TakeCache(DiskCache(tmp_path)), jobs=jobs)
+    assert engine.peak == expected  # not the core count: a service's limit has nothing to do with our cores
+
+
+def test_a_local_engine_starts_no_workers_for_a_handful_of_sentences() -> None:
+    espeak = EspeakEngine()
+    few = ["A short sentence.", "Another one."]
+    many = ["A sentence long enough to be worth a worker process, more or less, in this test."] * 200
+    assert synth.workers(espeak, few, None) == 1
+    assert synth.workers(espeak, many, None) == (os.cpu_count() or 1)
+    assert synth.workers(espeak, many, 1) == 1
+    assert synth.workers(SlowNetworkEngine(), few, None) == 2  # one request per text, at most

@@ -8,7 +8,7 @@ import eyed3
 import pytest
 
 from audio_edition import tags
-from audio_edition.audio import encode, mix
+from audio_edition.audio import encode, segments, toolchain
 from audio_edition.engines.fake import tone_wav
 from audio_edition.errors import InputError
 from audio_edition.models import Chapter, EpisodeMeta
@@ -19,9 +19,9 @@ COVER = Path(__file__).resolve().parent.parent / "media" / "cover.jpg"
 
 @pytest.fixture
 def mp3(tmp_path: Path) -> Path:
-    audio = mix._pydub()(data=tone_wav(3000, 330)[44:], sample_width=2, frame_rate=22050, channels=1)
+    pcm = segments.take_pcm(tone_wav(3000, 330), "wav")
     out = tmp_path / "ep.mp3"
-    encode.master(audio.set_frame_rate(44100).raw_data, out, ".mp3", 96, -16.0)
+    encode.encode(lambda write: write(pcm), len(pcm) // 2, out, ".mp3", 96, 0.0, (), toolchain.current())
     return out
 
 

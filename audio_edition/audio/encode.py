@@ -1,23 +1,34 @@
-"""Mastering and encoding: loudness, then MP3, AAC (.m4a) or Opus (.opus) by the output's extension.
+"""Mastering and encoding in one pass: gain, a true-peak limiter and the encoder, as two ffmpeg
+processes in a pipe (so they use two cores even where ffmpeg runs its filters and encoder on one).
 
-Mastering and encoding are cached under a digest of the exact mixed samples and the settings,
-since together they are most of an unchanged rebuild.
+The gain is known before the first sample is written: the mix's loudness comes from its plan
+(loudness.py), the limiter's small loss from the same bins, and the codec's loss and the ceiling
+that keeps its true peaks under -1 dBTP from a table per format and bitrate (measured on speech).
+So there is no second round.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from audio_edition.audio import loudness, toolchain as ffmpeg
-from audio_edition.cache import DiskCache, digest
+from audio_edition.audio import loudness, toolchain
+from audio_edition.audio.loudness import Canvas
 from audio_edition.errors import AudioError, OutputError
 from audio_edition.models import Chapter
 
 RATE = 44100
-VERSION = "master-4"  # bump when mastering or encoding parameters change
+# The limiter runs at twice our rate, so it sees the peaks between samples (true peaks). On our speech
+# the limited audio's true peak is the same at 2x as at 4x (-2.0 dBTP under a -2.0 ceiling, with both
+# ffmpegs), at half the cost.
+OVERSAMPLED = RATE * 2
+LIMIT_DBTP = -2.0  # the limiter's highest ceiling: under -1 dBTP, with room for the encoder's overshoot
+ATTACK_MS, RELEASE_MS = 5, 60
+VERSION = "master-5"  # bump when mastering or encoding parameters change
 
 
 @dataclass(frozen=True)
@@ -26,7 +37,7 @@ class Format:
 
     name: str
     codec: tuple[str, ...]
-    bitrates: tuple[int, ...] | None  # None: any from 16 to 320
+    bitrates: tuple[int, ...] | int  # the standard rates, or the lowest (up to 320)
     chapters_by_ffmpeg: bool  # MP4 chapters are a track only ffmpeg writes; ID3 and Vorbis chapters are tags
 
 
@@ -34,9 +45,36 @@ class Format:
 FORMATS: dict[str, Format] = {
     ".mp3": Format("MP3", ("-c:a", "libmp3lame", "-id3v2_version", "0", "-write_id3v1", "0", "-f", "mp3"),
                    (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320), False),
-    ".m4a": Format("AAC", ("-c:a", "aac", "-movflags", "+faststart", "-f", "ipod"), None, True),
-    ".opus": Format("Opus", ("-c:a", "libopus", "-application", "voip", "-f", "ogg"), None, False),
+    ".m4a": Format("AAC", ("-c:a", "aac", "-movflags", "+faststart", "-f", "ipod"), 96, True),
+    ".opus": Format("Opus", ("-c:a", "libopus", "-application", "voip", "-f", "ogg"), 16, False),
 }
+
+@dataclass(frozen=True)
+class CodecEffect:
+    """What a codec does to mastered speech at a bitrate, as a player decodes it."""
+
+    loss_lu: float  # integrated loudness taken off (negative: added)
+    ceiling_dbtp: float  # the limiter ceiling that keeps the decoded true peak under -1 dBTP
+
+
+# By format, rows of (lowest kbps, effect): the last row at or under the bitrate applies. Measured
+# by scripts/codec_table.py on our sample episode (espeak-ng speech, with and without the jingles,
+# full band and low-passed at 8 kHz as a 16 kHz voice is), with ffmpeg 5.1 (Debian 12) and 9.0 (the
+# wheel): the mean loss, and the highest ceiling at which every decoded true peak stayed 0.3 dB
+# under -1 dBTP (AAC at 96 and 128 kbps a step lower: one test episode in twenty came within it). Opus overshoots by about a decibel, hence its lower ceilings. ffmpeg's AAC encoder
+# overshoots by 3 to 4 dB under 96 kbps, which only limiting 10 dB deep would hide: AAC starts at
+# 96 kbps (Opus is the better choice for small files anyway).
+# test_master checks episodes at bitrates across the table.
+CODEC_TABLE: dict[str, tuple[tuple[int, CodecEffect], ...]] = {
+    ".mp3": ((0, CodecEffect(0.44, -2.0)), (192, CodecEffect(0.26, -2.0)), (224, CodecEffect(0.18, -2.0)),
+             (256, CodecEffect(0.0, -2.0))),
+    ".m4a": ((96, CodecEffect(0.06, -2.5)), (128, CodecEffect(0.04, -2.5)), (192, CodecEffect(0.01, -2.0)),
+             (256, CodecEffect(0.01, -4.0))),
+    ".opus": ((0, CodecEffect(0.38, -3.0)), (24, CodecEffect(0.26, -3.0)), (32, CodecEffect(0.20, -3.0)),
+              (48, CodecEffect(0.13, -2.5)), (64, CodecEffect(0.0, -2.5))),
+}
+TRUE_PEAK_MAX_DBTP = -1.0  # what players and directories expect of the decoded file
+TRUE_PEAK_MARGIN_DB = 0.3  # kept under it when the table is measured
 
 
 def format_for(path: Path) -> Format:
@@ -50,9 +88,40 @@ def format_for(path: Path) -> Format:
 
 def check_bitrate(fmt: Format, kbps: int) -> None:
     allowed = fmt.bitrates
-    if (allowed and kbps not in allowed) or not 16 <= kbps <= 320:
-        choices = ", ".join(map(str, allowed)) if allowed else "16 to 320"
-        raise AudioError(f"--bitrate {kbps} is not an {fmt.name} bitrate", hint=f"Use one of {choices} kbps.")
+    if isinstance(allowed, tuple):
+        if kbps not in allowed:
+            raise AudioError(f"--bitrate {kbps} is not an {fmt.name} bitrate",
+                             hint=f"Use one of {', '.join(map(str, allowed))} kbps.")
+    elif not allowed <= kbps <= 320:
+        better = " (Opus goes lower, from 16 kbps, and sounds better there)" if fmt.name == "AAC" else ""
+        raise AudioError(f"--bitrate {kbps} is not an {fmt.name} bitrate we write",
+                         hint=f"Use {allowed} to 320 kbps{better}.")
+
+
+def codec_effect(suffix: str, kbps: int) -> CodecEffect:
+    """What the codec does at this bitrate, from the table."""
+    return [effect for lowest, effect in CODEC_TABLE[suffix] if lowest <= kbps][-1]
+
+
+def ceiling(suffix: str, kbps: int) -> float:
+    """The limiter's ceiling (dBTP) that keeps the decoded file's true peak under -1 dBTP."""
+    return min(LIMIT_DBTP, codec_effect(suffix, kbps).ceiling_dbtp)
+
+
+def mastering_gain(canvas: Canvas, target_lufs: float, suffix: str, kbps: int) -> tuple[float, float]:
+    """The gain (dB) that brings the mix to ``target_lufs`` as heard after limiting and encoding,
+    and the mix's own loudness. The limiter's loss depends a little on the gain, so it is solved for."""
+    mix_lufs = loudness.integrated(canvas.energy)
+    if mix_lufs <= loudness.SILENCE_LUFS:
+        return 0.0, mix_lufs
+    wanted = target_lufs + codec_effect(suffix, kbps).loss_lu
+    gain = wanted - mix_lufs
+    for _ in range(3):
+        after = loudness.integrated(canvas.limited(gain, ceiling(suffix, kbps), RELEASE_MS))
+        if abs(after - wanted) < 0.01:
+            break
+        gain += wanted - after
+    return gain, mix_lufs
 
 
 def _ffmetadata_chapters(chapters: tuple[Chapter, ...]) -> str:
@@ -66,10 +135,26 @@ def _ffmetadata_chapters(chapters: tuple[Chapter, ...]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _encode(pcm: bytes, path: Path, fmt: Format, bitrate_kbps: int, chapters: tuple[Chapter, ...]) -> None:
-    args = ["-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", "-"]
+def chapters_key(suffix: str, chapters: tuple[Chapter, ...]) -> str:
+    """The chapters as far as they shape the encoded file (only MP4's chapter track does)."""
+    return _ffmetadata_chapters(chapters) if FORMATS[suffix].chapters_by_ffmpeg else ""
+
+
+def encode(render: Callable[[Callable[[bytes], object]], None], samples: int, path: Path, suffix: str,
+           bitrate_kbps: int, gain_db: float, chapters: tuple[Chapter, ...], chain: toolchain.Toolchain) -> None:
+    """Master and encode the mix that ``render`` writes (``samples`` samples of 16-bit mono PCM) to
+    ``path``, in the format of ``suffix`` (the final file's extension: ``path`` may be a temporary name)."""
+    fmt = FORMATS[suffix]
+    limit = 10 ** (ceiling(suffix, bitrate_kbps) / 20)
+    # The limiter's look-ahead is compensated (latency); the length is pinned to the sample anyway.
+    master = (f"volume={gain_db:.3f}dB,aresample={OVERSAMPLED},"
+              f"alimiter=limit={limit:.5f}:attack={ATTACK_MS}:release={RELEASE_MS}:level=false:latency=true,"
+              f"aresample={RATE},atrim=end_sample={samples},apad=whole_len={samples}")
+    raw = ["-f", "s16le", "-ar", str(RATE), "-ac", "1"]
     meta_path = None
+    limiter = encoder = None
     try:
+        args = [*raw, "-i", "pipe:0"]
         if fmt.chapters_by_ffmpeg and chapters:
             fd, meta_path = tempfile.mkstemp(suffix=".ffmeta")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -79,51 +164,27 @@ def _encode(pcm: bytes, path: Path, fmt: Format, bitrate_kbps: int, chapters: tu
         else:
             args += ["-map_metadata", "-1"]
         args += [*fmt.codec, "-b:a", f"{bitrate_kbps}k", "-ac", "1", "-y", str(path)]
-        ffmpeg.run(args, f"encoding the {fmt.name} file", pcm)
+        limiter = toolchain.Process(chain, "mastering", [*raw, "-i", "pipe:0", "-af", master, *raw, "pipe:1"],
+                                    subprocess.PIPE, subprocess.PIPE)
+        encoder = toolchain.Process(chain, f"encoding the {fmt.name} file", args, limiter.popen.stdout,
+                                    subprocess.DEVNULL)
+        assert limiter.popen.stdout is not None and limiter.popen.stdin is not None
+        limiter.popen.stdout.close()  # the encoder holds it now
+        stdin = limiter.popen.stdin
+        try:
+            render(stdin.write)
+            stdin.close()
+        except BrokenPipeError:
+            pass  # ffmpeg stopped reading: its own error says why, below
+        limiter.finish()
+        encoder.finish()
+    except BaseException:
+        for process in (limiter, encoder):
+            if process is not None:
+                process.kill()
+        raise
     finally:
         if meta_path:
             os.unlink(meta_path)
     if not path.exists() or path.stat().st_size == 0:
         raise AudioError(f"encoding the {fmt.name} file produced no audio")
-
-
-def master(
-    pcm: bytes,
-    path: Path,
-    suffix: str,
-    bitrate_kbps: int,
-    loudness_lufs: float,
-    chapters: tuple[Chapter, ...] = (),
-    cache: DiskCache | None = None,
-) -> None:
-    """Normalize 16-bit mono 44.1 kHz PCM to ``loudness_lufs`` and encode it to ``path`` in the
-    format of ``suffix`` (the final file's extension: ``path`` may be a temporary name)."""
-    fmt = FORMATS[suffix]
-    key = digest(VERSION, suffix, str(bitrate_kbps), str(loudness_lufs),
-                 _ffmetadata_chapters(chapters) if fmt.chapters_by_ffmpeg else "", pcm)
-    if cache is not None:
-        found = cache.get("encoded", key, suffix.lstrip("."))
-        if found:
-            try:
-                path.write_bytes(found)
-            except OSError as exc:
-                raise OutputError(f"cannot write {path}: {exc.strerror}") from exc
-            return
-    # Lossy encoding takes a little loudness off (about half a LU for MP3 at 96 kbps): the file is
-    # measured as a player decodes it and corrected once. The loss seen last time for this
-    # format and bitrate is asked for up front, so the correction is rarely needed.
-    offset_key = digest("codec-loudness-loss", suffix, str(bitrate_kbps))
-    learned = cache.get("loudness", offset_key, "json") if cache is not None else None
-    target = loudness_lufs + (float(learned) if learned else 0.0)
-    for _ in range(2):
-        _encode(loudness.master(pcm, target, cache), path, fmt, bitrate_kbps, chapters)
-        heard = loudness.integrated_file(str(path))
-        if heard <= loudness.SILENCE_LUFS:
-            break
-        if cache is not None and abs(target - heard) < 3:
-            cache.put("loudness", offset_key, "json", str(round(target - heard, 2)).encode())
-        if abs(heard - loudness_lufs) <= loudness.TOLERANCE_LU:
-            break
-        target += loudness_lufs - heard
-    if cache is not None:
-        cache.put("encoded", key, suffix.lstrip("."), path.read_bytes())

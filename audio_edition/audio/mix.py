@@ -1,48 +1,28 @@
-"""The mixer, the only module that uses pydub: clips and takes in, one audio and its timeline out.
+"""The mix: where every part goes (the plan and its timeline), and the audio written as a stream.
 
-Everything is brought to one format (44.1 kHz, mono, 16-bit). Takes are trimmed of their own
-silence and joined once, as raw samples, with our pauses between them; intro, speech, outro and
-an optional music bed are then laid on one canvas, so every position in the timeline is exact
-to the sample. Parts are levelled against each other here; the final loudness is set when
-mastering (encode.py).
+Takes are placed one after another with our pauses between them; the intro, outro and an
+optional music bed are placed around and under them. The plan is made from the parts' lengths
+and loudness profiles alone, so the timeline (read by tags, chapters and transcripts) and the
+mix's loudness are known before any audio is written. Rendering then walks the plan in time
+order and writes the mix window by window, loading each part only while it sounds: memory stays
+the same whatever the length of the article.
 """
 
 from __future__ import annotations
 
-import io
-import warnings
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import Callable, Sequence
 
-from audio_edition.audio import loudness, toolchain as ffmpeg
-from audio_edition.cache import DiskCache
-from audio_edition.errors import AudioError, InputError
-from audio_edition.models import Chapter, Script, Span, Take, Timeline
+from audio_edition.audio import loudness, segments
+from audio_edition.audio.loudness import Canvas, Profile
+from audio_edition.models import Chapter, Script, Span, Timeline
 
-if TYPE_CHECKING:
-    from pydub import AudioSegment
-
-RATE = 44100
-CHANNELS = 1
-WIDTH = 2
-FADE_MS = 8  # at every take's edges, so no join clicks
-TRIM_THRESHOLD_DBFS = -50.0  # quieter than this at a take's edges is the engine's own silence
-TRIM_KEEP_MS = 20  # of that silence kept, so soft consonants are not clipped
-SPEECH_REFERENCE_LUFS = -26.0  # parts are levelled here (well below any target), mastering raises them
+RATE = segments.RATE
+WIDTH = segments.WIDTH
+SPEECH_REFERENCE_LUFS = -26.0  # speech is levelled here (well below any target); mastering raises the mix
 MUSIC_UNDER_SPEECH_LU = 3.0  # intro and outro sit this far under the voice
 BED_DUCK_LU = 18.0  # a music bed this far under the voice while it speaks
-
-# Clip files pydub can load without ffprobe: suffix -> (ffmpeg demuxer, ffmpeg decoder).
-# Naming the decoder is what stops pydub from calling ffprobe (which no wheel ships).
-CLIP_FORMATS: dict[str, tuple[str, str | None]] = {
-    ".mp3": ("mp3", "mp3"),
-    ".wav": ("wav", None),
-    ".flac": ("flac", "flac"),
-    ".ogg": ("ogg", "vorbis"),
-    ".opus": ("ogg", "opus"),
-    ".m4a": ("mov", "aac"),
-}
+WINDOW = RATE  # samples written at a time
 
 
 @dataclass(frozen=True)
@@ -58,191 +38,147 @@ class Layout:
     crossfade_ms: int = 800
 
 
-def _pydub() -> type[AudioSegment]:
-    with warnings.catch_warnings():
-        # pydub warns at import when ffmpeg is not on PATH; we point it at ours right after.
-        warnings.simplefilter("ignore")
-        from pydub import AudioSegment
-    AudioSegment.converter = ffmpeg.exe()
-    return AudioSegment
+@dataclass(frozen=True)
+class Part:
+    """One piece of the mix: a take (``key`` is its cache key) or a clip (``key`` is its role), where
+    it starts and how long it plays (samples), its gain and its fades (milliseconds)."""
 
+    kind: str  # "take" or "clip"
+    key: str
+    start: int
+    length: int
+    gain_db: float = 0.0
+    fade_in_ms: int = 0
+    fade_out_ms: int = 0
 
-def _conform(seg: AudioSegment) -> AudioSegment:
-    return seg.set_sample_width(WIDTH).set_frame_rate(RATE).set_channels(CHANNELS)
-
-
-def _ffmpeg_to_wav(path: Path, role: str) -> bytes:
-    """Convert any audio file ffmpeg can read to 16-bit WAV in the mix format."""
-    failed = AudioError(f"cannot decode {role} file {path}: not a playable {path.suffix} file",
-                        hint=f"Check the file plays, or pass --no-{role}.")
-    try:
-        proc = ffmpeg.run(["-v", "error", "-i", str(path), "-vn", "-acodec", "pcm_s16le", "-ar", str(RATE),
-                           "-ac", str(CHANNELS), "-f", "wav", "-"], f"decoding the {role}")
-    except AudioError as exc:
-        raise failed from exc
-    if len(proc.stdout) <= 44:  # a header and no samples
-        raise failed
-    return proc.stdout
-
-
-def load_clip(path: Path, role: str) -> AudioSegment:
-    """Load an intro/outro/bed clip of any rate or channel count, converted to the mix format."""
-    AudioSegment = _pydub()
-    from pydub.exceptions import CouldntDecodeError
-
-    if not path.is_file():
-        raise InputError(f"{role} file not found: {path}", hint=f"Check the path, or pass --no-{role}.")
-    fmt = CLIP_FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise InputError(
-            f"{role} file {path} has an unsupported type '{path.suffix}'",
-            hint=f"Use one of {', '.join(CLIP_FORMATS)}.",
-        )
-    demuxer, decoder = fmt
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # pydub's "no ffprobe" warning: we never need it
-            seg = AudioSegment.from_file(str(path), format=demuxer, codec=decoder)
-    except (CouldntDecodeError, OSError, IndexError, ValueError):
-        # pydub reads only plain PCM WAV itself and asks ffprobe about the rest (float WAV,
-        # WAV with odd headers); let ffmpeg convert such a file instead.
-        seg = AudioSegment.from_wav(io.BytesIO(_ffmpeg_to_wav(path, role)))
-    if len(seg) == 0:
-        raise AudioError(f"{role} file {path} holds no audio", hint=f"Pass --no-{role} to leave it out.")
-    return _conform(seg)
-
-
-def _trim(seg: AudioSegment) -> AudioSegment:
-    """Cut the engine's own leading and trailing silence, keeping a few milliseconds of it."""
-    from pydub.silence import detect_leading_silence
-
-    start = detect_leading_silence(seg, silence_threshold=TRIM_THRESHOLD_DBFS, chunk_size=5)
-    end = len(seg) - detect_leading_silence(seg.reverse(), silence_threshold=TRIM_THRESHOLD_DBFS, chunk_size=5)
-    if end <= start:  # all silence: keep it as it is
-        return seg
-    return seg[max(0, start - TRIM_KEEP_MS) : min(len(seg), end + TRIM_KEEP_MS)]
-
-
-def load_take(take: Take) -> AudioSegment:
-    """Decode one synthesized take, trim its silence, bring it to the mix format, fade its edges."""
-    AudioSegment = _pydub()
-    from pydub.exceptions import CouldntDecodeError
-
-    demuxer, decoder = CLIP_FORMATS[f".{take.format}"]
-    try:
-        seg = AudioSegment.from_file(io.BytesIO(take.audio), format=demuxer, codec=decoder)
-    except (CouldntDecodeError, OSError, IndexError, ValueError) as exc:
-        raise AudioError(f"the engine returned {take.format} audio that cannot be decoded") from exc
-    seg = _trim(_conform(seg))
-    fade = min(FADE_MS, len(seg) // 2)
-    return seg.fade_in(fade).fade_out(fade)
+    @property
+    def end(self) -> int:
+        return self.start + self.length
 
 
 @dataclass(frozen=True)
-class Mix:
-    """The finished audio and the timeline that says where everything is in it."""
+class Positions:
+    """Where things are, in samples: what a cached episode keeps to rebuild its timeline."""
 
-    audio: AudioSegment
+    utterances: tuple[tuple[int, int], ...]
+    intro: tuple[int, int] | None
+    outro: tuple[int, int] | None
+    total: int
+
+    def as_json(self) -> dict[str, object]:
+        return {"utterances": [list(u) for u in self.utterances], "intro": self.intro and list(self.intro),
+                "outro": self.outro and list(self.outro), "total": self.total}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Positions:  # type: ignore[type-arg]
+        return cls(tuple((int(a), int(b)) for a, b in data["utterances"]),
+                   tuple(data["intro"]) if data["intro"] else None,  # type: ignore[arg-type]
+                   tuple(data["outro"]) if data["outro"] else None,  # type: ignore[arg-type]
+                   int(data["total"]))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The whole mix before it is rendered: its parts, positions, timeline and loudness bins."""
+
+    parts: tuple[Part, ...]
+    positions: Positions
     timeline: Timeline
+    canvas: Canvas  # K-weighted energy and peaks of the mix, per 10 ms bin
 
-
-def _ms(samples: int) -> int:
-    return round(samples * 1000 / RATE)
+    @property
+    def lufs(self) -> float:
+        return loudness.integrated(self.canvas.energy)
 
 
 def _samples(ms: int) -> int:
     return RATE * ms // 1000
 
 
-def _level(seg: AudioSegment, target_lufs: float, cache: DiskCache | None) -> AudioSegment:
-    """``seg`` with the gain that brings it to ``target_lufs`` (never clipping it)."""
-    gain = loudness.gain_to(loudness.integrated(seg.raw_data, cache), target_lufs, seg.max_dBFS)
-    return seg.apply_gain(gain) if abs(gain) > 0.05 else seg
+def _ms(samples: int) -> int:
+    return round(samples * 1000 / RATE)
 
 
-def _canvas(length: int) -> AudioSegment:
-    return _pydub()(data=b"\x00" * length * WIDTH * CHANNELS, sample_width=WIDTH, frame_rate=RATE, channels=CHANNELS)
-
-
-def _at(canvas: AudioSegment, seg: AudioSegment, start: int) -> AudioSegment:
-    """Lay ``seg`` on ``canvas`` at sample ``start``, mixing with what is there."""
-    # pydub converts the position in ms back to samples, truncating: aim at the middle of the sample.
-    return canvas.overlay(seg, position=(start + 0.5) * 1000 / RATE)
-
-
-def mix(
-    script: Script,
-    takes: Sequence[Take],
-    intro: AudioSegment | None,
-    outro: AudioSegment | None,
-    layout: Layout = Layout(),
-    bed: AudioSegment | None = None,
-    cache: DiskCache | None = None,
-) -> Mix:
-    """Join intro, takes with their pauses, and outro into one audio, recording the timeline."""
-    AudioSegment = _pydub()
-    # 1. The speech: takes and pauses joined once, as raw samples.
-    pieces: list[bytes] = []
-    body_spans: list[tuple[int, int]] = []
-    position = 0
-    for utterance, take in zip(script.utterances, takes, strict=True):
-        data = load_take(take).raw_data
-        pieces.append(data)
-        body_spans.append((position, position + len(data) // WIDTH))
-        position += len(data) // WIDTH
-        silence = _samples(utterance.pause_after_ms)
-        pieces.append(b"\x00" * silence * WIDTH)
-        position += silence
-    body = AudioSegment(data=b"".join(pieces), sample_width=WIDTH, frame_rate=RATE, channels=CHANNELS)
-    body = _level(body, SPEECH_REFERENCE_LUFS, cache)
-    music_level = SPEECH_REFERENCE_LUFS - MUSIC_UNDER_SPEECH_LU
-
-    # 2. Where the parts go, in samples.
+def plan(script: Script, takes: Sequence[tuple[str, Profile]], clips: dict[str, Profile],
+         layout: Layout = Layout()) -> Plan:
+    """Place the takes (one per utterance, with its cache key) and the clips ("intro", "outro",
+    "bed"), and level them: the speech at the reference level, the music under it."""
+    intro, outro, bed = clips.get("intro"), clips.get("outro"), clips.get("bed")
     xf = _samples(layout.crossfade_ms)
-    intro_len = len(intro.raw_data) // WIDTH if intro is not None else 0
-    body_start = max(0, intro_len + _samples(layout.gap_after_intro_ms) - min(xf, intro_len)) if intro is not None else 0
-    body_end = body_start + len(body.raw_data) // WIDTH
-    outro_start = body_end + max(0, _samples(layout.gap_before_outro_ms) - xf) if outro is not None else body_end
-    outro_len = len(outro.raw_data) // WIDTH if outro is not None else 0
-    total = max(body_end, outro_start + outro_len)
+    intro_len = intro.samples if intro else 0
+    body_start = max(0, intro_len + _samples(layout.gap_after_intro_ms) - min(xf, intro_len)) if intro else 0
+    spans, position = [], body_start
+    for utterance, (_, take) in zip(script.utterances, takes, strict=True):
+        spans.append((position, position + take.samples))
+        position += take.samples + _samples(utterance.pause_after_ms)
+    body_end = position
+    outro_start = body_end + max(0, _samples(layout.gap_before_outro_ms) - xf) if outro else body_end
+    total = max(body_end, outro_start + (outro.samples if outro else 0))
+    positions = Positions(tuple(spans), (0, intro_len) if intro else None,
+                          (outro_start, outro_start + outro.samples) if outro else None, total)
 
-    # 3. One canvas.
-    canvas = _canvas(total)
-    spans: list[Span] = []
-    if intro is not None:
-        intro = _level(intro, music_level, cache)
-        if xf:
-            intro = intro.fade_out(min(layout.crossfade_ms, len(intro)))
-        canvas = _at(canvas, intro, 0)
-        spans.append(Span("intro", 0, _ms(intro_len)))
-    canvas = _at(canvas, body, body_start)
-    for index, (utterance, (start, end)) in enumerate(zip(script.utterances, body_spans)):
-        spans.append(Span(utterance.kind, _ms(body_start + start), _ms(body_start + end), utterance=index,
-                          text=utterance.written or utterance.text, sentence=utterance.sentence))
-    if bed is not None:
-        canvas = _at(canvas, *_bed(bed, script, body_spans, body_start, music_level, cache))
-    if outro is not None:
-        outro = _level(outro, music_level, cache)
-        if xf:
-            outro = outro.fade_in(min(layout.crossfade_ms, len(outro)))
-        canvas = _at(canvas, outro, outro_start)
-        spans.append(Span("outro", _ms(outro_start), _ms(outro_start + outro_len)))
-    duration = _ms(total)
-    return Mix(canvas, Timeline(tuple(spans), _chapters(script, spans, duration), duration))
+    speech = Canvas.empty(total)
+    for (start, _), (_, take) in zip(spans, takes):
+        speech.place(take, start)
+    speech_lufs = loudness.integrated(speech.energy)
+    speech_peak = max(speech.peak, default=0.0)
+    speech_gain = loudness.gain_to(speech_lufs, SPEECH_REFERENCE_LUFS, _dbfs(speech_peak))
+    music_level = (speech_lufs + speech_gain if speech_lufs > loudness.SILENCE_LUFS else SPEECH_REFERENCE_LUFS) \
+        - MUSIC_UNDER_SPEECH_LU
+
+    parts = [Part("take", key, start, take.samples, speech_gain) for (start, _), (key, take) in zip(spans, takes)]
+    canvas = speech.scaled(speech_gain)
+    if intro:
+        parts.insert(0, _clip("intro", intro, 0, intro.samples, music_level, fade_out_ms=layout.crossfade_ms))
+    if bed:
+        parts.append(_bed(bed, script, spans, body_start, music_level - BED_DUCK_LU, total))
+    if outro:
+        parts.append(_clip("outro", outro, outro_start, outro.samples, music_level, fade_in_ms=layout.crossfade_ms))
+    for part in parts:
+        if part.kind == "clip":
+            clip = clips[part.key]
+            canvas.place(clip, part.start, part.gain_db, part.length, _samples(part.fade_in_ms), _samples(part.fade_out_ms))
+    parts.sort(key=lambda p: p.start)
+    return Plan(tuple(parts), positions, timeline(script, positions), canvas)
 
 
-def _bed(bed: AudioSegment, script: Script, body_spans: list[tuple[int, int]], body_start: int,
-         music_level: float, cache: DiskCache | None) -> tuple[AudioSegment, int]:
+def _dbfs(peak: float) -> float:
+    import math
+
+    return 20 * math.log10(peak) if peak > 0 else -math.inf
+
+
+def _clip(role: str, clip: Profile, start: int, length: int, level: float, fade_in_ms: int = 0,
+          fade_out_ms: int = 0) -> Part:
+    gain = loudness.gain_to(clip.lufs, level, clip.peak_dbfs)
+    cap = _ms(length)
+    return Part("clip", role, start, length, gain, min(fade_in_ms, cap), min(fade_out_ms, cap))
+
+
+def _bed(bed: Profile, script: Script, spans: list[tuple[int, int]], body_start: int, level: float,
+         total: int) -> Part:
     """The music bed under the opening (title and author): looped to length, ducked under the voice."""
     opening = [i for i, u in enumerate(script.utterances) if u.kind in ("title", "text") and u.section is None]
     last = opening[-1] if opening else 0
-    lead, tail = _samples(1500), _samples(1200)
-    start = max(0, body_start - lead)
-    end = body_start + body_spans[last][1] + tail
+    start = max(0, body_start - _samples(1500))
+    end = min(total, spans[last][1] + _samples(1200))
     length_ms = _ms(end - start)
-    bed = _level(bed, music_level - BED_DUCK_LU, cache)
-    looped = bed * (length_ms // max(1, len(bed)) + 1)
-    return looped[:length_ms].fade_in(min(500, length_ms // 3)).fade_out(min(1200, length_ms // 2)), start
+    return Part("clip", "bed", start, end - start, loudness.gain_to(bed.lufs, level, bed.peak_dbfs),
+                min(500, length_ms // 3), min(1200, length_ms // 2))
+
+
+def timeline(script: Script, positions: Positions) -> Timeline:
+    """The timeline of a mix from where its parts are: spans, then contiguous chapters."""
+    spans: list[Span] = []
+    if positions.intro:
+        spans.append(Span("intro", 0, _ms(positions.intro[1])))
+    for index, (utterance, (start, end)) in enumerate(zip(script.utterances, positions.utterances, strict=True)):
+        spans.append(Span(utterance.kind, _ms(start), _ms(end), utterance=index,
+                          text=utterance.written or utterance.text, sentence=utterance.sentence))
+    if positions.outro:
+        spans.append(Span("outro", _ms(positions.outro[0]), _ms(positions.outro[1])))
+    duration = _ms(positions.total)
+    return Timeline(tuple(spans), _chapters(script, spans, duration), duration)
 
 
 def _chapters(script: Script, spans: list[Span], duration_ms: int) -> tuple[Chapter, ...]:
@@ -263,3 +199,32 @@ def _chapters(script: Script, spans: list[Span], duration_ms: int) -> tuple[Chap
         if end > start:
             chapters.append(Chapter(title, start, end))
     return tuple(chapters)
+
+
+# Loads a part's audio at its final gain and fades: (part) -> mix-format PCM of part.length samples.
+PartLoader = Callable[[Part], bytes]
+
+
+def render(mix: Plan, load: PartLoader, write: Callable[[bytes], object],
+           on_progress: Callable[[int, int], None] | None = None) -> None:
+    """Write the mix in time order, a window at a time; each part is loaded when it starts to
+    sound and let go when it ends."""
+    parts = list(mix.parts)
+    total = mix.positions.total
+    active: list[tuple[Part, bytes]] = []
+    next_part = 0
+    for window_start in range(0, total, WINDOW):
+        window_end = min(total, window_start + WINDOW)
+        while next_part < len(parts) and parts[next_part].start < window_end:
+            part = parts[next_part]
+            active.append((part, load(part)))
+            next_part += 1
+        buffer = bytearray((window_end - window_start) * WIDTH)
+        for part, data in active:
+            a, b = max(part.start, window_start), min(part.end, window_end)
+            if a < b:
+                segments.add_into(buffer, (a - window_start) * WIDTH, data[(a - part.start) * WIDTH : (b - part.start) * WIDTH])
+        active = [(p, d) for p, d in active if p.end > window_end]
+        write(bytes(buffer))
+        if on_progress:
+            on_progress(window_end, total)

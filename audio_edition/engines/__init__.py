@@ -25,6 +25,18 @@ class Availability:
     reason: str | None = None
 
 
+@dataclass(frozen=True)
+class Voice:
+    """One voice an engine offers: the name --voice takes, its languages, and its quality if known."""
+
+    name: str
+    languages: tuple[str, ...]
+    quality: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {"name": self.name, "languages": list(self.languages), "quality": self.quality}
+
+
 @runtime_checkable
 class Engine(Protocol):
     """What every engine provides.
@@ -51,6 +63,10 @@ class Engine(Protocol):
 
     def resolve_voice(self, voice: str | None, language: str) -> str:
         """The concrete voice to use for ``language`` (raising EngineError for an unknown voice)."""
+        ...
+
+    def voices(self) -> list[Voice]:
+        """Every voice the engine offers here (for ``engines`` and ``doctor``)."""
         ...
 
     def synthesize(self, text: str, voice: str, language: str) -> Take:

@@ -13,7 +13,7 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from audio_edition.engines import Availability
+from audio_edition.engines import Availability, Voice
 from audio_edition.errors import EngineError
 from audio_edition.models import Take
 
@@ -162,13 +162,13 @@ class EspeakEngine:
             return Availability(False, f"libespeak-ng could not be loaded: {exc}")
         return Availability(True)
 
-    def voices(self) -> list[VoiceInfo]:
-        """Every voice the bundled espeak-ng data provides."""
-        return _lib().voices()
+    def voices(self) -> list[Voice]:
+        """Every voice the bundled espeak-ng data provides (its formant synthesis: quality "robotic")."""
+        return [Voice(v.identifier.split("/")[-1], v.languages, "robotic") for v in _lib().voices()]
 
     def resolve_voice(self, voice: str | None, language: str) -> str:
         """``voice`` as given (checked), else the best voice for ``language`` (e.g. en-US -> en-us)."""
-        known = self.voices()
+        known = _lib().voices()
         ids = {v.identifier.split("/")[-1].lower(): v.identifier.split("/")[-1] for v in known}
         by_language: dict[str, str] = {}
         for v in known:

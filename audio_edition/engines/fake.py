@@ -8,7 +8,7 @@ import math
 import struct
 import wave
 
-from audio_edition.engines import Availability
+from audio_edition.engines import Availability, Voice
 from audio_edition.errors import EngineError
 from audio_edition.models import Take
 
@@ -55,6 +55,9 @@ class FakeEngine:
 
     def resolve_voice(self, voice: str | None, language: str) -> str:
         return voice or "tone"
+
+    def voices(self) -> list[Voice]:
+        return [Voice("tone", ("*",), "test tones")]
 
     def synthesize(self, text: str, voice: str, language: str) -> Take:
         if "FAIL" in text.split():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import time
 
-from audio_edition.engines import Availability
+from audio_edition.engines import Availability, Voice
 from audio_edition.errors import EngineError
 from audio_edition.models import Take
 
@@ -32,7 +32,7 @@ class GttsEngine:
     offline = False
     max_chars = 100  # gTTS splits longer text itself; we send what it sends, one request each
     concurrency = "thread"
-    max_jobs = 4  # be polite to a free service
+    max_jobs = 8  # requests in flight: polite to a free service, and enough to hide its latency
 
     def __init__(self, backoff_s: float = BACKOFF_S) -> None:
         self.backoff_s = backoff_s
@@ -53,6 +53,12 @@ class GttsEngine:
         except requests.RequestException as exc:
             return Availability(False, f"cannot reach {PROBE_URL} ({type(exc).__name__}); gTTS needs the internet")
         return Availability(True)
+
+    def voices(self) -> list[Voice]:
+        """One voice per language gTTS speaks (its accents are chosen with --voice as a Google domain)."""
+        from gtts.lang import tts_langs
+
+        return [Voice("com", tuple(sorted(tts_langs())), "natural")]
 
     def resolve_voice(self, voice: str | None, language: str) -> str:
         from gtts.lang import tts_langs

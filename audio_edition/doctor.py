@@ -1,0 +1,76 @@
+"""What a build would use here: the ffmpeg binary and what it lacks, each engine and its voices, and
+the cache folder. The ``doctor`` command prints it; its ``--json`` shape is in the contract."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from audio_edition import engines
+from audio_edition.audio import toolchain
+from audio_edition.cache import default_cache_dir
+from audio_edition.errors import AudioEditionError
+
+
+def _ffmpeg(cache_root: Path | None) -> dict[str, object]:
+    try:
+        chain = toolchain.current(cache_root)
+    except AudioEditionError as exc:
+        return {"path": None, "version": None, "source": None, "ok": False, "missing": [],
+                "formats": {suffix: False for suffix in toolchain.FORMAT_NEEDS}, "problem": f"{exc.message}. Hint: {exc.hint}"}
+    missing = chain.missing(toolchain.NEEDS)
+    formats = {suffix: not missing and not chain.missing(needs) for suffix, needs in toolchain.FORMAT_NEEDS.items()}
+    problem = None
+    if missing or not formats[".mp3"]:
+        try:
+            chain.require(".mp3")
+        except AudioEditionError as exc:
+            problem = f"{exc.message}. Hint: {exc.hint}"
+    return {"path": chain.path, "version": chain.version, "source": chain.source, "ok": problem is None,
+            "missing": chain.missing(toolchain.NEEDS + sum(toolchain.FORMAT_NEEDS.values(), ())),
+            "formats": formats, "problem": problem}
+
+
+def _engines() -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for name in engines.names():
+        try:
+            engine = engines.get(name)
+            status = engine.availability()
+            voices = [v.as_json() for v in engine.voices()] if status.available and hasattr(engine, "voices") else []
+            rows.append({"name": name, "available": status.available, "reason": status.reason,
+                         "offline": bool(engine.offline), "default": name == engines.DEFAULT_ENGINE, "voices": voices})
+        except AudioEditionError as exc:
+            rows.append({"name": name, "available": False, "reason": exc.message, "offline": False,
+                         "default": name == engines.DEFAULT_ENGINE, "voices": []})
+    return rows
+
+
+def _cache(root: Path) -> dict[str, object]:
+    size = entries = 0
+    for folder, _, files in os.walk(root):
+        for name in files:
+            try:
+                size += os.stat(os.path.join(folder, name)).st_size
+                entries += 1
+            except OSError:
+                pass
+    return {"path": str(root), "size_bytes": size, "entries": entries}
+
+
+def report(cache_root: Path | None = None) -> dict[str, object]:
+    """The toolchain a build would use: ``{"ffmpeg": ..., "engines": [...], "cache": ...}``."""
+    root = cache_root or default_cache_dir()
+    return {"ffmpeg": _ffmpeg(root), "engines": _engines(), "cache": _cache(root)}
+
+
+def problems(found: dict[str, object]) -> list[str]:
+    """What stops a default build here, one line each (empty when nothing does)."""
+    out = []
+    ffmpeg = found["ffmpeg"]
+    if isinstance(ffmpeg, dict) and not ffmpeg["ok"]:
+        out.append(str(ffmpeg["problem"]))
+    for row in found["engines"]:  # type: ignore[attr-defined]
+        if row["default"] and not row["available"]:
+            out.append(f"the default engine '{row['name']}' is not usable here: {row['reason']}")
+    return out
