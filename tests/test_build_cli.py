@@ -4,6 +4,7 @@ ffprobe or espeak-ng on PATH; every output checked with readers we did not write
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +38,11 @@ def test_sample_episode_is_a_valid_cbr_mp3(sample_episode) -> None:  # type: ign
     assert frames.bitrates == {96} and frames.sample_rates == {44100} and frames.mono
     assert frames.info_frames == frames.frames
     assert decode_errors(mp3) == ""
+    mp3val = shutil.which("mp3val")
+    if mp3val is None:
+        pytest.fail("mp3val is missing: run scripts/install_test_tools.py, which installs Debian's")
+    report = subprocess.run([mp3val, str(mp3)], capture_output=True, text=True).stdout
+    assert "WARNING" not in report and "ERROR" not in report and "CBR" in report, report
 
 
 def test_sample_episode_tags_as_ffmpeg_reads_them(sample_episode) -> None:  # type: ignore[no-untyped-def]

@@ -245,3 +245,20 @@ def test_rendering_streams_memory_stays_flat_however_long_the_mix() -> None:
         tracemalloc.stop()
     assert written == plan.positions.total * 2 > 80_000_000
     assert peak < 5_000_000  # a few windows and parts, not the episode
+
+
+def test_an_mp3_may_be_cut_only_in_silence_and_the_timeline_follows_a_shift() -> None:
+    script, takes = script_and_takes(tuple(f"Paragraph {n} has words in it. And a second sentence." for n in range(12)))
+    ready = Mixable(script, takes)
+    plan = ready.plan()
+    audio = ready.render(plan)
+    points = plan.quiet_points(3)
+    assert len(points) == 3 and points == sorted(points)
+    for at in points:  # 150 ms of silence on each side
+        assert segments.peak_dbfs(audio[(at - 6615) * 2 : (at + 6615) * 2]) == float("-inf")
+    moved = plan.with_silence([(points[1], 1152)])
+    before = [s.start_ms for s in plan.timeline.spans]
+    after = [s.start_ms for s in moved.timeline.spans]
+    for a, b in zip(before, after):  # 1152 samples are 26.1 ms
+        assert b - a == 0 if a < points[1] / 44.1 else b - a in (26, 27)
+    assert moved.positions.total == plan.positions.total + 1152

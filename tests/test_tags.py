@@ -21,7 +21,7 @@ COVER = Path(__file__).resolve().parent.parent / "media" / "cover.jpg"
 def mp3(tmp_path: Path) -> Path:
     pcm = segments.take_pcm(tone_wav(3000, 330), "wav")
     out = tmp_path / "ep.mp3"
-    encode.encode(lambda write: write(pcm), len(pcm) // 2, out, ".mp3", 96, 0.0, (), toolchain.current())
+    encode.encode(lambda write, a, b: write(pcm[a * 2 : b * 2]), len(pcm) // 2, out, ".mp3", 96, 0.0, (), toolchain.current())
     return out
 
 

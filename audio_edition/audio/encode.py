@@ -135,26 +135,43 @@ def _ffmetadata_chapters(chapters: tuple[Chapter, ...]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def chapters_key(suffix: str, chapters: tuple[Chapter, ...]) -> str:
-    """The chapters as far as they shape the encoded file (only MP4's chapter track does)."""
-    return _ffmetadata_chapters(chapters) if FORMATS[suffix].chapters_by_ffmpeg else ""
+# Writes the mix's samples from start to end: (write, start, end) -> None.
+Render = Callable[[Callable[[bytes], object], int, int], None]
 
 
-def encode(render: Callable[[Callable[[bytes], object]], None], samples: int, path: Path, suffix: str,
-           bitrate_kbps: int, gain_db: float, chapters: tuple[Chapter, ...], chain: toolchain.Toolchain) -> None:
-    """Master and encode the mix that ``render`` writes (``samples`` samples of 16-bit mono PCM) to
-    ``path``, in the format of ``suffix`` (the final file's extension: ``path`` may be a temporary name)."""
-    fmt = FORMATS[suffix]
+def _master_filter(gain_db: float, suffix: str, bitrate_kbps: int, samples: int) -> str:
     limit = 10 ** (ceiling(suffix, bitrate_kbps) / 20)
     # The limiter's look-ahead is compensated (latency); the length is pinned to the sample anyway.
-    master = (f"volume={gain_db:.3f}dB,aresample={OVERSAMPLED},"
-              f"alimiter=limit={limit:.5f}:attack={ATTACK_MS}:release={RELEASE_MS}:level=false:latency=true,"
-              f"aresample={RATE},atrim=end_sample={samples},apad=whole_len={samples}")
-    raw = ["-f", "s16le", "-ar", str(RATE), "-ac", "1"]
+    return (f"volume={gain_db:.3f}dB,aresample={OVERSAMPLED},"
+            f"alimiter=limit={limit:.5f}:attack={ATTACK_MS}:release={RELEASE_MS}:level=false:latency=true,"
+            f"aresample={RATE},atrim=end_sample={samples},apad=whole_len={samples}")
+
+
+_RAW = ["-f", "s16le", "-ar", str(RATE), "-ac", "1"]
+
+
+def encode(render: Render, samples: int, path: Path, suffix: str, bitrate_kbps: int, gain_db: float,
+           chapters: tuple[Chapter, ...], chain: toolchain.Toolchain, splits: list[int] | None = None) -> list[tuple[int, int]]:
+    """Master and encode the mix that ``render`` writes (``samples`` samples of 16-bit mono PCM) to
+    ``path``, in the format of ``suffix`` (the final file's extension: ``path`` may be a temporary name).
+
+    An MP3 with ``splits`` (samples in silent pauses) is encoded in parts side by side and joined;
+    what joining added, (where, how many samples of silence), is returned (else nothing is)."""
+    if splits and suffix == ".mp3":
+        return _encode_mp3_parts(render, samples, path, bitrate_kbps, gain_db, chain, splits)
+    _encode_whole(render, samples, path, suffix, bitrate_kbps, gain_db, chapters, chain)
+    return []
+
+
+def _encode_whole(render: Render, samples: int, path: Path, suffix: str, bitrate_kbps: int, gain_db: float,
+                  chapters: tuple[Chapter, ...], chain: toolchain.Toolchain) -> None:
+    """Limiter and encoder as two processes in a pipe, so they use two cores even where ffmpeg runs
+    its filters and its encoder on one thread (5.1)."""
+    fmt = FORMATS[suffix]
     meta_path = None
     limiter = encoder = None
     try:
-        args = [*raw, "-i", "pipe:0"]
+        args = [*_RAW, "-i", "pipe:0"]
         if fmt.chapters_by_ffmpeg and chapters:
             fd, meta_path = tempfile.mkstemp(suffix=".ffmeta")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -164,18 +181,14 @@ def encode(render: Callable[[Callable[[bytes], object]], None], samples: int, pa
         else:
             args += ["-map_metadata", "-1"]
         args += [*fmt.codec, "-b:a", f"{bitrate_kbps}k", "-ac", "1", "-y", str(path)]
-        limiter = toolchain.Process(chain, "mastering", [*raw, "-i", "pipe:0", "-af", master, *raw, "pipe:1"],
+        master = _master_filter(gain_db, suffix, bitrate_kbps, samples)
+        limiter = toolchain.Process(chain, "mastering", [*_RAW, "-i", "pipe:0", "-af", master, *_RAW, "pipe:1"],
                                     subprocess.PIPE, subprocess.PIPE)
         encoder = toolchain.Process(chain, f"encoding the {fmt.name} file", args, limiter.popen.stdout,
                                     subprocess.DEVNULL)
-        assert limiter.popen.stdout is not None and limiter.popen.stdin is not None
+        assert limiter.popen.stdout is not None
         limiter.popen.stdout.close()  # the encoder holds it now
-        stdin = limiter.popen.stdin
-        try:
-            render(stdin.write)
-            stdin.close()
-        except BrokenPipeError:
-            pass  # ffmpeg stopped reading: its own error says why, below
+        _feed(limiter, render, 0, samples)
         limiter.finish()
         encoder.finish()
     except BaseException:
@@ -188,3 +201,77 @@ def encode(render: Callable[[Callable[[bytes], object]], None], samples: int, pa
             os.unlink(meta_path)
     if not path.exists() or path.stat().st_size == 0:
         raise AudioError(f"encoding the {fmt.name} file produced no audio")
+
+
+def _feed(process: toolchain.Process, render: Render, start: int, end: int) -> None:
+    stdin = process.popen.stdin
+    assert stdin is not None
+    try:
+        render(stdin.write, start, end)
+        stdin.close()
+    except BrokenPipeError:
+        pass  # ffmpeg stopped reading: its own error says why when it is finished
+
+
+def _encode_mp3_parts(render: Render, samples: int, path: Path, bitrate_kbps: int, gain_db: float,
+                      chain: toolchain.Toolchain, splits: list[int]) -> list[tuple[int, int]]:
+    """LAME uses one core: the mix is cut at silent pauses, each part mastered and encoded by its own
+    ffmpeg (fed by its own thread), and the parts' frames joined (mp3frames.py)."""
+    import threading
+
+    from audio_edition.audio import mp3frames
+
+    # Part n renders from a[n] to the next split: a part after the first drops the silence that its
+    # predecessor's last frame and its own codec delay will take up, so that it decodes where the
+    # mix had it (and the file is as long as the mix).
+    ends = [*splits, samples]
+    starts_planned = [0]
+    for n in range(1, len(ends)):
+        previous = ends[n - 1] - starts_planned[-1]
+        starts_planned.append(starts_planned[-1] + mp3frames.frames_for(previous) * mp3frames.SAMPLES_PER_FRAME)
+    if any(a >= b for a, b in zip(starts_planned, ends)):
+        _encode_whole(render, samples, path, ".mp3", bitrate_kbps, gain_db, (), chain)
+        return []
+    ranges = list(zip(starts_planned, ends))
+    fmt = FORMATS[".mp3"]
+    outputs: list[Path] = []
+    processes: list[toolchain.Process] = []
+    failures: list[BaseException] = []
+    try:
+        for n, (a, b) in enumerate(ranges, 1):
+            fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{n}.", suffix=".mp3")
+            os.close(fd)
+            outputs.append(Path(name))
+            args = [*_RAW, "-i", "pipe:0", "-af", _master_filter(gain_db, ".mp3", bitrate_kbps, b - a), "-map_metadata", "-1",
+                    *fmt.codec, "-b:a", f"{bitrate_kbps}k", "-ac", "1", "-write_xing", "1", "-y", name]
+            processes.append(toolchain.Process(chain, f"encoding part {n} of {len(ranges)} of the MP3 file", args,
+                                               subprocess.PIPE, subprocess.DEVNULL))
+
+        def feed(process: toolchain.Process, a: int, b: int) -> None:
+            try:
+                _feed(process, render, a, b)
+            except BaseException as exc:  # reported from the calling thread
+                failures.append(exc)
+                for other in processes:
+                    other.kill()
+
+        threads = [threading.Thread(target=feed, args=(p, a, b), daemon=True) for p, (a, b) in zip(processes, ranges)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if failures:
+            raise failures[0]
+        for process in processes:
+            process.finish()
+        starts = mp3frames.join(outputs, path)
+    except BaseException:
+        for process in processes:
+            process.kill()
+        raise
+    finally:
+        for output in outputs:
+            output.unlink(missing_ok=True)
+    # Where each part really landed (as predicted, unless LAME rounds otherwise): move the timeline.
+    shifts = [landed - planned for landed, planned in zip(starts, starts_planned)]
+    return [(splits[i - 1], shifts[i] - shifts[i - 1]) for i in range(1, len(ranges)) if shifts[i] != shifts[i - 1]]

@@ -85,10 +85,44 @@ class Plan:
     positions: Positions
     timeline: Timeline
     canvas: Canvas  # K-weighted energy and peaks of the mix, per 10 ms bin
+    script: Script
 
     @property
     def lufs(self) -> float:
         return loudness.integrated(self.canvas.energy)
+
+    def quiet_points(self, count: int, min_gap_ms: int = 300) -> list[int]:
+        """Up to ``count`` samples, in order, where the mix may be cut into parts that are mastered
+        and encoded apart: each in the middle of a silence of at least ``min_gap_ms`` where no part
+        sounds, near an equal share of the length."""
+        gaps, reach = [], 0
+        for part in self.parts:  # in order of start
+            if part.start - reach >= _samples(min_gap_ms):
+                gaps.append((reach + part.start) // 2)
+            reach = max(reach, part.end)
+        chosen: list[int] = []
+        total = self.positions.total
+        for k in range(1, count + 1):
+            ideal = total * k // (count + 1)
+            later = [g for g in gaps if not chosen or g > chosen[-1]]
+            if later:
+                best = min(later, key=lambda g: abs(g - ideal))
+                if abs(best - ideal) < total // (2 * (count + 1)):
+                    chosen.append(best)
+        return chosen
+
+    def with_silence(self, inserted: list[tuple[int, int]]) -> Plan:
+        """This plan's positions and timeline after ``(at, samples)`` of silence were put in at the
+        given points of the mix (as joining separately encoded parts does)."""
+        def moved(sample: int) -> int:
+            return sample + sum(n for at, n in inserted if at <= sample)
+
+        old = self.positions
+        positions = Positions(tuple((moved(a), moved(b)) for a, b in old.utterances),
+                              (moved(old.intro[0]), moved(old.intro[1])) if old.intro else None,
+                              (moved(old.outro[0]), moved(old.outro[1])) if old.outro else None,
+                              old.total + sum(n for _, n in inserted))
+        return Plan(self.parts, positions, timeline(self.script, positions), self.canvas, self.script)
 
 
 def _samples(ms: int) -> int:
@@ -139,7 +173,7 @@ def plan(script: Script, takes: Sequence[tuple[str, Profile]], clips: dict[str, 
             clip = clips[part.key]
             canvas.place(clip, part.start, part.gain_db, part.length, _samples(part.fade_in_ms), _samples(part.fade_out_ms))
     parts.sort(key=lambda p: p.start)
-    return Plan(tuple(parts), positions, timeline(script, positions), canvas)
+    return Plan(tuple(parts), positions, timeline(script, positions), canvas, script)
 
 
 def _dbfs(peak: float) -> float:
@@ -206,14 +240,14 @@ PartLoader = Callable[[Part], bytes]
 
 
 def render(mix: Plan, load: PartLoader, write: Callable[[bytes], object],
-           on_progress: Callable[[int, int], None] | None = None) -> None:
-    """Write the mix in time order, a window at a time; each part is loaded when it starts to
-    sound and let go when it ends."""
-    parts = list(mix.parts)
-    total = mix.positions.total
+           on_written: Callable[[int], None] | None = None, start: int = 0, end: int | None = None) -> None:
+    """Write the mix (or its samples from ``start`` to ``end``) in time order, a window at a time;
+    each part is loaded when it starts to sound and let go when it ends."""
+    total = mix.positions.total if end is None else end
+    parts = [p for p in mix.parts if p.end > start and p.start < total]
     active: list[tuple[Part, bytes]] = []
     next_part = 0
-    for window_start in range(0, total, WINDOW):
+    for window_start in range(start, total, WINDOW):
         window_end = min(total, window_start + WINDOW)
         while next_part < len(parts) and parts[next_part].start < window_end:
             part = parts[next_part]
@@ -226,5 +260,5 @@ def render(mix: Plan, load: PartLoader, write: Callable[[bytes], object],
                 segments.add_into(buffer, (a - window_start) * WIDTH, data[(a - part.start) * WIDTH : (b - part.start) * WIDTH])
         active = [(p, d) for p, d in active if p.end > window_end]
         write(bytes(buffer))
-        if on_progress:
-            on_progress(window_end, total)
+        if on_written:
+            on_written(window_end - window_start)

@@ -13,6 +13,8 @@ timeline out, with as little work as the cache allows.
 from __future__ import annotations
 
 import json
+import os
+import threading
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +117,16 @@ class _Measurer:
             self._weighting.kill()
 
 
+PART_MIN_SECONDS = 20  # shorter than this, a part of an MP3 is not worth its own encoder
+MAX_PARTS = 8
+
+
+def _parts(samples: int) -> int:
+    """How many parts to encode an MP3 in: one per core, none shorter than PART_MIN_SECONDS."""
+    cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_PARTS, samples // (segments.RATE * PART_MIN_SECONDS)))
+
+
 def _take_audio(takes: synth.TakeCache, key: str) -> Take:
     take = takes.get(key)
     if take is None:
@@ -191,8 +203,19 @@ def produce(script: Script, engine: Engine, voice: str, settings: Settings, cach
                 (pcm + bytes(part.length * segments.WIDTH))[: part.length * segments.WIDTH]
         return segments.level(pcm, part.gain_db, part.fade_in_ms, part.fade_out_ms)
 
-    encode.encode(lambda write: mix.render(plan, load, write, on_progress), plan.positions.total, out, suffix,
-                  settings.bitrate_kbps, gain, plan.timeline.chapters, chain)
+    total, written, lock = plan.positions.total, 0, threading.Lock()
+
+    def on_written(samples: int) -> None:
+        nonlocal written
+        with lock:
+            written += samples
+            if on_progress:
+                on_progress(written, total)
+
+    splits = plan.quiet_points(_parts(total) - 1) if suffix == ".mp3" else []
+    inserted = encode.encode(lambda write, a, b: mix.render(plan, load, write, on_written, a, b), total, out, suffix,
+                             settings.bitrate_kbps, gain, plan.timeline.chapters, chain, splits)
+    plan = plan.with_silence(inserted) if inserted else plan
     record = {"positions": plan.positions.as_json(),
               "loudness": {"target_lufs": settings.loudness_lufs, "mix_lufs": round(mix_lufs, 2),
                            "gain_db": round(gain, 2)}}
