@@ -129,3 +129,29 @@ def test_gtts_cli_without_network_exits_1_quickly_and_writes_nothing(cli, tmp_pa
     assert run.code == 1
     assert run.stderr.startswith("Error: gTTS cannot reach Google") and "Traceback" not in run.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+@responses.activate
+def test_gtts_keeps_one_session_per_thread(mp3_bytes: bytes) -> None:
+    """gTTS opens a session (a TLS connection, certificates loaded again) per request; inside gTTS,
+    each of our worker threads keeps one instead. Everyone else's requests are untouched."""
+    import threading
+
+    import gtts.tts
+
+    responses.post(ENDPOINT, body=batchexecute_body(mp3_bytes))
+    engine = GttsEngine(backoff_s=0)
+    for n in range(3):
+        assert engine.synthesize(f"Sentence {n}.", "com", "en").audio == mp3_bytes
+    assert len(responses.calls) == 3
+    here = gtts.tts.requests.Session()
+    assert gtts.tts.requests.Session() is here
+    with here as session:
+        assert isinstance(session, requests.Session)
+    assert session.adapters  # still open after the with block, for the next request
+    other: list[object] = []
+    thread = threading.Thread(target=lambda: other.append(gtts.tts.requests.Session()))
+    thread.start()
+    thread.join()
+    assert other[0] is not here
+    assert requests.Session is not gtts.tts.requests.Session and isinstance(requests.Session(), requests.Session)
