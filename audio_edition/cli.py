@@ -174,13 +174,13 @@ def build(
                       disable=quiet or not console.is_terminal) as bar:
             task = bar.add_task(f"Speaking {Path(label).name}", total=None)
 
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-
             current = [task]
 
+            def progress(done: int, total: int) -> None:
+                bar.update(current[0], completed=done, total=total)
+
             def stage(name: str) -> None:
-                if name != "Speaking":  # after synthesis: a pulsing bar per stage, no count to show
+                if name != "Speaking":  # sentences spoken, then seconds mixed, then a pulse while tagging
                     bar.update(current[0], visible=False)
                     current[0] = bar.add_task(f"{name} {Path(label).name}", total=None)
 
@@ -299,29 +299,7 @@ def doctor(
 
     found = checks.report(cache_dir)
     problems = checks.problems(found)
-    if as_json:
-        print(json.dumps(found, indent=2, ensure_ascii=False))
-    else:
-        ffmpeg = found["ffmpeg"]
-        assert isinstance(ffmpeg, dict)
-        if ffmpeg["path"]:
-            formats = ", ".join(f"{s} {'yes' if ok else 'no'}" for s, ok in ffmpeg["formats"].items())
-            print(f"ffmpeg   {ffmpeg['version']} at {ffmpeg['path']} (from {ffmpeg['source']})")
-            print(f"         {'has everything a build needs' if ffmpeg['ok'] else 'NOT USABLE'}; formats: {formats}")
-            if ffmpeg["missing"]:
-                print(f"         lacks: {', '.join(ffmpeg['missing'])}")
-        else:
-            print(f"ffmpeg   NOT FOUND: {ffmpeg['problem']}")
-        for row in found["engines"]:  # type: ignore[union-attr]
-            state = "available" if row["available"] else f"not available ({row['reason']})"
-            voices = row["voices"]
-            languages = sorted({lang for v in voices for lang in v["languages"]})
-            default = " (default)" if row["default"] else ""
-            print(f"engine   {row['name']}{default}: {state}, {'offline' if row['offline'] else 'online'}"
-                  + (f"; {len(voices)} voices, {len(languages)} languages" if voices else ""))
-        cache = found["cache"]
-        assert isinstance(cache, dict)
-        print(f"cache    {cache['path']}: {cache['size_bytes'] / 1e6:.1f} MB in {cache['entries']} files")
+    print(json.dumps(found, indent=2, ensure_ascii=False) if as_json else "\n".join(checks.describe(found)))
     if problems:
         _err(f"Error: {problems[0]}")
         raise typer.Exit(1)

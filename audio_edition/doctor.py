@@ -74,3 +74,30 @@ def problems(found: dict[str, object]) -> list[str]:
         if row["default"] and not row["available"]:
             out.append(f"the default engine '{row['name']}' is not usable here: {row['reason']}")
     return out
+
+
+def describe(found: dict[str, object]) -> list[str]:
+    """The report as lines of text, for people."""
+    lines = []
+    ffmpeg = found["ffmpeg"]
+    assert isinstance(ffmpeg, dict)
+    if ffmpeg["path"]:
+        formats = ", ".join(f"{suffix} {'yes' if ok else 'no'}" for suffix, ok in ffmpeg["formats"].items())
+        lines.append(f"ffmpeg   {ffmpeg['version']} at {ffmpeg['path']} (from {ffmpeg['source']})")
+        lines.append(f"         {'has everything a build needs' if ffmpeg['ok'] else 'NOT USABLE'}; formats: {formats}")
+        if ffmpeg["missing"]:
+            lines.append(f"         lacks: {', '.join(ffmpeg['missing'])}")
+    else:
+        lines.append(f"ffmpeg   NOT FOUND: {ffmpeg['problem']}")
+    for row in found["engines"]:  # type: ignore[attr-defined]
+        state = "available" if row["available"] else f"not available ({row['reason']})"
+        voices = row["voices"]
+        languages = {lang for voice in voices for lang in voice["languages"]}
+        default = " (default)" if row["default"] else ""
+        count = f"; {len(voices)} voice{'s' * (len(voices) != 1)}, {len(languages)} language{'s' * (len(languages) != 1)}"
+        lines.append(f"engine   {row['name']}{default}: {state}, {'offline' if row['offline'] else 'online'}"
+                     + (count if voices else ""))
+    cache = found["cache"]
+    assert isinstance(cache, dict)
+    lines.append(f"cache    {cache['path']}: {cache['size_bytes'] / 1e6:.1f} MB in {cache['entries']} files")
+    return lines

@@ -10,6 +10,7 @@ So there is no second round.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -237,10 +238,12 @@ def _encode_mp3_parts(render: Render, samples: int, path: Path, bitrate_kbps: in
     outputs: list[Path] = []
     processes: list[toolchain.Process] = []
     failures: list[BaseException] = []
+    # The parts go to the system's temporary folder, not beside the output: a build killed
+    # half-way leaves nothing in the user's folder.
+    folder = Path(tempfile.mkdtemp(prefix="audio-edition-parts-"))
     try:
         for n, (a, b) in enumerate(ranges, 1):
-            fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{n}.", suffix=".mp3")
-            os.close(fd)
+            name = str(folder / f"part{n}.mp3")
             outputs.append(Path(name))
             args = [*_RAW, "-i", "pipe:0", "-af", _master_filter(gain_db, ".mp3", bitrate_kbps, b - a), "-map_metadata", "-1",
                     *fmt.codec, "-b:a", f"{bitrate_kbps}k", "-ac", "1", "-write_xing", "1", "-y", name]
@@ -270,8 +273,7 @@ def _encode_mp3_parts(render: Render, samples: int, path: Path, bitrate_kbps: in
             process.kill()
         raise
     finally:
-        for output in outputs:
-            output.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
     # Where each part really landed (as predicted, unless LAME rounds otherwise): move the timeline.
     shifts = [landed - planned for landed, planned in zip(starts, starts_planned)]
     return [(splits[i - 1], shifts[i] - shifts[i - 1]) for i in range(1, len(ranges)) if shifts[i] != shifts[i - 1]]

@@ -10,6 +10,7 @@ the same whatever the length of the article.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -177,8 +178,6 @@ def plan(script: Script, takes: Sequence[tuple[str, Profile]], clips: dict[str, 
 
 
 def _dbfs(peak: float) -> float:
-    import math
-
     return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 

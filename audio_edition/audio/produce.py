@@ -205,12 +205,12 @@ def produce(script: Script, engine: Engine, voice: str, settings: Settings, cach
 
     total, written, lock = plan.positions.total, 0, threading.Lock()
 
-    def on_written(samples: int) -> None:
+    def on_written(samples: int) -> None:  # progress in seconds of audio mixed and encoded
         nonlocal written
         with lock:
             written += samples
             if on_progress:
-                on_progress(written, total)
+                on_progress(written // segments.RATE, -(-total // segments.RATE))
 
     splits = plan.quiet_points(_parts(total) - 1) if suffix == ".mp3" else []
     inserted = encode.encode(lambda write, a, b: mix.render(plan, load, write, on_written, a, b), total, out, suffix,

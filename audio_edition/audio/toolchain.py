@@ -213,12 +213,6 @@ def run(args: list[str], what: str, data: bytes | None = None, chain: Toolchain 
     return proc
 
 
-def start(args: list[str], what: str, stdin: int | IO[bytes] | None, stdout: int | IO[bytes] | None,
-          chain: Toolchain) -> Process:
-    """Start ffmpeg as one stage of a pipeline; its stderr is kept for the error message."""
-    return Process(chain, what, args, stdin, stdout)
-
-
 class Process:
     """A running ffmpeg whose failure becomes an AudioError with its last words."""
 
