@@ -142,9 +142,14 @@ Render = Callable[[Callable[[bytes], object], int, int], None]
 
 def _master_filter(gain_db: float, suffix: str, bitrate_kbps: int, samples: int) -> str:
     limit = 10 ** (ceiling(suffix, bitrate_kbps) / 20)
-    # The limiter's look-ahead is compensated (latency); the length is pinned to the sample anyway.
-    return (f"volume={gain_db:.3f}dB,aresample={OVERSAMPLED},"
-            f"alimiter=limit={limit:.5f}:attack={ATTACK_MS}:release={RELEASE_MS}:level=false:latency=true,"
+    # The gain is the limiter's input level (from 1/64 to 64, +-36 dB): ffmpeg's volume filter would
+    # convert the samples to float and back around itself. The limiter's look-ahead is compensated
+    # (latency); the length is pinned to the sample anyway.
+    level = 10 ** (gain_db / 20)
+    volume = "" if 1 / 64 <= level <= 64 else f"volume={gain_db:.3f}dB,"
+    level = min(64.0, max(1 / 64, level)) if not volume else 1.0
+    return (f"{volume}aformat=sample_fmts=dbl,aresample={OVERSAMPLED},"
+            f"alimiter=level_in={level:.6f}:limit={limit:.5f}:attack={ATTACK_MS}:release={RELEASE_MS}:level=false:latency=true,"
             f"aresample={RATE},atrim=end_sample={samples},apad=whole_len={samples}")
 
 

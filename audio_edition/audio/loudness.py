@@ -48,8 +48,10 @@ def _k_filters(rate: int) -> str:
     vh = 10 ** (gain / 20)
     vb = vh ** 0.4996667741545416
     a0 = 1 + k / q + k * k
-    shelf = ((vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0,
-             1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0)
+    # K_SCALE is folded into the shelf's numerator: ffmpeg's volume filter would convert the samples
+    # to float and back around itself, which doubled the cost of this pass.
+    shelf = (K_SCALE * (vh + vb * k / q + k * k) / a0, K_SCALE * 2 * (k * k - vh) / a0,
+             K_SCALE * (vh - vb * k / q + k * k) / a0, 1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0)
     f0, q = 38.13547087602444, 0.5003270373238773
     k = math.tan(math.pi * f0 / rate)
     a0 = 1 + k / q + k * k
@@ -58,7 +60,7 @@ def _k_filters(rate: int) -> str:
     def biquad(c: tuple[float, ...]) -> str:
         return "biquad=b0={:.17g}:b1={:.17g}:b2={:.17g}:a0={:.17g}:a1={:.17g}:a2={:.17g}".format(*c)
 
-    return f"aformat=sample_fmts=dbl,volume={K_SCALE},{biquad(shelf)},{biquad(highpass)}"
+    return f"aformat=sample_fmts=dbl,{biquad(shelf)},{biquad(highpass)}"
 
 
 @dataclass(frozen=True)
@@ -122,36 +124,48 @@ def integrated(energy: Sequence[float]) -> float:
 class KWeighting:
     """One ffmpeg process that K-weights every part given to it, in order, and bins the energy.
 
-    Parts are written to its input as they are made (from the synthesis callbacks) while a reader
-    thread turns its output into bins, so measuring overlaps speaking.
+    Parts are handed over as they are made (from the synthesis callbacks): a writer thread feeds
+    them to ffmpeg and a reader thread turns its output into bins, so measuring overlaps speaking
+    and the caller never waits on the pipe (unless it is PENDING parts ahead).
     """
 
     GAP = RATE // 10  # silence between parts, for the filters to ring down
+    PENDING = 32
 
     def __init__(self, chain: toolchain.Toolchain) -> None:
         args = ["-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", "pipe:0", "-af", _k_filters(RATE),
                 "-f", "s32le", "pipe:1"]
         self._process = toolchain.Process(chain, "measuring loudness", args, subprocess.PIPE, subprocess.PIPE)
-        self._queue: queue.Queue[tuple[str, int] | None] = queue.Queue()
+        self._sizes: queue.Queue[tuple[str, int] | None] = queue.Queue()
+        self._parts: queue.Queue[bytes | None] = queue.Queue(self.PENDING)
         self.energy: dict[str, array] = {}
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+        self._threads = [threading.Thread(target=self._read, daemon=True), threading.Thread(target=self._write, daemon=True)]
+        for thread in self._threads:
+            thread.start()
 
     def add(self, key: str, pcm: bytes) -> None:
         """Measure ``pcm`` (mix format); its bins appear under ``key`` once closed."""
+        self._sizes.put((key, len(pcm) // segments.WIDTH))
+        self._parts.put(pcm)
+
+    def _write(self) -> None:
         stdin = self._process.popen.stdin
         assert stdin is not None
-        self._queue.put((key, len(pcm) // segments.WIDTH))
+        gap = b"\x00" * (self.GAP * segments.WIDTH)
         try:
-            stdin.write(pcm + b"\x00" * (self.GAP * segments.WIDTH))
-        except BrokenPipeError:
-            self.close()  # raises ffmpeg's own error
+            while (pcm := self._parts.get()) is not None:
+                stdin.write(pcm)
+                stdin.write(gap)
+            stdin.close()
+        except (BrokenPipeError, ValueError):  # ffmpeg ended early, or was killed: close() says why
+            while self._parts.get() is not None:  # let add() go on
+                pass
 
     def _read(self) -> None:
         stdout = self._process.popen.stdout
         assert stdout is not None
         chunk = BIN * 4 * 256
-        while (item := self._queue.get()) is not None:
+        while (item := self._sizes.get()) is not None:
             key, samples = item
             bins = array("d")
             left = samples * 4
@@ -166,20 +180,20 @@ class KWeighting:
 
     def close(self) -> dict[str, array]:
         """Wait for every part's bins; raise AudioError if ffmpeg failed."""
-        stdin = self._process.popen.stdin
-        if stdin is not None and not stdin.closed:
-            try:
-                stdin.close()
-            except BrokenPipeError:
-                pass
-        self._queue.put(None)
-        self._reader.join()
+        self._parts.put(None)
+        self._sizes.put(None)
+        for thread in self._threads:
+            thread.join()
         self._process.finish()
         return self.energy
 
     def kill(self) -> None:
         self._process.kill()
-        self._queue.put(None)
+        self._sizes.put(None)
+        try:
+            self._parts.put_nowait(None)
+        except queue.Full:
+            pass
 
 
 @dataclass

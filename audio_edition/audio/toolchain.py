@@ -31,11 +31,12 @@ PROBE_VERSION = "1"  # bump when the probes or the features they report change
 NEEDS: tuple[str, ...] = (
     "filter aformat",  # floating-point samples for the loudness filters
     "filter biquad",  # the K-weighting filters of the loudness measurement (ITU-R BS.1770)
-    "filter volume",  # the mastering gain
+    "filter volume",  # the mastering gain when it is beyond the limiter's input range
     "filter aresample",  # oversampling around the limiter, so it catches true peaks
     "filter alimiter",  # the true-peak limiter
     "option alimiter.latency",  # its look-ahead compensated, so the timeline stays exact
     "option alimiter.level",  # no automatic make-up gain
+    "option alimiter.level_in",  # the mastering gain, applied by the limiter
     "filter atrim",
     "filter apad",
     "option apad.whole_len",  # the mastered audio pinned to the mix's length
