@@ -155,3 +155,20 @@ def test_gtts_keeps_one_session_per_thread(mp3_bytes: bytes) -> None:
     thread.join()
     assert other[0] is not here
     assert requests.Session is not gtts.tts.requests.Session and isinstance(requests.Session(), requests.Session)
+
+
+@responses.activate
+def test_gtts_tries_again_when_an_answer_carries_no_audio(mp3_bytes: bytes) -> None:
+    """Seen through the simulator under load: a well-formed answer with an empty audio payload."""
+    responses.post(ENDPOINT, body=batchexecute_body(b""))
+    responses.post(ENDPOINT, body=batchexecute_body(mp3_bytes))
+    assert GttsEngine(backoff_s=0).synthesize("Again, please.", "com", "en").audio == mp3_bytes
+    assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_gtts_gives_up_on_answers_that_never_carry_audio() -> None:
+    responses.post(ENDPOINT, body=batchexecute_body(b""))
+    with pytest.raises(EngineError, match="returned no audio") as info:
+        GttsEngine(backoff_s=0).synthesize("Nothing comes back.", "com", "en")
+    assert len(responses.calls) == 4 and "try again later" in info.value.hint

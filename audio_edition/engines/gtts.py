@@ -163,6 +163,11 @@ class GttsEngine:
             except (ValueError, AssertionError) as exc:
                 raise EngineError(f"gTTS rejected the text {text[:40]!r}: {exc}") from exc
             audio = buf.getvalue()
-            if not audio:
-                raise EngineError(f"gTTS returned no audio for: {text[:60]!r}")
+            if not audio:  # an answer in the right shape with nothing in it: a hiccup, so try again
+                if attempt < RETRIES:
+                    time.sleep(self.backoff_s * 2**attempt)
+                    attempt += 1
+                    continue
+                raise EngineError(f"gTTS returned no audio for: {text[:60]!r}",
+                                  hint="Google answered without audio several times; try again later, or use --engine espeak.")
             return Take(audio, "mp3")
