@@ -81,12 +81,15 @@ def _open(path: Path, suffix: str):  # type: ignore[no-untyped-def]
 
 def get_ready(language: str, suffix: str) -> None:
     """Load the tagger's libraries and tables (a tenth of a second or more) ahead of time; a build
-    runs this while the audio is being encoded."""
-    iso639_2(language)
+    runs this while the audio is being encoded. Only a head start: any failure shows when tagging."""
     import importlib
 
-    importlib.import_module(_READERS[suffix].partition(":")[0])
-    import mutagen.id3  # noqa: F401
+    try:
+        iso639_2(language)
+        importlib.import_module(_READERS[suffix].partition(":")[0])
+        importlib.import_module("mutagen.id3")
+    except Exception:  # noqa: BLE001 - tagging itself reports it, as ours
+        pass
 
 
 def audio_length_ms(path: Path, suffix: str = ".mp3") -> int:
