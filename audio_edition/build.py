@@ -16,7 +16,7 @@ from typing import Callable
 from audio_edition import engines, ingest, sidecars, tags
 from audio_edition.audio import encode, toolchain
 from audio_edition.audio.produce import produce
-from audio_edition.text import cleanup, language, normalize, speech
+from audio_edition.text import cleanup, language, normalize, sanitize, speech
 from audio_edition.cache import DiskCache, default_cache_dir, digest
 from audio_edition.config import Settings
 from audio_edition.errors import InputError, OutputError
@@ -57,10 +57,10 @@ def read(source: str, settings: Settings, stdin: bytes | None = None) -> Article
     """Read an article and apply the title/author overrides."""
     article = ingest.read_article(source, stdin)
     changes: dict[str, object] = {}
-    if settings.title:
-        changes["title"] = settings.title
-    if settings.author:
-        changes["author"] = settings.author
+    if settings.title and sanitize.clean_line(settings.title):
+        changes["title"] = sanitize.clean_line(settings.title)
+    if settings.author and sanitize.clean_line(settings.author):
+        changes["author"] = sanitize.clean_line(settings.author)
     if changes:
         from dataclasses import replace
 
@@ -130,15 +130,9 @@ def slug(title: str, limit: int = 60) -> str:
 def _cover(path: Path | None) -> tuple[bytes | None, str | None]:
     if path is None:
         return None, None
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read cover image {path}: {exc.strerror}", hint="Check the path, or leave --cover out.") from exc
-    if data.startswith(b"\xff\xd8\xff"):
-        return data, "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return data, "image/png"
-    raise InputError(f"cover image {path} is not a JPEG or PNG file", hint="Podcast apps need a square JPEG or PNG.")
+    from audio_edition.cover import read_cover
+
+    return read_cover(path)
 
 
 def summary(article: Article, limit: int) -> str:

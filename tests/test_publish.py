@@ -50,7 +50,7 @@ def test_show_init_writes_show_toml(cli, tmp_path: Path) -> None:  # type: ignor
     (["--email", "nobody"], "not an e-mail address"),
     (["--category", "Cooking"], "not an Apple Podcasts category"),
     (["--category", "News/Cooking"], "not a subcategory of News"),
-    (["--cover", "missing.jpg"], "cannot read cover image"),
+    (["--cover", "missing.jpg"], "cover image not found"),
 ])
 def test_show_init_errors(cli, tmp_path: Path, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
     base = {"--title": "T", "--author": "A", "--email": "a@b.example", "--base-url": "https://b.example/"}

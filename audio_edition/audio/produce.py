@@ -51,17 +51,14 @@ def _clip_files(settings: Settings) -> dict[str, Path]:
 
 
 def _clip_digest(path: Path, role: str) -> str:
-    if path.is_dir():
-        raise InputError(f"{role} file {path} is a folder", hint=f"Give an audio file, or pass --no-{role}.")
+    from audio_edition import files
+
+    hint = f"Check the path, or pass --no-{role}."
+    files.check_regular(path, f"{role} file", hint)
     if path.suffix.lower() not in segments.CLIP_FORMATS:
         raise InputError(f"{role} file {path} has an unsupported type '{path.suffix}'",
                          hint=f"Use one of {', '.join(segments.CLIP_FORMATS)}.")
-    try:
-        return digest("clip", path.read_bytes())
-    except FileNotFoundError as exc:
-        raise InputError(f"{role} file not found: {path}", hint=f"Check the path, or pass --no-{role}.") from exc
-    except OSError as exc:
-        raise InputError(f"cannot read {role} file {path}: {exc.strerror}", hint=f"Check the file, or pass --no-{role}.") from exc
+    return digest("clip", files.read(path, f"{role} file", hint, limit_mb=200))
 
 
 def episode_key(script: Script, keys: list[str], clips: dict[str, str], settings: Settings, suffix: str,

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
+from audio_edition import files
 from audio_edition.errors import InputError
 from audio_edition.ingest.html import read_html
 from audio_edition.ingest.markdown import read_markdown
 from audio_edition.ingest.text import read_text
-from audio_edition.models import Article
+from audio_edition.models import Article, Removal
+from audio_edition.text import sanitize
 
 Reader = Callable[[str, str | None], Article]
 
@@ -26,17 +29,26 @@ READERS: dict[str, Reader] = {
 }
 
 STDIN = "-"
+MAX_ARTICLE_MB = 20  # a saved page is rarely over 5 MB; an article's text, far less
+
+
+# Byte-order marks: a file that starts with one says its encoding (UTF-32's before UTF-16's: they
+# begin alike).
+BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
+        (b"\xfe\xff", "utf-16"), (b"\xef\xbb\xbf", "utf-8-sig"))
 
 
 def decode(data: bytes, name: str) -> str:
-    """Decode article bytes as UTF-8 text, refusing binary files with a clear error."""
-    if b"\x00" in data[:8192]:
-        raise InputError(f"{name} is a binary file, not text")
+    """Decode article bytes: as its byte-order mark says, else UTF-8; binary files are refused."""
+    encoding = next((enc for bom, enc in BOMS if data.startswith(bom)), None)
+    if encoding is None and b"\x00" in data[:8192]:
+        raise InputError(f"{name} is a binary file, not text",
+                         hint="Give a text, Markdown or HTML file (UTF-8, or UTF-16 with a byte-order mark).")
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(encoding or "utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"{name} is not valid UTF-8 text (byte {exc.start} cannot be decoded)",
+            f"{name} is not valid {(encoding or 'utf-8').upper().replace('-SIG', '')} text (byte {exc.start} cannot be decoded)",
             hint="Convert it to UTF-8, e.g. with 'iconv -t UTF-8'.",
         ) from exc
     if not text.strip():
@@ -54,15 +66,26 @@ def sniff_reader(text: str) -> Reader:
     return read_text
 
 
+def _read(text: str, reader: Reader, source: str | None) -> Article:
+    """Parse text that has passed the sanitizer; what it took out is reported, not lost silently."""
+    text, counts = sanitize.clean(text)
+    article, more = sanitize.clean_article(reader(text, source))
+    counts.update(more)
+    if not article.title:
+        raise InputError(f"{source or 'standard input'} has no title left once invisible characters are taken out")
+    if counts:
+        article = replace(article, removed=(Removal("characters", sanitize.describe(counts)),) + article.removed)
+    return article
+
+
 def read_article(source: str, stdin: bytes | None = None) -> Article:
     """Read the article at ``source`` (a path, or ``-`` with ``stdin`` holding its bytes)."""
     if source == STDIN:
         text = decode(stdin or b"", "standard input")
-        article = sniff_reader(text)(text, None)
-        return article
+        return _read(text, sniff_reader(text), None)
     path = Path(source)
     if path.is_dir():
-        raise InputError(f"{source} is a folder, not an article file")
+        raise InputError(f"{source} is a folder, not an article file", hint="Give an article file, or '-' for standard input.")
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         known = ", ".join(sorted(READERS))
@@ -71,11 +94,10 @@ def read_article(source: str, stdin: bytes | None = None) -> Article:
             hint=f"Use one of {known}, or '-' for standard input.",
         )
     try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise InputError(f"{source}: no such file") from exc
-    except IsADirectoryError as exc:
-        raise InputError(f"{source} is a folder, not an article file") from exc
-    except OSError as exc:
-        raise InputError(f"{source}: cannot read ({exc.strerror})") from exc
-    return reader(decode(data, source), str(path))
+        files.check_regular(path, "article", "Check the path.")
+    except InputError as exc:
+        if "not found" in exc.message:  # said as the tests and users have come to expect
+            raise InputError(f"{source}: no such file", hint="Check the path.") from exc
+        raise
+    data = files.read(path, "article", "Split it into several articles.", limit_mb=MAX_ARTICLE_MB)
+    return _read(decode(data, source), reader, str(path))

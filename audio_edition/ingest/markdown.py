@@ -32,14 +32,31 @@ def _inline_text(token: Token, removed: list[Removal]) -> str:
     return " ".join("".join(parts).split())
 
 
+MAX_FRONT_MATTER = 64 * 1024  # bytes: a title, an author, a date, a language and some more
+MAX_META_TEXT = 1000  # characters of a title or author
+
+
 def _front_matter(content: str, source: str | None) -> dict[str, object]:
+    """The front matter's YAML, parsed safely: no objects, and no aliases (``*name``), which a few
+    hundred bytes can use to expand into gigabytes."""
     import yaml
 
+    name = source or "standard input"
+    hint = "Fix the block between the '---' lines at the top."
+    if len(content.encode()) > MAX_FRONT_MATTER:
+        raise InputError(f"{name}: the front matter is over {MAX_FRONT_MATTER // 1024} KB", hint=hint)
+
+    class NoAliases(yaml.SafeLoader):
+        def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+            if self.check_event(yaml.events.AliasEvent):
+                raise InputError(f"{name}: the front matter uses a YAML alias ({self.peek_event().anchor!r})",
+                                 hint="Write each value out: aliases are not accepted in front matter.")
+            return super().compose_node(parent, index)
+
     try:
-        data = yaml.safe_load(content)
+        data = yaml.load(content, Loader=NoAliases)  # noqa: S506 - SafeLoader, without aliases
     except yaml.YAMLError as exc:
-        raise InputError(f"{source or 'standard input'}: the front matter is not valid YAML ({exc.problem})",
-                         hint="Fix the block between the '---' lines at the top.") from exc
+        raise InputError(f"{name}: the front matter is not valid YAML ({getattr(exc, 'problem', exc)})", hint=hint) from exc
     return data if isinstance(data, dict) else {}
 
 
@@ -57,10 +74,14 @@ def _date(value: object) -> str | None:
     return None
 
 
-def _meta_text(value: object) -> str | None:
+def _meta_text(value: object, field: str = "value", source: str | None = None) -> str | None:
     if isinstance(value, list):  # authors: [A, B]
         value = ", ".join(str(v) for v in value)
-    return " ".join(str(value).split()) or None if value is not None else None
+    text = " ".join(str(value).split()) or None if value is not None else None
+    if text and len(text) > MAX_META_TEXT:
+        raise InputError(f"{source or 'standard input'}: the front matter's {field} is {len(text)} characters long",
+                         hint=f"Keep it under {MAX_META_TEXT}.")
+    return text
 
 
 def read_markdown(text: str, source: str | None) -> Article:
@@ -71,13 +92,17 @@ def read_markdown(text: str, source: str | None) -> Article:
     from markdown_it import MarkdownIt  # imported here: a text or HTML build never needs it
     from mdit_py_plugins.front_matter import front_matter_plugin
 
-    tokens = MarkdownIt("commonmark").use(front_matter_plugin).parse(text)
+    md = MarkdownIt("commonmark").use(front_matter_plugin)
+    # markdown-it leaves a link with a "javascript:" (or other unsafe) address as plain text, and
+    # its address would then be read aloud; take every link as a link: we read its text only.
+    md.validateLink = lambda url: True
+    tokens = md.parse(text)
     removed: list[Removal] = []
     meta: dict[str, object] = {}
     if tokens and tokens[0].type == "front_matter":
         meta = _front_matter(tokens[0].content, source)
         tokens = tokens[1:]
-    title = _meta_text(meta.get("title"))
+    title = _meta_text(meta.get("title"), "title", source)
     title_heading_seen = False
     sections: list[tuple[str | None, list[str]]] = [(None, [])]
     seen_block = False
@@ -113,11 +138,11 @@ def read_markdown(text: str, source: str | None) -> Article:
         i += 1
     if title is None:
         raise InputError(f"{source or 'standard input'} has no text to speak")
-    language = _meta_text(meta.get("lang") or meta.get("language"))
+    language = _meta_text(meta.get("lang") or meta.get("language"), "language", source)
     return Article(
         title=title,
         sections=tuple(Section(t, tuple(ps)) for t, ps in sections if t or ps),
-        author=_meta_text(meta.get("author") or meta.get("authors")),
+        author=_meta_text(meta.get("author") or meta.get("authors"), "author", source),
         date=_date(meta.get("date")),
         language=language,
         source=source,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,6 +47,21 @@ class Episode:
     duration_ms: int
     sections: str
 
+    def cleaned(self) -> Episode:
+        """This episode with its text as feeds and pages may carry it: no control, private-use or
+        bidi characters (XML 1.0 cannot hold most controls, and one bad title would stop the whole
+        feed). Catalogs written before the sanitizer existed are repaired this way as they are read."""
+        from dataclasses import replace
+
+        from audio_edition.text.sanitize import clean, clean_line
+
+        sections = [{"title": clean_line(s["title"]) if s.get("title") else s.get("title"),
+                     "paragraphs": [clean(p)[0] for p in s.get("paragraphs", [])]}
+                    for s in json.loads(self.sections or "[]")]
+        return replace(self, title=clean_line(self.title), author=clean_line(self.author) if self.author else None,
+                       description=clean(self.description)[0],
+                       sections=json.dumps(sections, ensure_ascii=False))
+
 
 class Catalog:
     """The show's episodes. Every write is one short transaction; SQLite's locking serializes
@@ -80,7 +96,7 @@ class Catalog:
     def find(conn: sqlite3.Connection, source: str) -> Episode | None:
         row = conn.execute(f"SELECT {', '.join(Episode.__dataclass_fields__)} FROM episodes WHERE source = ?",
                            (source,)).fetchone()
-        return Episode(*row) if row else None
+        return Episode(*row).cleaned() if row else None
 
     @staticmethod
     def slug_taken(conn: sqlite3.Connection, slug: str) -> bool:
@@ -92,7 +108,7 @@ class Catalog:
         conn.execute(
             f"INSERT INTO episodes ({', '.join(fields)}) VALUES ({', '.join('?' for _ in fields)}) "
             f"ON CONFLICT(guid) DO UPDATE SET {', '.join(f'{f} = excluded.{f}' for f in fields if f != 'guid')}",
-            [getattr(episode, f) for f in fields],
+            [getattr(episode.cleaned(), f) for f in fields],
         )
 
     def episodes(self) -> list[Episode]:
@@ -102,4 +118,4 @@ class Catalog:
         with self._connect() as conn:
             rows = conn.execute(f"SELECT {', '.join(Episode.__dataclass_fields__)} FROM episodes "
                                 "ORDER BY published DESC, guid").fetchall()
-        return [Episode(*row) for row in rows]
+        return [Episode(*row).cleaned() for row in rows]

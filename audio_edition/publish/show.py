@@ -156,14 +156,9 @@ def init_show(root: Path, title: str, author: str, email: str, base_url: str, la
 
 
 def _read_cover(path: Path) -> bytes:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read cover image {path}: {exc.strerror}") from exc
-    if not (data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n")):
-        raise InputError(f"cover image {path} is not a JPEG or PNG file",
-                         hint="Podcast directories need a square JPEG or PNG, 1400 to 3000 pixels.")
-    return data
+    from audio_edition.cover import read_cover
+
+    return read_cover(path)[0]
 
 
 def _as_toml(show: Show) -> dict[str, object]:
@@ -197,10 +192,13 @@ def load_show(root: Path) -> Show:
         raise InputError(f"{path}: unknown [build] setting {unknown[0]!r}", hint=f"Known: {', '.join(BUILD_KEYS)}.")
     category = str(data.get("category", "News"))
     check_category(category)
+    from audio_edition.text.sanitize import clean, clean_line
+
     return Show(
-        root=root, title=str(data["title"]), author=str(data["author"]), email=_check_email(str(data["email"])),
-        base_url=_check_url(str(data["base_url"])), language=str(data.get("language", "en")), category=category,
-        description=str(data.get("description", "")), explicit=bool(data.get("explicit", False)),
+        root=root, title=clean_line(str(data["title"])), author=clean_line(str(data["author"])),
+        email=_check_email(str(data["email"])), base_url=_check_url(str(data["base_url"])),
+        language=str(data.get("language", "en")), category=category,
+        description=clean(str(data.get("description", "")))[0], explicit=bool(data.get("explicit", False)),
         locked=bool(data.get("locked", True)), cover=data.get("cover"), build=dict(build),
     )
 

@@ -44,9 +44,24 @@ class Words:
 
 
 def _n(value: float | int, lang: str, to: str = "cardinal") -> str:
+    """``value`` in words. num2words fails in its own ways by language and size (OverflowError
+    past 10^18 in pt_BR, NotImplementedError or KeyError for forms some languages lack): then the
+    cardinal, and as a last resort each digit on its own, which every language can say."""
     from num2words import num2words
 
-    return num2words(value, lang=lang, to=to).replace(",", "")
+    try:
+        return num2words(value, lang=lang, to=to).replace(",", "")
+    except Exception:  # noqa: BLE001 - see above; nothing here may stop a build
+        if to != "cardinal":
+            return _n(value, lang)
+    digits = [c for c in str(abs(value)) if c.isdigit()]
+    words = []
+    for digit in digits:
+        try:
+            words.append(num2words(int(digit), lang=lang))
+        except Exception:  # noqa: BLE001
+            words.append(digit)
+    return " ".join(words)
 
 
 def _en_time(hour: int, minute: int) -> str:
@@ -174,12 +189,14 @@ def _num2words_lang(language: str) -> str:
 
 def load_lexicon(path: Path) -> Lexicon:
     """A TOML file of ``"word or phrase" = "how to say it"`` pairs."""
+    from audio_edition import files
+
+    hint = 'A lexicon is a TOML file of pairs, one per line: "Nguyen" = "win".'
+    raw = files.read(path, "lexicon file", hint, limit_mb=5)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise InputError(f"lexicon file not found: {path}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read lexicon {path}: {exc}") from exc
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"lexicon {path} is not UTF-8 text (byte {exc.start})", hint=hint) from exc
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"lexicon {path} is not valid TOML: {exc}",
                          hint='Write one pair per line: "Nguyen" = "win".') from exc
