@@ -25,6 +25,7 @@ from audio_edition.models import Article, EpisodeMeta, Script, Timeline
 Progress = Callable[[int, int], None]
 Stage = Callable[[str], None]
 DEFAULT_LANGUAGE = "en"
+MAX_PARAGRAPHS = 20_000  # a long book's worth; far past any article, and a bound on the work
 SIDECAR_SUFFIXES = (".vtt", ".srt", ".chapters.json", ".report.json")
 EPISODE_NAMESPACE = uuid.UUID("6f0e1a6c-3c2b-5d53-9f0e-6a7564696f65")  # audio-edition episode GUIDs
 
@@ -93,6 +94,10 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None) -> Prep
     engine = engines.get(settings.engine)  # first: an unknown engine fails before any reading
     lexicon = normalize.load_lexicon(settings.lexicon) if settings.lexicon else None
     article = read(source, settings, stdin)
+    if len(article.paragraphs) > MAX_PARAGRAPHS:
+        raise InputError(f"{source if source != '-' else 'standard input'} has {len(article.paragraphs):,} paragraphs, "
+                         f"more than the {MAX_PARAGRAPHS:,} we read in one episode",
+                         hint="Split it into several articles.")
     lang = article_language(article, settings)
     article = cleanup.clean(article, lang, settings.dedupe)  # type: ignore[arg-type]
     if not article.paragraphs:

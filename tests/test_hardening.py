@@ -90,6 +90,46 @@ def test_5_a_fifo_is_refused_not_waited_on(cli, tmp_path: Path, role: str) -> No
     assert "is a named pipe, not a regular file" in one_error_line(run)
 
 
+def _long_article(paragraphs: int) -> str:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+    from make_articles import sentence
+    import random
+
+    rng = random.Random(11)
+    return "# A long one\n\n" + "\n\n".join(" ".join(sentence(rng) for _ in range(4)) for _ in range(paragraphs)) + "\n"
+
+
+def test_5_a_prepare_of_3000_paragraphs_stays_well_under_ten_seconds(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Duplicate removal was quadratic and worse (1,000 paragraphs: 262 s). A bound, not a benchmark."""
+    (tmp_path / "long.md").write_text(_long_article(3000))
+    started = time.monotonic()
+    run = cli("prepare", "long.md", "--json", timeout=120)
+    assert run.code == 0, run.stderr
+    assert time.monotonic() - started < 10
+    assert len(json.loads(run.stdout)["sections"][0]["paragraphs"]) > 2900
+
+
+def test_5_a_reworded_copies_are_still_found_in_a_very_long_article() -> None:
+    from audio_edition.text.dedupe import ALL_PAIRS_LIMIT, find_duplicates
+
+    paragraphs = [p for p in _long_article(ALL_PAIRS_LIMIT + 200).split("\n\n")[1:]]
+    original = ("The Marlowbridge ferry consortium confirmed that its newest catamaran, christened Saltwind, "
+                "would begin crossings to Quillhaven after an unexpectedly lengthy refit in the northern yards.")
+    reworded = ("Saltwind, the newest catamaran of the Marlowbridge ferry consortium, will start its Quillhaven "
+                "crossings after an unexpectedly lengthy refit in the northern yards, the consortium confirmed.")
+    paragraphs.insert(50, original)
+    paragraphs.insert(450, reworded)
+    found = [(d.removed, d.kept) for d in find_duplicates(paragraphs, "paraphrase", "en") if d.kind == "paraphrase"]
+    assert (450, 50) in found or (50, 450) in found
+
+
+def test_5_a_fifty_thousand_tiny_paragraphs_are_one_clear_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "tiny.txt").write_text("Title\n\n" + "\n\n".join(f"See it now: Amazon {i}" for i in range(50000)))
+    started = time.monotonic()
+    assert "more than the 20,000 we read" in one_error_line(cli("prepare", "tiny.txt", timeout=60))
+    assert time.monotonic() - started < 10
+
+
 # --- 6. Tracebacks instead of Error lines --------------------------------------------------------
 
 @pytest.mark.parametrize("lang, text", [

@@ -96,37 +96,84 @@ def conflicting(a: str, b: str, language: str) -> bool:
     return bool(only_a and only_b)
 
 
-def _contains(outer: list[str], inner: list[str]) -> bool:
-    if len(inner) < MIN_CONTAINED_WORDS or len(inner) >= len(outer):
-        return False
-    n = len(inner)
-    return any(outer[i : i + n] == inner for i in range(len(outer) - n + 1))
-
-
 class _Similarity:
-    """IDF-weighted Dice similarity of stem sets, with each paragraph's best and next-best matches."""
+    """IDF-weighted Dice similarity of stem sets."""
 
     def __init__(self, paragraphs: list[str], language: str) -> None:
         stem = stemmer(language)
         words = [_words(p) for p in paragraphs]
         stems = {w: w for ws in words for w in ws}  # each distinct word stemmed once
         if stem:
-            stems = dict(zip(stems, stem.stemWords(list(stems))))
+            wordlike = [w for w in stems if not any(c.isdigit() for c in w)]  # numbers are not stemmed
+            stems.update(zip(wordlike, stem.stemWords(wordlike)))
         self.terms = [{stems[w] for w in ws} for ws in words]
         n = len(paragraphs)
-        df: dict[str, int] = {}
+        self.df: dict[str, int] = {}
         for terms in self.terms:
             for t in terms:
-                df[t] = df.get(t, 0) + 1
-        self.idf = {t: math.log(1 + (n - k + 0.5) / (k + 0.5)) for t, k in df.items()}  # BM25's idf
-
-    def weight(self, terms: set[str]) -> float:
-        return sum(self.idf[t] for t in terms)
+                self.df[t] = self.df.get(t, 0) + 1
+        self.idf = {t: math.log(1 + (n - k + 0.5) / (k + 0.5)) for t, k in self.df.items()}  # BM25's idf
+        self.weights = [sum(self.idf[t] for t in terms) for terms in self.terms]
 
     def dice(self, i: int, j: int) -> float:
-        a, b = self.terms[i], self.terms[j]
-        total = self.weight(a) + self.weight(b)
-        return 2 * self.weight(a & b) / total if total else 0.0
+        total = self.weights[i] + self.weights[j]
+        return 2 * sum(self.idf[t] for t in self.terms[i] & self.terms[j]) / total if total else 0.0
+
+
+# Up to this many paragraphs, every pair is compared. Beyond (a book, or an attack), pairs are
+# found through the words they share that appear in at most RARE_DF paragraphs: reworded copies
+# share rare words, and the work stays near-linear.
+ALL_PAIRS_LIMIT = 400
+RARE_DF = 10
+
+
+def _neighbours(sim: _Similarity, alive: list[int]) -> dict[int, list[tuple[float, int]]]:
+    """For each paragraph, the others it shares words with, most similar first (ties: earlier first)."""
+    pairs: set[tuple[int, int]] = set()
+    if len(alive) <= ALL_PAIRS_LIMIT:
+        pairs = set(combinations(alive, 2))
+    else:
+        postings: dict[str, list[int]] = {}
+        for i in alive:
+            for t in sim.terms[i]:
+                if sim.df[t] <= RARE_DF:
+                    postings.setdefault(t, []).append(i)
+        for members in postings.values():
+            pairs.update(combinations(members, 2))
+    out: dict[int, list[tuple[float, int]]] = {i: [] for i in alive}
+    for i, j in pairs:
+        score = sim.dice(i, j)
+        if score > 0:
+            out[i].append((score, j))
+            out[j].append((score, i))
+    for row in out.values():
+        row.sort(key=lambda pair: (-pair[0], pair[1]))
+    return out
+
+
+def _contained(words: list[list[str]], gone: set[int]) -> list[Duplicate]:
+    """Paragraphs (of MIN_CONTAINED_WORDS words or more) whose words appear, in order, inside a longer
+    one, found through an index of word runs: the longer one stays."""
+    n = MIN_CONTAINED_WORDS
+    runs: dict[tuple[str, ...], list[tuple[int, int]]] = {}
+    for j, ws in enumerate(words):
+        if j not in gone and len(ws) > n:
+            for start in range(len(ws) - n + 1):
+                runs.setdefault(tuple(ws[start : start + n]), []).append((j, start))
+    found: list[Duplicate] = []
+    for i, ws in enumerate(words):
+        if i in gone or len(ws) < n:
+            continue
+        # Any run of the inner paragraph must be in its container: look up its rarest.
+        rarest = min((tuple(ws[k : k + n]) for k in range(len(ws) - n + 1)), key=lambda r: len(runs.get(r, ())))
+        offset = next(k for k in range(len(ws) - n + 1) if tuple(ws[k : k + n]) == rarest)
+        for j, start in runs.get(rarest, ()):
+            at = start - offset
+            if j != i and j not in gone and len(words[j]) > len(ws) and at >= 0 and words[j][at : at + len(ws)] == ws:
+                found.append(Duplicate(i, j, "contained", 1.0))
+                gone.add(i)
+                break
+    return found
 
 
 def find_duplicates(paragraphs: list[str], mode: Mode, language: str) -> list[Duplicate]:
@@ -136,20 +183,14 @@ def find_duplicates(paragraphs: list[str], mode: Mode, language: str) -> list[Du
         return []
     found: list[Duplicate] = []
     gone: set[int] = set()
-    norms = [normalize(p) for p in paragraphs]
-    words = [_words(p) for p in paragraphs]
-    for i, j in combinations(range(len(paragraphs)), 2):
-        if i in gone or j in gone:
-            continue
-        if norms[i] == norms[j]:
-            found.append(Duplicate(j, i, "exact", 1.0))
-            gone.add(j)
-        elif _contains(words[j], words[i]):
-            found.append(Duplicate(i, j, "contained", 1.0))
+    first: dict[str, int] = {}
+    for i, norm in enumerate(normalize(p) for p in paragraphs):  # exact copies: the first stays
+        if norm in first:
+            found.append(Duplicate(i, first[norm], "exact", 1.0))
             gone.add(i)
-        elif _contains(words[i], words[j]):
-            found.append(Duplicate(j, i, "contained", 1.0))
-            gone.add(j)
+        else:
+            first[norm] = i
+    found += _contained([_words(p) for p in paragraphs], gone)
     if mode == "paraphrase":
         found += _paraphrases(paragraphs, language, gone)
     return sorted(found, key=lambda d: d.removed)
@@ -158,29 +199,40 @@ def find_duplicates(paragraphs: list[str], mode: Mode, language: str) -> list[Du
 def _paraphrases(paragraphs: list[str], language: str, gone: set[int]) -> list[Duplicate]:
     sim = _Similarity(paragraphs, language)
     found: list[Duplicate] = []
-    long_enough = {i for i, p in enumerate(paragraphs) if len(_words(p)) >= MIN_PARAPHRASE_WORDS}
+    alive = [i for i, p in enumerate(paragraphs) if i not in gone and len(_words(p)) >= MIN_PARAPHRASE_WORDS]
+    neighbours = _neighbours(sim, alive)
+    seen = {i: 0 for i in alive}  # how far down its list each paragraph's live neighbours start
+    rejected: set[tuple[int, int]] = set()
+
+    def top(i: int) -> tuple[tuple[float, int] | None, float]:
+        """The best live neighbour of i, and the runner-up's score (0 when there is none)."""
+        row, k = neighbours[i], seen[i]
+        while k < len(row) and row[k][1] in gone:
+            k += 1
+        seen[i] = k
+        best = row[k] if k < len(row) else None
+        runner_up = next((score for score, j in row[k + 1 :] if j not in gone), 0.0)
+        return best, runner_up
+
     while True:  # one pair at a time: removing a copy can make a third copy the best match
-        alive = [i for i in range(len(paragraphs)) if i not in gone and i in long_enough]
-        if len(alive) < 2:
-            return found
-        scores = {(i, j): sim.dice(i, j) for i, j in combinations(alive, 2)}
-
-        def s(i: int, j: int) -> float:
-            return scores[(i, j) if i < j else (j, i)]
-
-        ranked = {i: sorted((s(i, j) for j in alive if j != i), reverse=True) for i in alive}
-        best = {i: max((j for j in alive if j != i), key=lambda j: s(i, j)) for i in alive}
+        live = [i for i in alive if i not in gone]
+        tops = {i: top(i) for i in live}
         candidates = []
-        for (i, j), score in scores.items():
-            if best[i] != j or best[j] != i or score < MIN_SIMILARITY:
+        for i in live:
+            best, runner_i = tops[i]
+            if best is None:
                 continue
-            runner_up = max(ranked[i][1] if len(ranked[i]) > 1 else 0.0, ranked[j][1] if len(ranked[j]) > 1 else 0.0)
+            score, j = best
+            if j < i or tops[j][0] is None or tops[j][0][1] != i or score < MIN_SIMILARITY or (i, j) in rejected:
+                continue
+            runner_up = max(runner_i, tops[j][1])
             margin = score / runner_up if runner_up else 1.0  # no third paragraph: no evidence either way
             if score * math.sqrt(min(margin, 4.0)) >= PARAPHRASE_THRESHOLD:
                 candidates.append((score, i, j))
         accepted = None
         for score, i, j in sorted(candidates, reverse=True):
             if conflicting(paragraphs[i], paragraphs[j], language):
+                rejected.add((i, j))
                 continue  # each says something the other does not: a look-alike, not a copy
             fi, fj = facts(paragraphs[i], language), facts(paragraphs[j], language)
             keep, drop = (j, i) if fj > fi else (i, j)

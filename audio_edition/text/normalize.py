@@ -185,6 +185,14 @@ def _num2words_lang(language: str) -> str:
     return "en"
 
 
+def _alternation(entries: dict[str, str], before: str, after: str, flags: int = 0) -> re.Pattern[str] | None:
+    """One pattern matching any of ``entries``' keys (the longest that fits), or None."""
+    if not entries:
+        return None
+    keys = sorted(entries, key=len, reverse=True)
+    return re.compile(before + "(?:" + "|".join(re.escape(k) for k in keys) + ")" + after, flags)
+
+
 # --- the lexicon -------------------------------------------------------------------------
 
 def load_lexicon(path: Path) -> Lexicon:
@@ -233,6 +241,11 @@ class Normalizer:
         self.w = words_for(language)
         self.lang = _num2words_lang(language)
         self.lexicon = dict(sorted((lexicon or {}).items(), key=lambda kv: -len(kv[0])))
+        # One pattern each for the lexicon and the abbreviations, longest first, compiled once:
+        # a pattern per entry per paragraph made long articles slow.
+        self._lexicon_re = _alternation(self.lexicon, r"(?<!\w)", r"(?!\w)", re.IGNORECASE)
+        self._lexicon_spoken = {written.casefold(): spoken for written, spoken in self.lexicon.items()}
+        self._abbreviation_re = _alternation(self.w.abbreviations, r"(?<![\w.])", r"(?!\w)")
 
     # numbers -----------------------------------------------------------------------------
     def _value(self, written: str) -> float | int:
@@ -278,9 +291,8 @@ class Normalizer:
             protected.append(spoken)
             return f"{_PROTECT_OPEN}{len(protected) - 1}{_PROTECT_CLOSE}"
 
-        for written, spoken in self.lexicon.items():
-            pattern = r"(?<!\w)" + re.escape(written) + r"(?!\w)"
-            text = re.sub(pattern, lambda m, s=spoken: protect(s), text, flags=re.IGNORECASE)
+        if self._lexicon_re:
+            text = self._lexicon_re.sub(lambda m: protect(self._lexicon_spoken[m.group(0).casefold()]), text)
         text = self._typography(text)
         text = _URL.sub(lambda m: " " + protect(self._site(m.group(0))) + _trailing(m.group(0)) + " ", text)
         text = _EMAIL.sub(lambda m: " " + protect(self._email(m.group(0))) + " ", text)
@@ -316,9 +328,15 @@ class Normalizer:
         return f"{user.replace('.', f' {self.w.dot} ')} {self.w.at} {self._site(domain)}"
 
     def _abbreviations(self, text: str, protect: Callable[[str], str]) -> str:
-        for written, spoken in sorted(self.w.abbreviations.items(), key=lambda kv: -len(kv[0])):
-            pattern = r"(?<![\w.])" + re.escape(written) + (r"(?!\w)" if written[-1] == "." else r"(?![\w.])")
-            text = re.sub(pattern, lambda m, s=spoken: protect(s), text)
+        def spoken(match: re.Match[str]) -> str:
+            written = match.group(0)
+            # An abbreviation written without a dot is not one when a dot follows ("Dr" in "Dr.").
+            if not written.endswith(".") and text[match.end() : match.end() + 1] == ".":
+                return written
+            return protect(self.w.abbreviations[written])
+
+        if self._abbreviation_re:
+            text = self._abbreviation_re.sub(spoken, text)
         if self.w is EN:
             # "St." is Saint before a name and Street after one.
             text = re.sub(r"\bSt\.(?=\s+[A-Z])", lambda m: protect("Saint"), text)
