@@ -380,7 +380,7 @@ def feed(show_dir: Path = typer.Option(..., "--show", metavar="DIR", help="The s
 def serve(
     show_dir: Path = typer.Option(..., "--show", metavar="DIR", help="The show folder."),
     port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port to listen on (0: any free one)."),
-    host: str = typer.Option("0.0.0.0", "--host", help="Address to listen on (0.0.0.0: every network)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on: this machine only by default; 0.0.0.0 to let a phone on your network subscribe."),
 ) -> None:
     """Preview the show locally, with byte ranges as podcast apps need; Ctrl-C stops it."""
     from audio_edition.publish.server import lan_address, make_server
@@ -394,9 +394,12 @@ def serve(
                                 hint="Choose another --port.") from exc
     actual = server.server_address[1]
     _err(f"Serving {show.root} at http://127.0.0.1:{actual}/ (Ctrl-C to stop)")
-    lan = lan_address()
-    if lan and host == "0.0.0.0":
-        _err(f"On your network: http://{lan}:{actual}/ (feed: http://{lan}:{actual}/feed.xml)")
+    if host in ("0.0.0.0", "::", ""):
+        lan = lan_address()
+        if lan:
+            _err(f"On your network: http://{lan}:{actual}/ (feed: http://{lan}:{actual}/feed.xml)")
+    elif host.startswith("127.") or host == "localhost":
+        _err("Only this machine can reach it; add --host 0.0.0.0 to subscribe from a phone on your network.")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -4,6 +4,7 @@ the site in headless Chromium (audio, seeking, transcript, keyboard, axe-core)."
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -138,3 +139,164 @@ def test_site_in_headless_chromium(served) -> None:  # type: ignore[no-untyped-d
     serious = [v for v in result["axeEpisode"] + result["axeIndex"] if v["impact"] in ("serious", "critical")]
     assert serious == [], serious
     assert result["indexTitles"] == ["Why a Town Library Started Lending Sound"]
+
+
+# --- Attacks (issue 9, point 1): only the site's public files are ever served --------------------
+
+SECRET = b"private: not for the web"
+
+
+@pytest.fixture(scope="module")
+def hostile(served, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The served show with traps in it: a symlink out of the show, a public name linking to the
+    hidden catalog, a build folder in progress, a FIFO, and a secret file beside the show."""
+    base, show = served
+    outside = tmp_path_factory.mktemp("outside") / "secret.txt"
+    outside.write_bytes(SECRET)
+    (show / "passwd.txt").symlink_to("/etc/passwd")
+    (show / "secret.txt").symlink_to(outside)
+    (show / "episodes" / "catalog-copy.sqlite").symlink_to(show / ".catalog.sqlite")
+    (show / "episodes" / "up").symlink_to(outside.parent)
+    build = show / "episodes" / ".build-1234"
+    build.mkdir()
+    (build / "half.mp3").write_bytes(SECRET)
+    (show / ".env").write_bytes(SECRET)
+    os.mkfifo(show / "episodes" / "pipe.mp3")
+    return base, show
+
+
+def public_files(show: Path) -> dict[str, bytes]:
+    """What a static host would publish: every regular, non-hidden file inside the show folder."""
+    found = {}
+    for folder, dirs, files in os.walk(show):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            path = Path(folder) / name
+            if not name.startswith(".") and not path.is_symlink() and path.is_file():
+                found[path.relative_to(show).as_posix()] = path.read_bytes()
+    return found
+
+
+def raw_get(base: str, target: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """Sends the request target exactly as given (no client-side normalising), and reads the answer."""
+    import http.client
+
+    port = int(base.rsplit(":", 1)[1].strip("/"))
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.putrequest("GET", target, skip_accept_encoding=True)
+        for name, value in (headers or {}).items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        response = connection.getresponse()  # a dropped connection raises here: the test fails
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+ATTACKS = ["/.catalog.sqlite", "/%2ecatalog.sqlite", "/%2Ecatalog.sqlite", "/%2e%63atalog.sqlite",
+           "/.publish.lock", "/%2epublish.lock", "/.env", "/%2eenv", "/episodes/.build-1234/half.mp3",
+           "/episodes/%2ebuild-1234/half.mp3", "/episodes/%2ebuild-1234/", "/episodes/", "/episodes",
+           "/episodes/..%2f.catalog.sqlite", "/episodes/%2e%2e/%2ecatalog.sqlite", "/episodes/%2e%2e%2f.env",
+           "/../../../../etc/passwd", "/..%2f..%2f..%2f..%2fetc%2fpasswd", "/%2e%2e/%2e%2e/etc/passwd",
+           "//etc/passwd", "/%2fetc%2fpasswd", "/%2Fetc/passwd", "http://evil.example/etc/passwd",
+           "/passwd.txt", "/secret.txt", "/episodes/catalog-copy.sqlite", "/episodes/up/secret.txt",
+           "/episodes/pipe.mp3", "/index.html%00.mp3", "/%00", "/episodes%5c..%5c.catalog.sqlite",
+           "/%ff%fe", "/%252ecatalog.sqlite", "/./.catalog.sqlite", "/episodes/./../.env", "etc/passwd",
+           "/episodes/%2E%2E/%2E%2E/etc/passwd", "/" + "a" * 5000]
+
+
+@pytest.mark.parametrize("target", ATTACKS)
+def test_crafted_paths_never_reach_anything_private(hostile, target: str) -> None:  # type: ignore[no-untyped-def]
+    base, show = hostile
+    status, body = raw_get(base, target)
+    assert status in (400, 404, 414), (target, status)
+    assert SECRET not in body and b"SQLite format" not in body and b"root:" not in body
+
+
+RANGES = {  # name: (Range header, status, first byte, last byte or None for the end)
+    "start-past-any-file": ("bytes=" + "9" * 5000 + "-", 416, 0, 0),
+    "end-past-any-file": ("bytes=0-" + "9" * 5000, 206, 0, None),
+    "suffix-longer-than-any-file": ("bytes=-" + "9" * 5000, 206, 0, None),
+    "leading-zeros": ("bytes=" + "0" * 5000 + "-10", 206, 0, 10),
+    "both-huge": ("bytes=" + "1" * 4500 + "-" + "2" * 4500, 416, 0, 0),
+    "empty-suffix": ("bytes=-0", 416, 0, 0),
+    "backwards": ("bytes=5-2", 416, 0, 0),
+    "multi-range": ("bytes=0-1,5-9", 200, 0, None),
+    "other-unit": ("items=0-9", 200, 0, None),
+}
+
+
+@pytest.mark.parametrize("name", RANGES)
+def test_huge_or_odd_ranges_get_an_answer_not_a_dropped_connection(hostile, name: str) -> None:  # type: ignore[no-untyped-def]
+    base, show = hostile
+    spec, status, first, last = RANGES[name]
+    got, body = raw_get(base, "/" + MP3, {"Range": spec})
+    assert got == status
+    data = (show / MP3).read_bytes()
+    if status != 416:
+        assert body == (data[first:] if last is None else data[first : last + 1])
+
+
+def test_the_folder_index_is_the_index_page_and_nothing_is_listed(hostile) -> None:  # type: ignore[no-untyped-def]
+    base, show = hostile
+    assert raw_get(base, "/") == (200, (show / "index.html").read_bytes())
+    assert raw_get(base, "/episodes/")[0] == 404
+
+
+def test_a_fuzz_of_request_paths_serves_only_public_files(hostile) -> None:  # type: ignore[no-untyped-def]
+    """1,200 generated request targets built from the pieces attackers use."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    base, show = hostile
+    public = public_files(show)
+    assert "index.html" in public and MP3 in public and not any("build" in p or "sqlite" in p for p in public)
+    pieces = st.sampled_from(["", ".", "..", "%2e", "%2E%2e", "%2f", "%2F", "%5c", "%00", "/", "//", "episodes",
+                              ".catalog.sqlite", "catalog.sqlite", ".build-1234", "half.mp3", "index.html",
+                              "feed.xml", "passwd.txt", "secret.txt", "up", "etc", "passwd", "%252e", "%c0%ae",
+                              MP3.split("/")[1], "catalog-copy.sqlite", "pipe.mp3", "?x=1", "#frag", ";", "~"])
+
+    @settings(max_examples=1200, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(pieces, min_size=1, max_size=8))
+    def check(parts: list[str]) -> None:
+        target = "/" + "/".join(parts)
+        status, body = raw_get(base, target)
+        assert status in (200, 206, 400, 404, 414)
+        if status == 200 and not target.split("?")[0].split("#")[0].endswith("feed.xml"):
+            assert body in public.values(), target
+        assert SECRET not in body and b"SQLite format" not in body and b"root:" not in body
+
+    check()
+
+
+def test_no_request_failed_on_the_server(hostile) -> None:  # type: ignore[no-untyped-def]
+    """Run last in this module: every crafted request above was answered without an error."""
+    import gc
+
+    servers = [o for o in gc.get_objects() if type(o).__name__ == "PreviewServer"]
+    assert servers and all(server.failures == [] for server in servers)
+
+
+def test_serve_listens_on_this_machine_only_by_default(tmp_path: Path) -> None:
+    create_show(tmp_path / "show", title="T", author="A", email="a@b.example", base_url="https://b.example/")
+    proc = subprocess.Popen([sys.executable, "-m", "audio_edition", "serve", "--show", str(tmp_path / "show"),
+                             "--port", "0"], stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+        assert "http://127.0.0.1:" in line
+        assert "--host 0.0.0.0" in proc.stderr.readline()
+        port = int(line.split("http://127.0.0.1:")[1].split("/")[0])
+        out = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True).stdout
+        local = [row.split()[3] for row in out.splitlines()]  # State Recv-Q Send-Q Local Peer
+        assert local == [f"127.0.0.1:{port}"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_lan_address_is_a_routable_address_not_loopback() -> None:
+    from audio_edition.publish.server import lan_address
+
+    address = lan_address()
+    assert address is None or (not address.startswith("127.") and address.count(".") == 3)

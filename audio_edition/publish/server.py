@@ -1,16 +1,27 @@
 """A local preview server for a show: static files with HEAD and byte ranges (podcast apps need
-both), and the feed rewritten to point at this server so a phone on the network can subscribe."""
+both), and the feed rewritten to point at this server so a phone on the network can subscribe.
+
+Every request goes through one rule, `public_file`: the URL path is decoded once, any component
+that is empty of meaning or hidden (`.`, `..`, `.catalog.sqlite`, `.build-*`) refuses it, and the
+file it names must, once every symlink is resolved, be a regular file inside the show folder whose
+own path has no hidden component either. Nothing else is ever opened, and folders are never listed.
+"""
 
 from __future__ import annotations
 
+import io
 import mimetypes
 import os
 import re
 import socket
+import stat
+import sys
 from dataclasses import replace
+from email.utils import formatdate
 from http import HTTPStatus
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from audio_edition.publish.show import Show
 
@@ -18,112 +29,182 @@ TYPES = {".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".opus": "audio/ogg", ".vtt"
          ".srt": "application/x-subrip; charset=utf-8", ".json": "application/json",
          ".xml": "application/rss+xml; charset=utf-8", ".html": "text/html; charset=utf-8"}
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
+_HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$")
+_BIG = 10**18  # any byte position past this is past the end of every file we serve
+
+
+def public_file(root: Path, target: str) -> Path | None:
+    """The public file a request target names inside `root`, or None for anything else."""
+    raw = urlsplit(target).path
+    try:
+        path = unquote(raw, errors="strict")
+    except UnicodeDecodeError:
+        return None
+    if not path.startswith("/") or "\x00" in path or "\\" in path:
+        return None
+    parts = [part for part in path.split("/") if part]
+    if any(part.startswith(".") for part in parts):
+        return None  # dotfiles, dot folders, '.' and '..': the catalog, the lock, builds in progress
+    if path.endswith("/"):
+        parts.append("index.html")  # a folder is its index page, never a listing
+    base = os.path.realpath(root)
+    real = os.path.realpath(os.path.join(base, *parts))
+    if os.path.commonpath([base, real]) != base:
+        return None  # outside the show, e.g. through a symlink
+    if any(part.startswith(".") for part in Path(os.path.relpath(real, base)).parts):
+        return None  # a public name that links to a hidden one
+    try:
+        info = os.stat(real)
+    except (OSError, ValueError):
+        return None
+    return Path(real) if stat.S_ISREG(info.st_mode) else None
+
+
+def _position(digits: str) -> int | None:
+    """A byte position from its digits, capped so that 5,000 of them cost nothing to read."""
+    if not digits:
+        return None
+    digits = digits.lstrip("0") or "0"
+    return _BIG if len(digits) > 18 else int(digits)
+
+
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None | bool:
+    """(start, end) for a satisfiable single range, None to send the whole file, False for 416."""
+    match = _RANGE.match(header.strip()) if header else None
+    if not match or match.groups() == ("", ""):
+        return None  # absent, multi-range or odd: the whole file is a correct answer
+    first, last = (_position(group) for group in match.groups())
+    if first is None:
+        start, end = max(0, size - (last or 0)), size - 1
+        if last == 0:
+            return False
+    else:
+        start, end = first, size - 1 if last is None else min(last, size - 1)
+    if start >= size or start > end:
+        return False
+    return start, end
 
 
 def _handler(show: Show):  # type: ignore[no-untyped-def]
-    root = str(show.root)
+    class ShowHandler(BaseHTTPRequestHandler):
+        """Serves the show's public files; answers Range requests with 206 and one byte range."""
 
-    class ShowHandler(SimpleHTTPRequestHandler):
-        """Serves the show folder; answers Range requests with 206 and one byte range."""
-
-        def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-            super().__init__(*args, directory=root, **kwargs)
+        server_version = "audio-edition"
 
         def log_message(self, format, *args):  # type: ignore[no-untyped-def]
             pass  # quiet: the command prints its own lines
 
-        def guess_type(self, path):  # type: ignore[no-untyped-def]
-            suffix = Path(str(path)).suffix.lower()
-            return TYPES.get(suffix) or mimetypes.guess_type(str(path))[0] or "application/octet-stream"
+        def do_GET(self) -> None:
+            self._answer(body=True)
+
+        def do_HEAD(self) -> None:
+            self._answer(body=False)
+
+        def _status(self, status: HTTPStatus, headers: dict[str, str] | None = None) -> None:
+            text = f"{status.value} {status.phrase}\n".encode()
+            self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(text)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(text)
 
         def _local_feed(self) -> bytes:
             from audio_edition.publish.catalog import Catalog
             from audio_edition.publish.feed import build_feed
 
-            host = self.headers.get("Host") or f"{self.server.server_address[0]}:{self.server.server_address[1]}"
-            local = replace(show, base_url=f"http://{host}/")
-            return build_feed(local, Catalog(show.root).episodes())
+            host = self.headers.get("Host") or ""
+            if not _HOST.match(host):
+                host = "{}:{}".format(*self.server.server_address[:2])
+            return build_feed(replace(show, base_url=f"http://{host}/"), Catalog(show.root).episodes())
 
-        def send_head(self):  # type: ignore[no-untyped-def]
-            self._remaining = None
-            if self.path.split("?")[0] == "/feed.xml":
-                body = self._local_feed()
-                self.send_response(HTTPStatus.OK)
-                self.send_header("Content-Type", TYPES[".xml"])
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                import io
-
-                return io.BytesIO(body)
-            path = self.translate_path(self.path)
-            if any(part.startswith(".") for part in Path(self.path.split("?")[0]).parts):
-                self.send_error(HTTPStatus.NOT_FOUND, "File not found")  # the catalog, locks, builds
-                return None
-            if os.path.isdir(path):
-                return super().send_head()
+        def _answer(self, body: bool) -> None:
+            if unquote(urlsplit(self.path).path) == "/feed.xml":
+                data = self._local_feed()
+                self._send(io.BytesIO(data), len(data), TYPES[".xml"], None, body)
+                return
+            path = public_file(show.root, self.path)
+            if path is None:
+                self._status(HTTPStatus.NOT_FOUND)
+                return
             try:
-                handle = open(path, "rb")
+                handle = open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW), "rb")
             except OSError:
-                self.send_error(HTTPStatus.NOT_FOUND, "File not found")
-                return None
-            size = os.fstat(handle.fileno()).st_size
-            wanted = self.headers.get("Range")
-            match = _RANGE.match(wanted.strip()) if wanted else None
-            if wanted and not match:
-                wanted = None  # a multi-range or odd request: answer with the whole file
-            if match:
-                first, last = match.groups()
-                if first == "":
-                    start, end = max(0, size - int(last or 0)), size - 1
-                else:
-                    start, end = int(first), min(int(last), size - 1) if last else size - 1
-                if start >= size or start > end:
-                    handle.close()
-                    self.send_response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
-                    self.send_header("Content-Range", f"bytes */{size}")
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return None
-                handle.seek(start)
-                self.send_response(HTTPStatus.PARTIAL_CONTENT)
-                self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
-                length = end - start + 1
-            else:
-                self.send_response(HTTPStatus.OK)
-                length = size
-            self.send_header("Content-Type", self.guess_type(path))
-            self.send_header("Content-Length", str(length))
-            self.send_header("Accept-Ranges", "bytes")
-            self.send_header("Last-Modified", self.date_time_string(int(os.fstat(handle.fileno()).st_mtime)))
-            self.end_headers()
-            self._remaining = length
-            return handle
+                self._status(HTTPStatus.NOT_FOUND)
+                return
+            with handle:
+                info = os.fstat(handle.fileno())
+                if not stat.S_ISREG(info.st_mode):
+                    self._status(HTTPStatus.NOT_FOUND)
+                    return
+                suffix = path.suffix.lower()
+                kind = TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                self._send(handle, info.st_size, kind, info.st_mtime, body)
 
-        def copyfile(self, source, outputfile):  # type: ignore[no-untyped-def]
-            remaining = getattr(self, "_remaining", None)
-            if remaining is None:
-                return super().copyfile(source, outputfile)
+        def _send(self, handle, size: int, kind: str, mtime: float | None, body: bool) -> None:  # type: ignore[no-untyped-def]
+            wanted = byte_range(self.headers.get("Range"), size)
+            if wanted is False:
+                self._status(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, {"Content-Range": f"bytes */{size}"})
+                return
+            start, end = wanted if wanted else (0, size - 1)
+            self.send_response(HTTPStatus.PARTIAL_CONTENT if wanted else HTTPStatus.OK)
+            if wanted:
+                self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(end - start + 1))
+            self.send_header("Accept-Ranges", "bytes")
+            if mtime is not None:
+                self.send_header("Last-Modified", formatdate(mtime, usegmt=True))
+            self.end_headers()
+            if not body:
+                return
+            handle.seek(start)
+            remaining = end - start + 1
             while remaining > 0:
-                chunk = source.read(min(65536, remaining))
+                chunk = handle.read(min(65536, remaining))
                 if not chunk:
                     break
-                outputfile.write(chunk)
+                self.wfile.write(chunk)
                 remaining -= len(chunk)
 
     return ShowHandler
 
 
+class PreviewServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.failures: list[str] = []  # requests we failed to answer, for the command's line and for tests
+
+    def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        """A client that goes away mid-answer (players do, all the time) is not worth a line; anything
+        else is one line on stderr, never a traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        self.failures.append(repr(error))
+        print(f"serve: a request from {client_address[0]} failed: {error!r}", file=sys.stderr)
+
+
 def make_server(show: Show, host: str, port: int) -> ThreadingHTTPServer:
     """A server for the show (not yet serving); port 0 picks a free one."""
-    server = ThreadingHTTPServer((host, port), _handler(show))
-    server.daemon_threads = True
-    return server
+    return PreviewServer((host, port), _handler(show))
 
 
 def lan_address() -> str | None:
-    """This machine's address as others on the network would reach it, when it can tell."""
+    """This machine's address on its network, as a phone on the same network would reach it.
+
+    Connecting a UDP socket sends nothing; it only asks the kernel which local address it would
+    route from. The destination is in TEST-NET-1, so no real host is ever named."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
-        address = socket.gethostbyname(socket.gethostname())
+        probe.connect(("192.0.2.1", 9))
+        address = probe.getsockname()[0]
     except OSError:
         return None
-    return None if address.startswith("127.") else address
+    finally:
+        probe.close()
+    return None if address.startswith(("127.", "0.")) else address
