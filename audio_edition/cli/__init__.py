@@ -1,0 +1,32 @@
+"""The command line: parse arguments, call one library function, render the result or the error."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from audio_edition.cli import articles, shows, tools  # noqa: F401  (they add their commands to app)
+from audio_edition.cli.common import err, app
+from audio_edition.errors import AudioEditionError
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point: run the app, turning our errors into one 'Error:' line and exit status 1."""
+    debug = os.environ.get("AUDIO_EDITION_DEBUG") == "1"
+    try:
+        app()  # typer renders usage errors itself (exit 2); ours come out of it
+    except AudioEditionError as exc:
+        if debug:
+            raise
+        hint = f" Hint: {exc.hint}" if exc.hint else ""
+        err(f"Error: {exc.message}.{hint}")
+        sys.exit(1)
+    except SystemExit as exc:
+        if exc.code == 130:  # typer turns Ctrl-C (KeyboardInterrupt) into a silent exit 130
+            err("Interrupted.")
+        raise
+    except KeyboardInterrupt:  # Ctrl-C outside typer's own handling
+        err("Interrupted.")
+        sys.exit(130)

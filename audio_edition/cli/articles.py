@@ -1,0 +1,181 @@
+"""Commands on one article or episode: build, prepare, inspect."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from audio_edition.cli.common import UsageError, option_changes, check_flags, duration, err, given, removed_summary, app
+
+
+@app.command()
+def build(
+    ctx: typer.Context,
+    inputs: list[str] = typer.Argument(..., metavar="INPUT...", help="Article files (.txt, .md), or - for standard input."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output",
+                                          help="The episode to write, .mp3, .m4a or .opus (one input only)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Folder for the episodes (required with several inputs)."),
+    engine: str = typer.Option("espeak", "--engine", help="Speech engine; see 'audio-edition engines'.", envvar="AUDIO_EDITION_ENGINE"),
+    voice: Optional[str] = typer.Option(None, "--voice", help="Engine voice (espeak: e.g. en-gb, en-us+f3; gtts: accent tld such as co.uk)."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Language code, e.g. en, de, pt-BR (default: what the article declares, else en)."),
+    intro: Optional[Path] = typer.Option(None, "--intro", help="Intro clip (mp3, wav, flac, ogg, opus, m4a)."),
+    no_intro: bool = typer.Option(False, "--no-intro", help="No intro clip."),
+    outro: Optional[Path] = typer.Option(None, "--outro", help="Outro clip."),
+    no_outro: bool = typer.Option(False, "--no-outro", help="No outro clip."),
+    cover: Optional[Path] = typer.Option(None, "--cover", help="Cover image (square JPEG or PNG)."),
+    title: Optional[str] = typer.Option(None, "--title", help="Episode title (default: the article's)."),
+    author: Optional[str] = typer.Option(None, "--author", help="Author (default: the article's)."),
+    show_name: Optional[str] = typer.Option(None, "--show-name", help="Show (album) name."),
+    bitrate: int = typer.Option(96, "--bitrate", metavar="KBPS", help="Constant MP3 bitrate in kbps."),
+    loudness: float = typer.Option(-16.0, "--loudness", metavar="LUFS", min=-40.0, max=-6.0,
+                                   help="Integrated loudness target, as heard (true peak stays under -1 dBTP)."),
+    pause: float = typer.Option(0.8, "--pause", metavar="SECONDS", min=0.0, max=10.0, help="Silence between paragraphs."),
+    section_pause: float = typer.Option(1.6, "--section-pause", metavar="SECONDS", min=0.0, max=10.0,
+                                        help="Silence before a new section."),
+    crossfade: float = typer.Option(0.8, "--crossfade", metavar="SECONDS", min=0.0, max=10.0,
+                                    help="Intro fading out under the speech, outro fading in (0: none)."),
+    bed: Optional[Path] = typer.Option(None, "--bed", help="Music under the opening title, ducked under the voice."),
+    dedupe: str = typer.Option("paraphrase", "--dedupe", metavar="off|exact|paraphrase",
+                               help="Remove repeated paragraphs: none, exact copies, or reworded copies too."),
+    lexicon: Optional[Path] = typer.Option(None, "--lexicon", help='TOML file of "word" = "how to say it" pairs.'),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, show_default=False,
+                                       help="At most this many synthesis jobs at once (default: the cores for a local engine, the engine's own limit for a network one)."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where synthesized speech is cached.", envvar="AUDIO_EDITION_CACHE_DIR"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary; errors only."),
+) -> None:
+    """Build one MP3 episode per article, with .vtt, .srt, .chapters.json and .report.json beside it."""
+    from audio_edition import build as pipeline
+    from audio_edition.config import Settings
+
+    if len(inputs) > 1 and output is not None:
+        raise UsageError("-o names one file; with several inputs use --out-dir.")
+    if len(inputs) > 1 and out_dir is None:
+        raise UsageError("several inputs need --out-dir.")
+    if output is not None and out_dir is not None:
+        raise UsageError("give -o or --out-dir, not both.")
+    check_flags(ctx)
+    if inputs.count("-") > 1:
+        raise UsageError("standard input (-) can be read only once.")
+    if len(inputs) > 1 and (given(ctx, "title")):
+        raise UsageError("--title names one episode; give it with one input.")
+
+    changes = option_changes(
+        ctx,
+        {"engine": "engine", "voice": "voice", "lang": "language", "intro": "intro", "outro": "outro",
+         "cover": "cover", "title": "title", "author": "author", "show_name": "show_name",
+         "bitrate": "bitrate_kbps", "jobs": "jobs", "cache_dir": "cache_dir", "dedupe": "dedupe",
+         "lexicon": "lexicon", "loudness": "loudness_lufs", "bed": "bed"},
+        {"pause": "pause_ms", "section_pause": "section_pause_ms", "crossfade": "crossfade_ms"},
+    )
+    settings = Settings().with_changes(**changes)
+
+    stdin = sys.stdin.buffer.read() if "-" in inputs else None
+    if out_dir is not None:
+        pipeline.make_folder(out_dir)
+    targets = [pipeline.output_for(src, output, out_dir) if src != "-" else None for src in inputs]
+    named = [t for t in targets if t is not None]
+    if len(set(named)) != len(named):
+        raise UsageError("two inputs would write the same episode file; rename one.")
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    for src, target in zip(inputs, targets):
+        if target is None:  # stdin: named after the article's title
+            article = pipeline.read(src, settings, stdin)
+            target = pipeline.output_for(src, output, out_dir, article.title)
+        label = "standard input" if src == "-" else src
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console, transient=True,
+                      disable=quiet or not console.is_terminal) as bar:
+            task = bar.add_task(f"Speaking {Path(label).name}", total=None)
+
+            current = [task]
+
+            def progress(done: int, total: int) -> None:
+                bar.update(current[0], completed=done, total=total)
+
+            def stage(name: str) -> None:
+                if name != "Speaking":  # sentences spoken, then seconds mixed, then a pulse while tagging
+                    bar.update(current[0], visible=False)
+                    current[0] = bar.add_task(f"{name} {Path(label).name}", total=None)
+
+            result = pipeline.build(src, target, settings, stdin=stdin, on_progress=progress, on_stage=stage)
+        if not quiet:
+            summary = removed_summary(result.article.removed)
+            if summary:
+                err(f"Removed from {label}: {summary} (listed in {result.sidecars[-1].name})")
+            made = "nothing synthesized, all from cache" if result.synthesized == 0 else (
+                f"{result.synthesized} synthesized, {result.cached} from cache")
+            err(f"Built {result.output} ({duration(result.timeline.duration_ms / 1000)}, "
+                 f"{len(result.timeline.chapters)} chapters): {made}, in {result.seconds:.1f} s")
+        print(result.output)
+
+
+@app.command()
+def prepare(
+    ctx: typer.Context,
+    source: str = typer.Argument(..., metavar="INPUT", help="An article file (.txt, .md, .html), or - for standard input."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    engine: str = typer.Option("espeak", "--engine", help="The engine whose request size shapes the utterances.",
+                               envvar="AUDIO_EDITION_ENGINE"),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Language code (default: declared, else detected)."),
+    title: Optional[str] = typer.Option(None, "--title", help="Episode title (default: the article's)."),
+    author: Optional[str] = typer.Option(None, "--author", help="Author (default: the article's)."),
+    dedupe: str = typer.Option("paraphrase", "--dedupe", metavar="off|exact|paraphrase", help="As for build."),
+    lexicon: Optional[Path] = typer.Option(None, "--lexicon", help="As for build."),
+) -> None:
+    """Show exactly what would be spoken, and what was removed, without synthesizing."""
+    from audio_edition import build as pipeline
+    from audio_edition.config import Settings
+    from audio_edition.sidecars import prepare_json
+
+    check_flags(ctx)
+    changes = option_changes(ctx, {"engine": "engine", "lang": "language", "title": "title", "author": "author",
+                             "dedupe": "dedupe", "lexicon": "lexicon"})
+    settings = Settings().with_changes(**changes)
+    stdin = sys.stdin.buffer.read() if source == "-" else None
+    prepared = pipeline.prepare(source, settings, stdin)
+    if as_json:
+        print(json.dumps(prepare_json(prepared.article, prepared.script), ensure_ascii=False, indent=2))
+        return
+    article = prepared.article
+    print(f"# {article.title}")
+    meta = [f"by {article.author}" if article.author else "", article.date or "", f"language {prepared.script.language}"]
+    print("  " + " · ".join(m for m in meta if m))
+    for utterance in prepared.script.utterances:
+        marker = {"title": "T", "heading": "#", "paragraph": " ", "text": "-"}[utterance.kind]
+        print(f"{marker} {utterance.text}")
+    if article.removed:
+        print(f"\nRemoved: {removed_summary(article.removed)}")
+        for r in article.removed:
+            extra = f" (kept: {r.kept[:60]}…, score {r.score})" if r.kept else ""
+            print(f"  [{r.reason}] {r.text[:100]}{'…' if len(r.text) > 100 else ''}{extra}")
+
+
+@app.command()
+def inspect(
+    episode: Path = typer.Argument(..., metavar="EPISODE.mp3", help="An episode: .mp3, .m4a or .opus."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Read an episode back: audio properties, tags and chapters."""
+    from audio_edition.tags import read_episode
+
+    info = read_episode(episode)
+    if as_json:
+        print(json.dumps(info.as_json(), ensure_ascii=False, indent=2))
+        return
+    print(f"{episode}: {duration(info.duration_s)}, {info.bitrate_kbps} kbps, {info.sample_rate} Hz, "
+          f"{'mono' if info.channels == 1 else f'{info.channels} channels'}, "
+          f"{f'ID3v{info.id3_version}' if info.id3_version else episode.suffix.lstrip('.').upper()}")
+    for key, value in info.tags.items():
+        if value:
+            print(f"  {key:9} {value}")
+    print(f"  {'podcast':9} {'yes' if info.podcast else 'no'}; cover: {'yes' if info.has_cover else 'no'}")
+    for chapter in info.chapters:
+        print(f"  {duration(float(chapter['start_s'])):>8}  {chapter['title']}")  # type: ignore[arg-type]

@@ -1,0 +1,91 @@
+"""What every command shares: the app, the error line, and turning options into settings."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+import typer
+
+try:  # typer 0.20+ carries its own copy of click, and its UsageError is the one it renders
+    from typer._click.exceptions import UsageError
+except ImportError:  # pragma: no cover - older typer on plain click
+    from click import UsageError
+
+app = typer.Typer(
+    name="audio-edition",
+    help="Turn written articles into podcast-ready audio editions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def err(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from audio_edition import __version__
+
+        print(f"audio-edition {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Turn written articles into podcast-ready audio editions."""
+
+
+def given(ctx: typer.Context, name: str) -> bool:
+    """True when the user gave this option (flag or environment), not its default."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
+PATH_FIELDS = {"intro", "outro", "cover", "bed", "lexicon", "cache_dir"}
+
+
+def option_changes(ctx: typer.Context, names: dict[str, str], seconds: dict[str, str] | None = None) -> dict[str, object]:
+    """Settings fields for the options the user gave: ``names`` maps option -> field, ``seconds``
+    option -> field in milliseconds; --no-intro and --no-outro clear their clip."""
+    changes: dict[str, object] = {field: ctx.params[option] for option, field in names.items() if given(ctx, option)}
+    for field in PATH_FIELDS & changes.keys():  # a value from the environment arrives as a string
+        if isinstance(changes[field], str):
+            changes[field] = Path(changes[field])  # type: ignore[arg-type]
+    for option, field in (seconds or {}).items():
+        if given(ctx, option):
+            changes[field] = round(ctx.params[option] * 1000)
+    if ctx.params.get("no_intro"):
+        changes["intro"] = None
+    if ctx.params.get("no_outro"):
+        changes["outro"] = None
+    return changes
+
+
+def check_flags(ctx: typer.Context) -> None:
+    """Usage rules shared by the commands that take these options."""
+    params = ctx.params
+    if params.get("intro") is not None and params.get("no_intro"):
+        raise UsageError("give --intro or --no-intro, not both.")
+    if params.get("outro") is not None and params.get("no_outro"):
+        raise UsageError("give --outro or --no-outro, not both.")
+    dedupe = params.get("dedupe")
+    if dedupe is not None and dedupe not in ("off", "exact", "paraphrase"):
+        raise UsageError(f"--dedupe must be off, exact or paraphrase, not {dedupe!r}.")
+
+
+def duration(seconds: float) -> str:
+    m, s = divmod(round(seconds), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def removed_summary(removed) -> str:  # type: ignore[no-untyped-def]
+    counts = Counter(r.reason for r in removed)
+    return ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
