@@ -3,12 +3,11 @@ the cache folder. The ``doctor`` command prints it; its ``--json`` shape is in t
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from audio_edition import engines
 from audio_edition.audio import toolchain
-from audio_edition.cache import default_cache_dir
+from audio_edition.cache import DiskCache, default_cache_dir
 from audio_edition.errors import AudioEditionError
 
 
@@ -47,15 +46,8 @@ def _engines() -> list[dict[str, object]]:
 
 
 def _cache(root: Path) -> dict[str, object]:
-    size = entries = 0
-    for folder, _, files in os.walk(root):
-        for name in files:
-            try:
-                size += os.stat(os.path.join(folder, name)).st_size
-                entries += 1
-            except OSError:
-                pass
-    return {"path": str(root), "size_bytes": size, "entries": entries}
+    usage = DiskCache(root).usage()
+    return {"path": str(root), "size_bytes": usage.size, "entries": usage.entries}
 
 
 def report(cache_root: Path | None = None) -> dict[str, object]:

@@ -153,11 +153,14 @@ def test_detection_is_cached_by_text(tmp_path: Path, isolated_cache: Path) -> No
     article = tmp_path / "wahl.txt"
     article.write_text((ROOT / "tests" / "corpus" / "08-wahl.txt").read_text())
     assert build.prepare(str(article), Settings()).script.language == "de"
-    stored = list((isolated_cache / "language").rglob("*.txt"))
-    assert [p.read_text() for p in stored] == ["de"]
-    stored[0].write_text("fr")  # what the cache says is used: detection is not run again
+    from audio_edition.cache import DiskCache
+
+    cache = DiskCache(isolated_cache)
+    keys = [p.stem for p in (isolated_cache / "language").rglob("*.txt")]
+    assert [cache.get("language", key, "txt") for key in keys] == [b"de"]
+    cache.put("language", keys[0], "txt", b"fr")  # what the cache says is used: detection is not run again
     assert build.prepare(str(article), Settings()).script.language == "fr"
-    assert language.DETECTOR == "cld2"
+    assert language.DETECTOR == "cld2-ranked"
 
 
 def test_detection_agrees_with_what_real_pages_declare() -> None:

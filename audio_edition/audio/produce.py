@@ -124,11 +124,13 @@ def _parts(samples: int) -> int:
     return max(1, min(cores, MAX_PARTS, samples // (segments.RATE * PART_MIN_SECONDS)))
 
 
-def _take_audio(takes: synth.TakeCache, key: str) -> Take:
+def _take_audio(takes: synth.TakeCache, key: str, speak: Callable[[str], Take]) -> Take:
+    """The take for ``key``; spoken again when its cache entry went missing or was damaged
+    since the build began (a prune, a clear, a failing disk)."""
     take = takes.get(key)
     if take is None:
-        raise InputError("a synthesized take went missing from the cache during the build",
-                         hint="Another process may have cleared the cache; build again.")
+        take = speak(key)
+        takes.put(key, take)
     return take
 
 
@@ -161,6 +163,10 @@ def produce(script: Script, engine: Engine, voice: str, settings: Settings, cach
             cache.put(CLIPS, clip_ids[role], "pcm", clip_pcm[role])
 
     measurer = _Measurer(cache, chain)
+    text_of = dict(zip(keys, texts))
+
+    def speak(take_key: str) -> Take:
+        return synth.speak(engine, text_of[take_key], voice, script.language)
 
     def measure_take(take_key: str, take: Take) -> None:
         if measurer.known(take_key):
@@ -175,7 +181,7 @@ def produce(script: Script, engine: Engine, voice: str, settings: Settings, cach
                                   on_take=measure_take, on_progress=on_progress)
         for take_key in dict.fromkeys(keys):
             if not measurer.known(take_key):
-                measure_take(take_key, _take_audio(takes, take_key))
+                measure_take(take_key, _take_audio(takes, take_key, speak))
         for role in files:
             if not measurer.known(clip_ids[role]):
                 measurer.add(clip_ids[role], clip_pcm[role])
@@ -191,7 +197,7 @@ def produce(script: Script, engine: Engine, voice: str, settings: Settings, cach
 
     def load(part: mix.Part) -> bytes:
         if part.kind == "take":
-            take = _take_audio(takes, part.key)
+            take = _take_audio(takes, part.key, speak)
             pcm = segments.finish_take(segments.take_pcm(take.audio, take.format), profiles[part.key].bounds)
         else:
             pcm = clip_pcm[part.key]
