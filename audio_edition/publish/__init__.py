@@ -5,16 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import json
-import os
-import shutil
-import tempfile
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
 from audio_edition.errors import InputError, OutputError
+from audio_edition.publish import transaction
 from audio_edition.publish.catalog import Catalog, Episode
 from audio_edition.publish.show import Show, load_show
 
@@ -83,32 +81,53 @@ def publish(show_dir: Path, sources: list[str], changes: dict[str, object],
     episodes_dir.mkdir(exist_ok=True)
     for source, source_id in zip(sources, ids):
         guid = str(uuid.uuid5(namespace, source_id))
-        work = Path(tempfile.mkdtemp(dir=episodes_dir, prefix=".build-"))
+        folder = transaction.BuildFolder(episodes_dir)
         try:
-            result = build.build(source, work / "episode.mp3", settings.with_changes(guid=guid), on_progress=on_progress)
+            result = build.build(source, folder.path / "episode.mp3", settings.with_changes(guid=guid),
+                                 on_progress=on_progress)
             with _exclusive(show):
+                _recover(show, catalog)
                 with catalog.transaction() as conn:
                     existing = Catalog.find(conn, source_id)
                     slug = existing.slug if existing else _free_slug(conn, episodes_dir, build.slug(result.article.title))
-                    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-                    for suffix in EPISODE_FILES:
-                        os.replace(work / f"episode{suffix}", episodes_dir / f"{slug}{suffix}")
-                    article = result.article
-                    episode = Episode(
-                        guid=existing.guid if existing else guid, source=source_id, slug=slug, title=article.title,
-                        author=article.author, description=build.summary(article, 600), language=result.language,
-                        article_date=article.date, published=existing.published if existing else now, updated=now,
-                        audio_bytes=(episodes_dir / f"{slug}.mp3").stat().st_size,
-                        duration_ms=result.timeline.duration_ms,
-                        sections=json.dumps([{"title": s.title, "paragraphs": list(s.paragraphs)}
-                                             for s in article.sections], ensure_ascii=False),
-                    )
-                    Catalog.save(conn, episode)
-                regenerate(show, catalog)
+                now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+                article = result.article
+                episode = Episode(
+                    guid=existing.guid if existing else guid, source=source_id, slug=slug, title=article.title,
+                    author=article.author, description=build.summary(article, 600), language=result.language,
+                    article_date=article.date, published=existing.published if existing else now, updated=now,
+                    audio_bytes=(folder.path / "episode.mp3").stat().st_size,
+                    duration_ms=result.timeline.duration_ms,
+                    sections=json.dumps([{"title": s.title, "paragraphs": list(s.paragraphs)}
+                                         for s in article.sections], ensure_ascii=False),
+                ).cleaned()
+                moves = [(folder.path / f"episode{suffix}", episodes_dir / f"{slug}{suffix}") for suffix in EPISODE_FILES]
+                journal = transaction.begin(show.root, folder.path, moves, asdict(episode))
+                _finish(show, catalog, journal)
             done.append(Published(episode, existing is None, result.synthesized, result.cached))
         finally:
-            shutil.rmtree(work, ignore_errors=True)
+            folder.close()
     return done
+
+
+def _finish(show: Show, catalog: Catalog, journal: dict[str, object]) -> None:
+    """Carry a journaled publish to its end: files in place, catalog row saved, site rewritten."""
+    transaction.move_files(journal)
+    with catalog.transaction() as conn:
+        Catalog.save(conn, Episode(**journal["episode"]))  # type: ignore[arg-type]
+    regenerate(show, catalog)
+    catalog.back_up()
+    transaction.end(show.root, journal)
+
+
+def _recover(show: Show, catalog: Catalog) -> bool:
+    """With the show's lock held: finish a publish that was killed half-way, and sweep what killed
+    builds left behind. True when there was something to finish."""
+    journal = transaction.pending(show.root)
+    if journal is not None:
+        _finish(show, catalog, journal)
+    transaction.sweep(show.root)
+    return journal is not None
 
 
 def _free_slug(conn, episodes_dir: Path, wanted: str) -> str:  # type: ignore[no-untyped-def]
@@ -143,7 +162,12 @@ def create_show(root: Path, **details: object) -> Show:
 
 
 def regenerate_site(show_dir: Path) -> list[Episode]:
-    """``feed --show DIR``: the site again, from what was published."""
+    """``feed --show DIR``: the site again, from what was published. A publish that was killed
+    half-way is finished first, leftovers are swept, and the catalog's file sizes are checked
+    against the files."""
     show = load_show(show_dir)
+    catalog = Catalog(show.root)
     with _exclusive(show):
-        return regenerate(show)
+        _recover(show, catalog)
+        catalog.reconcile_sizes(show.root / "episodes")
+        return regenerate(show, catalog)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from audio_edition.errors import OutputError
+
 CATALOG_FILE = ".catalog.sqlite"  # hidden: the preview server does not serve it
+BACKUP_SUFFIX = ".bak"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS episodes (
     guid TEXT PRIMARY KEY,
@@ -72,13 +76,58 @@ class Catalog:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        conn = None
         try:
+            conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
             conn.execute("PRAGMA busy_timeout = 60000")
             conn.executescript(SCHEMA)
             yield conn
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
         finally:
-            conn.close()
+            if conn is not None:
+                conn.close()
+
+    def _damaged(self, exc: sqlite3.DatabaseError) -> OutputError:
+        backup = self.path.with_name(self.path.name + BACKUP_SUFFIX)
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            return OutputError(f"the catalog {self.path} stayed locked for a minute",
+                               hint="Another publish may be stuck; let it finish or stop it.")
+        hint = (f"A copy made after the last good publish is at {backup}: move it into place "
+                f"(mv '{backup}' '{self.path}') and run 'audio-edition feed --show {self.path.parent}'."
+                if backup.is_file() else "Restore it from a backup of the show folder.")
+        return OutputError(f"the catalog {self.path} is damaged ({exc})", hint=hint)
+
+    def back_up(self) -> None:
+        """Keep a consistent copy beside the catalog (SQLite's online backup), for when a disk or a
+        hand damages it. A failure here costs only the copy."""
+        backup = self.path.with_name(self.path.name + BACKUP_SUFFIX)
+        tmp = backup.with_name(backup.name + ".part")
+        try:
+            with self._connect() as conn:
+                target = sqlite3.connect(tmp)
+                try:
+                    conn.backup(target)
+                finally:
+                    target.close()
+            os.replace(tmp, backup)
+        except (OSError, OutputError):
+            tmp.unlink(missing_ok=True)
+
+    def reconcile_sizes(self, folder: Path) -> list[str]:
+        """Set each episode's recorded size to its MP3's (the file is the truth); return the slugs
+        whose MP3 is missing."""
+        missing = []
+        with self._connect() as conn:
+            for slug, size in conn.execute("SELECT slug, audio_bytes FROM episodes").fetchall():
+                try:
+                    actual = (folder / f"{slug}.mp3").stat().st_size
+                except FileNotFoundError:
+                    missing.append(slug)
+                    continue
+                if actual != size:
+                    conn.execute("UPDATE episodes SET audio_bytes = ? WHERE slug = ?", (actual, slug))
+        return missing
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

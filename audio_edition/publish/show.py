@@ -8,9 +8,9 @@ import tomllib
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
-from audio_edition.errors import InputError, OutputError
+from audio_edition.errors import InputError, OutputError, SettingError
 
 SHOW_FILE = "show.toml"
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")  # Podcasting 2.0
@@ -55,13 +55,13 @@ def check_category(category: str) -> tuple[str, str | None]:
     parts = [p.strip() for p in re.split(r"\s*[/>]\s*", category) if p.strip()]
     top = next((name for name in APPLE_CATEGORIES if parts and name.lower() == parts[0].lower()), None)
     if top is None or len(parts) > 2:
-        raise InputError(f"'{category}' is not an Apple Podcasts category",
+        raise SettingError(f"'{category}' is not an Apple Podcasts category",
                          hint=f"Use one of: {', '.join(APPLE_CATEGORIES)} (or 'Parent/Subcategory').")
     if len(parts) == 1:
         return top, None
     sub = next((s for s in APPLE_CATEGORIES[top] if s.lower() == parts[1].lower()), None)
     if sub is None:
-        raise InputError(f"'{parts[1]}' is not a subcategory of {top}",
+        raise SettingError(f"'{parts[1]}' is not a subcategory of {top}",
                          hint=f"{top} has: {', '.join(APPLE_CATEGORIES[top]) or 'no subcategories'}.")
     return top, sub
 
@@ -94,7 +94,9 @@ class Show:
         return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
 
     def url(self, relative: str) -> str:
-        return self.base_url + relative
+        """The public URL of a file in the show folder, percent-encoded (RFC 3986) should its name
+        hold anything but ASCII letters, digits and '-._~/' (episodes published before slugs were ASCII)."""
+        return self.base_url + quote(relative, safe="/")
 
     def settings_changes(self) -> dict[str, object]:
         """The show's build settings as Settings fields (paths resolved against the show folder)."""
@@ -109,16 +111,27 @@ class Show:
 
 
 def _check_url(base_url: str) -> str:
-    parsed = urlparse(base_url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise InputError(f"--base-url {base_url!r} is not an absolute http(s) URL",
-                         hint="Give the address the show folder will be served from, e.g. https://example.com/podcast/.")
-    return base_url if base_url.endswith("/") else base_url + "/"
+    """An absolute http(s) URL ending in '/', in ASCII: the host in IDNA, the path percent-encoded."""
+    parsed = urlparse(base_url.strip())
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise SettingError(f"--base-url {base_url!r} is not an absolute http(s) URL",
+                           hint="Give the address the show folder will be served from, e.g. https://example.com/podcast/.")
+    try:
+        host = parsed.hostname.encode("idna").decode("ascii")
+        port = f":{parsed.port}" if parsed.port else ""
+    except (UnicodeError, ValueError):
+        raise SettingError(f"--base-url {base_url!r} has a host name that cannot be used",
+                           hint="Give the address the show folder will be served from, e.g. https://example.com/podcast/.") from None
+    path = quote(parsed.path, safe="/%:@!$&'()*+,;=~")
+    url = parsed._replace(netloc=host + port, path=path if path.endswith("/") else path + "/", params="",
+                          query="", fragment="").geturl()
+    return url
 
 
 def _check_email(email: str) -> str:
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        raise InputError(f"--email {email!r} is not an e-mail address")
+        raise SettingError(f"--email {email!r} is not an e-mail address",
+                           hint="Give the address directories write to, like audio@example.org.")
     return email
 
 
@@ -137,9 +150,9 @@ def init_show(root: Path, title: str, author: str, email: str, base_url: str, la
                 description=description.strip() or f"{title.strip()}: articles, read aloud.",
                 build={"engine": "espeak", "loudness": -16.0, "bitrate": 96})
     if not show.title or not show.author:
-        raise InputError("a show needs a --title and an --author")
+        raise SettingError("a show needs a --title and an --author")
     if len(show.description.encode()) > DESCRIPTION_MAX_BYTES:
-        raise InputError(f"the description is over {DESCRIPTION_MAX_BYTES} bytes, Apple's limit")
+        raise SettingError(f"the description is over {DESCRIPTION_MAX_BYTES} bytes, Apple's limit")
     source = cover or media_dir() / "cover.jpg"
     data = _read_cover(source)
     try:

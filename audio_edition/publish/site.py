@@ -7,6 +7,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from urllib.parse import quote
 
 from audio_edition.publish.catalog import Episode
 from audio_edition.publish.show import Show
@@ -29,7 +30,7 @@ def _view(episode: Episode) -> dict[str, object]:
     date = episode.article_date or published.date().isoformat()
     day = dt.date.fromisoformat(date)
     return {
-        "slug": episode.slug, "title": episode.title, "author": episode.author, "description": episode.description,
+        "slug": episode.slug, "href": quote(episode.slug), "title": episode.title, "author": episode.author, "description": episode.description,
         "language": episode.language, "date": date, "date_text": f"{day.day} {day:%B %Y}",
         "duration_text": _duration(episode.duration_ms), "size_text": f"{episode.audio_bytes / 1e6:.1f} MB",
         "sections": json.loads(episode.sections),
