@@ -8,12 +8,16 @@ when there is enough to say to pay for starting worker processes.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 from audio_edition.cache import DiskCache, digest
 from audio_edition.engines import Engine
@@ -63,7 +67,7 @@ class TakeCache:
         self.cache.put(self.NAMESPACE, key, take.format, take.audio)
 
 
-def _run(engine: Engine, text: str, voice: str, language: str) -> Take:
+def speak(engine: Engine, text: str, voice: str, language: str) -> Take:
     """Synthesize one utterance, turning any foreign exception into ours (runs in workers)."""
     try:
         return engine.synthesize(text, voice, language)
@@ -93,10 +97,55 @@ def workers(engine: Engine, texts: list[str], jobs: int | None) -> int:
     return max(1, min(limit, len(texts)))
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def _worker_started(parent: int) -> None:
+    """In each worker process: die with the parent, and leave Ctrl-C to it.
+
+    The kernel kills the worker when its parent dies, even by SIGKILL (Linux's PR_SET_PDEATHSIG);
+    elsewhere a thread watches for the parent to go. Ctrl-C reaches the whole process group, but
+    only the parent should act on it: it cancels the work and reports "Interrupted."."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+@contextlib.contextmanager
+def _children_deaf_to_ctrl_c() -> Iterator[None]:
+    """Block SIGINT in this thread while it starts worker processes: they inherit the mask, so a
+    Ctrl-C that reaches the process group while they are still importing cannot kill them with a
+    traceback. This process still gets it (another thread takes it, or this one once unblocked)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _executor(engine: Engine, count: int) -> Executor:
     if engine.concurrency == "process":
         # spawn, not fork: the parent may hold threads (the progress bar) and native state.
-        return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
+        return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_worker_started, initargs=(os.getpid(),))
     return ThreadPoolExecutor(max_workers=count)
 
 
@@ -135,7 +184,7 @@ def synthesize(
     count = workers(engine, list(todo.values()), jobs)
     if count <= 1:
         for key, text in todo.items():
-            finished(key, _run(engine, text, voice, language))
+            finished(key, speak(engine, text, voice, language))
     else:
         # A few requests queued per worker, no more: a finished take is handed on and let go, so
         # memory does not grow with the article.
@@ -144,8 +193,9 @@ def synthesize(
         running: dict[Future[Take], str] = {}
         try:
             while True:
-                for key, text in itertools.islice(waiting, 2 * count - len(running)):
-                    running[executor.submit(_run, engine, text, voice, language)] = key
+                with _children_deaf_to_ctrl_c():  # the first submits start the worker processes
+                    for key, text in itertools.islice(waiting, 2 * count - len(running)):
+                        running[executor.submit(speak, engine, text, voice, language)] = key
                 if not running:
                     break
                 done_now, _ = wait(running, return_when=FIRST_COMPLETED)

@@ -195,8 +195,7 @@ def _encode_whole(render: Render, samples: int, path: Path, suffix: str, bitrate
         assert limiter.popen.stdout is not None
         limiter.popen.stdout.close()  # the encoder holds it now
         _feed(limiter, render, 0, samples)
-        limiter.finish()
-        encoder.finish()
+        toolchain.finish_pipeline([limiter, encoder])
     except BaseException:
         for process in (limiter, encoder):
             if process is not None:

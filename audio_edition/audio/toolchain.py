@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterable
 
-from audio_edition.errors import AudioError, ToolchainError
+from audio_edition.errors import AudioEditionError, AudioError, OutputError, ToolchainError
 
 ENV = "AUDIO_EDITION_FFMPEG"
 PROBE_VERSION = "1"  # bump when the probes or the features they report change
@@ -123,7 +123,7 @@ def locate() -> tuple[str, str]:
 
 def _ask(path: str, *args: str) -> str:
     try:
-        proc = subprocess.run([path, "-hide_banner", *args], capture_output=True, timeout=60)
+        proc = subprocess.run([path, "-hide_banner", *args], capture_output=True, timeout=60, start_new_session=True)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ToolchainError(f"cannot run ffmpeg at {path}: {exc}", hint="Run 'audio-edition doctor' to see the toolchain.") from exc
     return proc.stdout.decode(errors="replace") + proc.stderr.decode(errors="replace")
@@ -195,22 +195,49 @@ def _probe_record(cache_root: Path | None, path: str, size: int, mtime_ns: int) 
     return record
 
 
-def _failure(chain: Toolchain, what: str, stderr: bytes | str) -> AudioError:
+class DiskFull(OutputError):
+    """ffmpeg could not write ``path``: its disk is full. The caller names the file the user knows."""
+
+    def __init__(self, path: str | None, what: str) -> None:
+        folder = os.path.dirname(path) if path else "the output's folder"
+        super().__init__(f"cannot write {path or 'the output'}: the disk is full (ffmpeg was {what})",
+                         hint=f"Free some space on the disk that holds {folder}.")
+        self.path = path
+
+
+def _failure(chain: Toolchain, what: str, stderr: bytes | str, args: list[str] | None = None) -> AudioEditionError:
     text = stderr.decode(errors="replace") if isinstance(stderr, bytes) else stderr
+    if "No space left on device" in text or "Disk quota exceeded" in text:
+        output = args[-1] if args and not args[-1].startswith("pipe:") else None
+        return DiskFull(output, what)
     last = (text.strip().splitlines() or ["no output"])[-1]
     return AudioError(f"ffmpeg failed while {what}: {last}",
                       hint=f"This is ffmpeg {chain.version} at {chain.path}; 'audio-edition doctor' checks it.")
+
+
+def finish_pipeline(processes: list[Process]) -> None:
+    """Wait for ffmpeg processes piped one into the next; when several failed, the last one's error
+    is the cause (a full disk under the encoder breaks the pipe of the process feeding it)."""
+    errors = []
+    for process in processes:
+        try:
+            process.finish()
+        except AudioEditionError as exc:
+            errors.append(exc)
+    if errors:
+        raise errors[-1]
 
 
 def run(args: list[str], what: str, data: bytes | None = None, chain: Toolchain | None = None) -> subprocess.CompletedProcess[bytes]:
     """Run ffmpeg with ``args``; raise AudioError naming ``what`` failed, with ffmpeg's last words."""
     chain = chain or current()
     try:
-        proc = subprocess.run([chain.path, "-hide_banner", "-nostdin", *args], input=data, capture_output=True)
+        proc = subprocess.run([chain.path, "-hide_banner", "-nostdin", *args], input=data, capture_output=True,
+                              start_new_session=True)  # Ctrl-C is ours to handle, not ffmpeg's (see Process)
     except OSError as exc:
         raise ToolchainError(f"cannot run ffmpeg at {chain.path} ({exc.strerror})", hint=_hint(chain)) from exc
     if proc.returncode != 0:
-        raise _failure(chain, what, proc.stderr)
+        raise _failure(chain, what, proc.stderr, args)
     return proc
 
 
@@ -221,11 +248,15 @@ class Process:
                  stdout: int | IO[bytes] | None) -> None:
         import tempfile
 
-        self.chain, self.what = chain, what
+        self.chain, self.what, self.args = chain, what, args
         self._stderr = tempfile.TemporaryFile()
         try:
             self.popen = subprocess.Popen([chain.path, "-hide_banner", "-nostdin", "-v", "error", *args],
-                                          stdin=stdin, stdout=stdout, stderr=self._stderr)
+                                          stdin=stdin, stdout=stdout, stderr=self._stderr,
+                                          # In its own session: Ctrl-C at the terminal reaches only us, so a
+                                          # user's interrupt is reported as one, not as "ffmpeg failed"; we
+                                          # stop ffmpeg ourselves (kill, or EOF on its input if we die).
+                                          start_new_session=True)
         except OSError as exc:
             self._stderr.close()
             raise ToolchainError(f"cannot run ffmpeg at {chain.path} ({exc.strerror})", hint=_hint(chain)) from exc
@@ -237,7 +268,7 @@ class Process:
         stderr = self._stderr.read()
         self._stderr.close()
         if code != 0:
-            raise _failure(self.chain, self.what, stderr or f"exit status {code}".encode())
+            raise _failure(self.chain, self.what, stderr or f"exit status {code}".encode(), self.args)
 
     def kill(self) -> None:
         if self.popen.poll() is None:
