@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import errno
+import fcntl
+import glob
 import os
 import tempfile
 import threading
@@ -19,7 +21,7 @@ from audio_edition.audio.produce import produce
 from audio_edition.text import cleanup, language, normalize, sanitize, speech
 from audio_edition.cache import DiskCache, default_cache_dir, digest
 from audio_edition.config import Settings
-from audio_edition.errors import InputError, OutputError
+from audio_edition.errors import EngineError, InputError, OutputError
 from audio_edition.models import Article, EpisodeMeta, Script, Timeline
 
 Progress = Callable[[int, int], None]
@@ -69,22 +71,41 @@ def read(source: str, settings: Settings, stdin: bytes | None = None) -> Article
     return article
 
 
-def article_language(article: Article, settings: Settings) -> str:
-    """--lang, else what the document declares, else detection on its text, else English.
+def article_language(article: Article, settings: Settings) -> tuple[str, list[str]]:
+    """--lang, else what the document declares, else detection on its text, else English; with
+    the other languages detection found (most of the text first), for when the engine has no
+    voice for the first.
 
     A detection is cached by the text, so a rebuild does not pay for it again."""
     if settings.language or article.language:
-        return settings.language or article.language  # type: ignore[return-value]
+        return settings.language or article.language, []  # type: ignore[return-value]
     text = " ".join([article.title, *article.paragraphs])
     cache = DiskCache(settings.cache_dir or default_cache_dir())
     key = digest("language", language.DETECTOR, text)
-    known = cache.get("language", key, "txt")  # "-": detection could not tell
+    known = cache.get("language", key, "txt")  # "": detection could not tell
     if known is not None:
-        value = known.decode(errors="replace").strip()
-        return value if value and value != "-" else DEFAULT_LANGUAGE
-    found = language.detect(text)
-    cache.put("language", key, "txt", (found or "-").encode())
-    return found or DEFAULT_LANGUAGE
+        found = [code for code in known.decode(errors="replace").split(",") if code]
+    else:
+        found = language.detect_ranked(text)
+        cache.put("language", key, "txt", ",".join(found).encode())
+    return (found[0], found[1:]) if found else (DEFAULT_LANGUAGE, [])
+
+
+def _voice(engine: engines.Engine, settings: Settings, lang: str, others: list[str]) -> tuple[str, str]:
+    """(voice, language): the engine's voice for ``lang``; for a detected language it has no voice
+    for, the next language detection found (mixed-script text), else a clear error."""
+    try:
+        return engine.resolve_voice(settings.voice, lang), lang
+    except EngineError as exc:
+        if settings.voice or settings.language or not (others or lang != DEFAULT_LANGUAGE):
+            raise
+        for other in others:
+            try:
+                return engine.resolve_voice(None, other), other
+            except EngineError:
+                continue
+        raise EngineError(f"the article's language was detected as '{lang}', and {engine.name} has no voice for it "
+                          f"({exc.message})", hint="Give --lang with the language to read it in, e.g. --lang en.") from None
 
 
 def prepare(source: str, settings: Settings, stdin: bytes | None = None) -> Prepared:
@@ -98,12 +119,12 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None) -> Prep
         raise InputError(f"{source if source != '-' else 'standard input'} has {len(article.paragraphs):,} paragraphs, "
                          f"more than the {MAX_PARAGRAPHS:,} we read in one episode",
                          hint="Split it into several articles.")
-    lang = article_language(article, settings)
+    detected, others = article_language(article, settings)
+    voice, lang = _voice(engine, settings, detected, others)
     article = cleanup.clean(article, lang, settings.dedupe)  # type: ignore[arg-type]
     if not article.paragraphs:
         raise InputError(f"{source if source != '-' else 'standard input'}: nothing left to speak after cleanup",
                          hint="Check the report of what was removed with 'audio-edition prepare --json', or use --dedupe off.")
-    voice = engine.resolve_voice(settings.voice, lang)
     pauses = speech.Pauses(between_paragraphs=settings.pause_ms, before_section=settings.section_pause_ms)
     script = speech.build_script(article, lang, engine.max_chars, normalize.normalizer(lang, lexicon), pauses)
     return Prepared(article, script, engine, voice)
@@ -124,8 +145,12 @@ def output_for(source: str, out: Path | None, out_dir: Path | None, article_titl
 
 
 def slug(title: str, limit: int = 60) -> str:
-    """A file name from a title: lower-case words joined by hyphens, cut at a word."""
-    keep = "".join(c.lower() if c.isalnum() else "-" for c in title)
+    """A file name from a title: lower-case ASCII words joined by hyphens, cut at a word. Titles in
+    any script are transliterated ("Lyon étend son réseau" -> "lyon-etend-son-reseau",
+    "Москва" -> "moskva"), so file names and URLs need no escaping anywhere."""
+    from anyascii import anyascii
+
+    keep = "".join(c.lower() if c.isascii() and c.isalnum() else "-" for c in anyascii(title))
     name = "-".join(p for p in keep.split("-") if p)
     if len(name) > limit:
         name = name[: limit + 1].rsplit("-", 1)[0]
@@ -157,7 +182,7 @@ def summary(article: Article, limit: int) -> str:
 def episode_meta(article: Article, settings: Settings, language: str) -> EpisodeMeta:
     """The tag values for an article."""
     cover, mime = _cover(settings.cover)
-    date = article.date or dt.date.today().isoformat()
+    date = article.date  # none when the article has none: the build date is not its date
     # A stable GUID: the same source file always gives the same episode identity.
     identity = str(Path(article.source).resolve()) if article.source else article.title
     return EpisodeMeta(
@@ -175,19 +200,25 @@ def episode_meta(article: Article, settings: Settings, language: str) -> Episode
 
 
 class _Staging:
-    """Temporary files beside their targets, renamed into place only when everything worked."""
+    """Temporary files beside their targets, renamed into place only when everything worked.
+
+    Each is a hidden ``.NAME.RANDOM.part`` file, locked (flock) by this process until it is
+    renamed or deleted. A process killed mid-build cannot delete its own; the next build of the
+    same target finds them unlocked and deletes them first."""
 
     def __init__(self) -> None:
         self.pairs: list[tuple[Path, Path]] = []
+        self._locks: list[int] = []
 
     def reserve(self, target: Path) -> Path:
+        folder = target.parent
+        sweep_parts(target)
         try:
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-        except FileNotFoundError as exc:
-            raise OutputError(f"cannot write {target}: folder {target.parent} does not exist") from exc
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
         except OSError as exc:
-            raise OutputError(f"cannot write {target}: {exc.strerror}") from exc
-        os.close(fd)
+            raise _unwritable(target, exc) from exc
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        self._locks.append(fd)
         self.pairs.append((Path(tmp), target))
         return Path(tmp)
 
@@ -197,13 +228,73 @@ class _Staging:
                 os.chmod(tmp, 0o644)
                 os.replace(tmp, target)
         except OSError as exc:
-            raise OutputError(f"cannot write {target}: {exc.strerror}") from exc
+            raise _unwritable(target, exc) from exc
         self.pairs = []
+        self._release()
 
     def discard(self) -> None:
         for tmp, _ in self.pairs:
             tmp.unlink(missing_ok=True)
         self.pairs = []
+        self._release()
+
+    def _release(self) -> None:
+        for fd in self._locks:
+            os.close(fd)
+        self._locks = []
+
+
+def make_folder(folder: Path) -> None:
+    """Create an output folder (and its parents) as ``mkdir -p`` would."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputError(f"--out-dir {folder} is a file, not a folder", hint="Name a folder.") from None
+    except OSError as exc:
+        raise _unwritable(folder, exc, creating=True) from exc
+
+
+def sweep_parts(target: Path) -> int:
+    """Delete the ``.part`` files that killed builds of ``target`` (or its sidecars) left beside it."""
+    removed = 0
+    try:
+        candidates = list(target.parent.glob(f".{glob.escape(target.with_suffix('').name)}.*.part"))
+    except OSError:
+        return 0
+    for path in candidates:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # another build of it is running now
+        finally:
+            os.close(fd)
+        try:
+            path.unlink()
+            removed += 1
+        except OSError:
+            pass
+    return removed
+
+
+def _unwritable(target: Path, exc: OSError, creating: bool = False) -> OutputError:
+    """The real reason a file (or, ``creating``, a folder) cannot be written, in words."""
+    folder = target.parent
+    what = f"cannot create the folder {target}" if creating else f"cannot write {target}"
+    if isinstance(exc, FileNotFoundError) and not folder.is_dir():
+        return OutputError(f"{what}: folder {folder} does not exist",
+                           hint="Create it first; --out-dir creates its folder itself.")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return OutputError(f"{what}: the disk is full", hint=f"Free some space on the disk that holds {folder}.")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return OutputError(f"{what}: no permission to write in {folder}", hint="Choose a folder you can write to.")
+    if exc.errno == errno.EROFS:
+        return OutputError(f"{what}: {folder} is on a read-only file system", hint="Choose another folder.")
+    return OutputError(f"{what}: {folder} does not accept new {'folders' if creating else 'files'} ({exc.strerror})",
+                       hint="Choose an ordinary folder on a disk for the output.")
 
 
 def check_output(out: Path, bitrate_kbps: int) -> None:
@@ -257,11 +348,18 @@ def build(
         cache.ensure()
         tagger = threading.Thread(target=tags.get_ready, args=(script.language, suffix), daemon=True)
         tagger.start()  # while the audio is made
-        made = produce(script, engine, prepared.voice, settings, cache, audio_tmp, suffix, chain, on_progress, on_stage)
-        tagger.join()
-        timeline = made.timeline.ending_at(tags.audio_length_ms(audio_tmp, suffix))
-        (on_stage or (lambda name: None))("Tagging")
-        tags.write_tags(audio_tmp, meta, timeline.chapters, suffix, transcript(article))
+        try:
+            made = produce(script, engine, prepared.voice, settings, cache, audio_tmp, suffix, chain, on_progress, on_stage)
+            tagger.join()
+            timeline = made.timeline.ending_at(tags.audio_length_ms(audio_tmp, suffix))
+            (on_stage or (lambda name: None))("Tagging")
+            tags.write_tags(audio_tmp, meta, timeline.chapters, suffix, transcript(article))
+        except OSError as exc:  # writing the episode (its temporary name is ours, not the user's)
+            raise _unwritable(out, exc) from exc
+        except toolchain.DiskFull as exc:
+            if exc.path == str(audio_tmp):
+                raise _unwritable(out, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))) from None
+            raise
         details = {
             "engine": engine.name, "voice": prepared.voice, "language": script.language,
             "utterances": len(script.utterances), "synthesized": made.synthesized, "cached": made.cached,
@@ -274,8 +372,11 @@ def build(
             sidecars.chapters_json(timeline),
             sidecars.report_json(article, details),
         ]
-        for tmp, text in zip(sidecar_tmps, texts_out):
-            tmp.write_text(text, encoding="utf-8")
+        for tmp, text, target in zip(sidecar_tmps, texts_out, sidecar_paths):
+            try:
+                tmp.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise _unwritable(target, exc) from exc
         staging.commit()
     return BuildResult(
         output=out, sidecars=tuple(sidecar_paths), article=article, timeline=timeline,

@@ -11,6 +11,8 @@ from audio_edition.engines import DEFAULT_ENGINE
 DEFAULT_BITRATE_KBPS = 96
 DEFAULT_LOUDNESS_LUFS = -16.0  # Apple's and most podcast hosts' target, as heard (mono as dual mono)
 DEFAULT_SHOW_NAME = "Audio Edition"
+LOUDNESS_RANGE = (-40.0, -6.0)  # quieter is lost in a car; louder cannot keep a true peak under -1 dBTP
+MAX_PAUSE_MS = 10_000
 
 
 def media_dir() -> Path:
@@ -54,6 +56,24 @@ class Settings:
     jobs: int | None = None  # at most this many requests at once; None: the engine's fit (see synth.workers)
     cache_dir: Path | None = None  # None: synth.default_cache_dir()
     use_cache: bool = True
+
+    def __post_init__(self) -> None:
+        """The same bounds for every way in: build's flags, publish's flags, show.toml, the library."""
+        from audio_edition.errors import SettingError
+
+        if not LOUDNESS_RANGE[0] <= self.loudness_lufs <= LOUDNESS_RANGE[1]:
+            raise SettingError(f"a loudness target of {self.loudness_lufs:g} LUFS is outside {LOUDNESS_RANGE[0]:g} "
+                             f"to {LOUDNESS_RANGE[1]:g}",
+                             hint="Podcasts aim for -16 LUFS (Apple's target; -19 for mono in some guides).")
+        for name in ("pause_ms", "section_pause_ms", "crossfade_ms"):
+            value = getattr(self, name)
+            if not 0 <= value <= MAX_PAUSE_MS:
+                raise SettingError(f"--{name[:-3].replace('_', '-')} of {value / 1000:g} s is outside 0 to "
+                                 f"{MAX_PAUSE_MS // 1000} s")
+        if self.dedupe not in ("off", "exact", "paraphrase"):
+            raise SettingError(f"dedupe must be off, exact or paraphrase, not '{self.dedupe}'")
+        if self.jobs is not None and self.jobs < 1:
+            raise SettingError(f"jobs must be at least 1, not {self.jobs}")
 
     def with_changes(self, **changes: object) -> Settings:
         """A copy with the given fields replaced (for flags the user actually passed)."""

@@ -27,6 +27,12 @@ class InputError(AudioEditionError):
     hint = "Check the path and that the file is UTF-8 text (.txt, .md or .html)."
 
 
+class SettingError(InputError):
+    """A flag's or a setting's value is not one we can use (show.toml, show init, limits)."""
+
+    hint = "See the command's --help for the values it takes."
+
+
 class EngineError(AudioEditionError):
     """A speech engine is unknown, unavailable, or failed while synthesizing."""
 

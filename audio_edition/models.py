@@ -140,7 +140,7 @@ class EpisodeMeta:
     title: str
     author: str | None
     show_name: str
-    date: str  # YYYY-MM-DD
+    date: str | None  # YYYY-MM-DD; None when the article gives none (no date tag then)
     language: str  # BCP 47
     description: str
     long_description: str

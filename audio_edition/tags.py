@@ -106,7 +106,12 @@ def write_tags(path: Path, meta: EpisodeMeta, chapters: tuple[Chapter, ...], suf
         writers[suffix](path, meta, chapters, transcript)
     except OutputError:
         raise
-    except Exception as exc:  # mutagen.MutagenError or OSError
+    except OSError:
+        raise  # the caller names the file the user asked for
+    except Exception as exc:  # mutagen.MutagenError, which wraps the OSError of a full disk
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, OSError):
+            raise cause from None
         raise OutputError(f"cannot write tags to {path}: {exc}") from exc
 
 
@@ -219,7 +224,7 @@ class EpisodeInfo:
     bitrate_kbps: int
     sample_rate: int
     channels: int
-    id3_version: str
+    id3_version: str | None  # None for M4A and Opus, which carry no ID3 tag
     tags: dict[str, str]
     podcast: bool
     has_cover: bool
@@ -235,16 +240,34 @@ class EpisodeInfo:
 
 
 def read_episode(path: Path) -> EpisodeInfo:
-    """Read an episode's audio properties, tags and chapters with mutagen."""
+    """Read an episode's audio properties, tags and chapters with mutagen: MP3 (ID3), M4A (MP4
+    atoms and Nero chapters) or Opus (Vorbis comments and CHAPTERnnn), as ``build`` writes them."""
     from mutagen import MutagenError
+
+    from audio_edition import files
+
+    hint = "Give the path of an episode: .mp3, .m4a or .opus."
+    files.check_regular(path, "episode", hint)
+    readers = {".mp3": _read_mp3, ".m4a": _read_mp4, ".opus": _read_opus}
+    reader = readers.get(path.suffix.lower())
+    if reader is None:
+        raise InputError(f"{path} is not an episode file we read ({path.suffix or 'no extension'})", hint=hint)
+    try:
+        return reader(path)
+    except (MutagenError, OSError, ValueError, KeyError, IndexError) as exc:
+        raise InputError(f"{path} is not a readable {path.suffix.lstrip('.').upper()} file ({exc})", hint=hint) from exc
+
+
+def _following_ends(starts: list[tuple[float, str]], length: float) -> list[dict[str, object]]:
+    """Chapters from (start, title) pairs: each ends where the next begins, the last at the end."""
+    ends = [s for s, _ in starts[1:]] + [length]
+    return [{"title": title, "start_s": round(start, 3), "end_s": round(end, 3)} for (start, title), end in zip(starts, ends)]
+
+
+def _read_mp3(path: Path) -> EpisodeInfo:
     from mutagen.mp3 import MP3
 
-    if not path.is_file():
-        raise InputError(f"{path}: no such file", hint="Give the path of an MP3 episode.")
-    try:
-        audio = MP3(str(path))
-    except (MutagenError, OSError) as exc:
-        raise InputError(f"{path} is not a readable MP3 file", hint="Give the path of an MP3 episode.") from exc
+    audio = MP3(str(path))
     tags = audio.tags
     if tags is None:
         raise InputError(f"{path} has no ID3 tag", hint="Build it with 'audio-edition build' first.")
@@ -280,3 +303,70 @@ def read_episode(path: Path) -> EpisodeInfo:
         has_cover=bool(tags.getall("APIC")),
         chapters=chapters,
     )
+
+
+def _read_mp4(path: Path) -> EpisodeInfo:
+    from mutagen.mp4 import MP4
+
+    audio = MP4(str(path))
+    tags = audio.tags or {}
+
+    def text(atom: str) -> str:
+        value = tags.get(atom)
+        return str(value[0]) if value else ""
+
+    length = audio.info.length
+    starts = [(float(c.start), str(c.title)) for c in (audio.chapters or [])]
+    return EpisodeInfo(
+        duration_s=round(length, 3), bitrate_kbps=round(audio.info.bitrate / 1000),
+        sample_rate=audio.info.sample_rate, channels=audio.info.channels, id3_version=None,
+        tags={"title": text("\xa9nam"), "artist": text("\xa9ART"), "album": text("\xa9alb"),
+              "genre": text("\xa9gen"), "date": text("\xa9day"), "language": "", "comment": text("desc")},
+        podcast=bool(tags.get("pcst")), has_cover=bool(tags.get("covr")),
+        chapters=_following_ends(starts, length),
+    )
+
+
+def _read_opus(path: Path) -> EpisodeInfo:
+    from mutagen.oggopus import OggOpus
+
+    audio = OggOpus(str(path))
+    tags = audio.tags
+
+    def text(field: str) -> str:
+        value = tags.get(field)
+        return str(value[0]) if value else ""
+
+    length = audio.info.length
+    starts = []
+    for n in range(1000):
+        stamp = text(f"CHAPTER{n:03d}")
+        if not stamp:
+            break
+        hours, minutes, seconds = stamp.split(":")
+        starts.append((int(hours) * 3600 + int(minutes) * 60 + float(seconds), text(f"CHAPTER{n:03d}NAME")))
+    return EpisodeInfo(
+        duration_s=round(length, 3), bitrate_kbps=round(_ogg_audio_bytes(path) * 8 / length / 1000) if length else 0,
+        sample_rate=48000, channels=audio.info.channels, id3_version=None,  # Opus always decodes at 48 kHz
+        tags={"title": text("TITLE"), "artist": text("ARTIST"), "album": text("ALBUM"), "genre": text("GENRE"),
+              "date": text("DATE"), "language": text("LANGUAGE"), "comment": text("DESCRIPTION")},
+        podcast=False, has_cover=bool(tags.get("METADATA_BLOCK_PICTURE")),
+        chapters=_following_ends(starts, length),
+    )
+
+
+def _ogg_audio_bytes(path: Path) -> int:
+    """The bytes of an Ogg file's audio pages (granule position past 0): its bitrate without the
+    headers and tags, which a cover makes large."""
+    from mutagen.ogg import OggPage
+
+    total = 0
+    with open(path, "rb") as fh:
+        while True:
+            try:
+                page = OggPage(fh)
+            except EOFError:
+                break
+            if page.position > 0:
+                total += page.size
+    return total

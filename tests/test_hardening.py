@@ -148,6 +148,58 @@ def test_6_numbers_and_odd_characters_in_any_language_give_no_traceback(cli, tmp
     assert "12345678901234567890" not in spoken  # said in words, or digit by digit
 
 
+def full_disk_build(tmp_path: Path, size: str) -> tuple[int, str, list[str]]:
+    """Build into a folder on a tmpfs of ``size`` (a real full disk, in a private mount namespace):
+    (exit status, stderr, what is left in the folder)."""
+    import shutil
+
+    from conftest import bare_path_env
+
+    if shutil.which("unshare") is None:
+        pytest.fail("unshare (util-linux) is needed to mount a small tmpfs for the full-disk test")
+    disk = tmp_path / "disk"
+    disk.mkdir(exist_ok=True)
+    script = (f'mount -t tmpfs -o size={size} tmpfs "{disk}" || exit 99; '
+              f'"{sys.executable}" -m audio_edition build "{SAMPLE}" -o "{disk}/ep.mp3" --engine fake -q >/dev/null 2>"{tmp_path}/err"; '
+              f'echo "$?"; ls -A "{disk}"')
+    proc = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script],
+                          capture_output=True, text=True, env=bare_path_env({"PATH": os.environ["PATH"]}), timeout=120)
+    lines = proc.stdout.split()
+    assert lines and lines[0] != "99", proc.stderr
+    return int(lines[0]), (tmp_path / "err").read_text(), lines[1:]
+
+
+@pytest.mark.parametrize("size", ["4k", "64k", "400k", "560k", "568k", "572k", "576k", "580k", "600k", "4m"])
+def test_6_c_a_full_disk_is_one_error_line_and_leaves_nothing(tmp_path: Path, size: str) -> None:
+    """The sample's episode (fake voice) is about 580 kB with its cover, and its sidecars take five
+    4 kB pages: across these sizes the disk fills while the audio is encoded, while it is tagged,
+    and while each sidecar is written; from about 584 kB the build fits."""
+    code, stderr, left = full_disk_build(tmp_path, size)
+    if code == 0:
+        assert sorted(left) == ["ep.chapters.json", "ep.mp3", "ep.report.json", "ep.srt", "ep.vtt"]
+    else:
+        lines = stderr.strip().splitlines()
+        assert code == 1 and len(lines) == 1 and "Traceback" not in stderr, stderr
+        assert lines[0].startswith("Error: cannot write ") and ": the disk is full. Hint: Free some space" in lines[0]
+        assert ".part" not in lines[0] and left == [], (lines[0], left)
+
+
+def test_6_d_a_damaged_catalog_is_one_error_line_with_the_way_back(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import feedparser
+
+    assert cli("show", "init", "show", *SHOW_ARGS).code == 0
+    (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
+    assert cli("publish", "a.txt", "--show", "show", "--engine", "fake").code == 0
+    catalog = tmp_path / "show" / ".catalog.sqlite"
+    catalog.write_bytes(b"garbage" * 1000)
+    for command in (["publish", "a.txt", "--show", "show", "--engine", "fake"], ["feed", "--show", "show"]):
+        line = one_error_line(cli(*command))
+        assert "catalog" in line and "is damaged" in line and ".catalog.sqlite.bak" in line
+    os.replace(tmp_path / "show" / ".catalog.sqlite.bak", catalog)  # what the hint says to do
+    assert cli("feed", "--show", "show").code == 0
+    assert [e.title for e in feedparser.parse((tmp_path / "show" / "feed.xml").read_bytes()).entries] == ["Title"]
+
+
 # --- 8. Silent loss and unchecked input -------------------------------------------------------------
 
 def test_8_a_nul_far_into_a_file_is_taken_out_and_reported_not_spoken_as_a_stop(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -158,6 +210,26 @@ def test_8_a_nul_far_into_a_file_is_taken_out_and_reported_not_spoken_as_a_stop(
     spoken = " ".join(u["text"] for u in data["utterances"])
     assert "\x00" not in spoken and "beforeafter the nul" in spoken
     assert {"reason": "characters", "text": "1 control character", "kept": None, "score": None} in data["removed"]
+
+
+def test_8_b_publish_keeps_the_loudness_bounds_build_keeps(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert cli("show", "init", "show", *SHOW_ARGS).code == 0
+    (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
+    for value in ("50", "-99"):
+        run = cli("publish", "a.txt", "--show", "show", "--engine", "fake", "--loudness", value)
+        assert run.code == 2 and "--loudness" in run.stderr  # a usage error, as for build
+    toml = tmp_path / "show" / "show.toml"
+    toml.write_text(toml.read_text().replace("loudness = -16.0", "loudness = 50.0"))
+    assert "loudness target of 50 LUFS is outside -40 to -6" in one_error_line(
+        cli("publish", "a.txt", "--show", "show", "--engine", "fake"))
+    assert not list((tmp_path / "show" / "episodes").glob("*.mp3"))
+
+
+def test_8_c_an_unknown_espeak_variant_is_refused(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
+    line = one_error_line(cli("build", "a.txt", "--voice", "en+zzzz", "-o", "a.mp3"))
+    assert "no voice variant 'zzzz'" in line and "+f3" in line
+    assert cli("build", "a.txt", "--voice", "en-gb+f3", "-o", "a.mp3").code == 0
 
 
 @pytest.mark.parametrize("make, message", [
@@ -213,6 +285,160 @@ def test_9_a_utf16_and_utf32_with_a_bom_are_read(cli, tmp_path: Path, encoding: 
     run = cli("prepare", "a.txt", "--json")
     assert run.code == 0, run.stderr
     assert json.loads(run.stdout)["utterances"][1]["text"] == "Café au lait, naïve façade."
+
+
+@pytest.mark.parametrize("role", ["--intro", "--outro", "--cover", "--lexicon"])
+def test_9_b_a_folder_given_as_a_file_is_called_a_folder(cli, tmp_path: Path, role: str) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "clips").mkdir()
+    (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
+    assert "is a folder, not a file" in one_error_line(cli("build", "a.txt", "--engine", "fake", role, "clips"))
+
+
+def test_9_c_an_unwritable_place_says_why(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
+    line = one_error_line(cli("build", "a.txt", "--engine", "fake", "-o", "/proc/a.mp3"))
+    assert "cannot write /proc/a.mp3" in line and "does not exist" not in line and "does not accept new files" in line
+    line = one_error_line(cli("build", "a.txt", "--engine", "fake", "-o", str(tmp_path / "missing" / "a.mp3")))
+    assert "folder" in line and "does not exist" in line
+
+
+def processes_mentioning(text: str) -> list[str]:
+    """Command lines of running processes that name ``text`` (a test's private folder)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if text in line:
+                found.append(line)
+    return found
+
+
+@pytest.mark.parametrize("after_s", [1.5, 6.0, 11.0])
+def test_9_d_ctrl_c_is_exit_130_and_interrupted_and_leaves_nothing(tmp_path: Path, after_s: float) -> None:
+    """SIGINT to the whole process group, as a terminal sends it, while the text is cleaned, the
+    workers speak, and ffmpeg masters and encodes."""
+    import signal
+
+    from conftest import bare_path_env
+
+    paragraphs = "\n\n".join(f"Paragraph {n} has a sentence that goes on for a while, long enough to take time "
+                              f"to speak, and then another one after it." for n in range(400))
+    (tmp_path / "long.txt").write_text(f"A Long Article\n\n{paragraphs}\n")
+    (tmp_path / "tmp").mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "audio_edition", "build", "long.txt", "-o", "long.mp3"],
+                            cwd=tmp_path, env=bare_path_env({"TMPDIR": str(tmp_path / "tmp")}),
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(after_s)
+    assert proc.poll() is None, proc.stderr.read()
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and stderr.strip().splitlines() == ["Interrupted."], stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.txt", "tmp"]  # no output, no hidden .part files
+    time.sleep(0.5)
+    assert processes_mentioning(str(tmp_path)) == [] and list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_9_e_a_detected_language_without_a_voice_falls_back_or_says_so(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    khmer = "ព្រះរាជាណាចក្រកម្ពុជា គឺជាប្រទេសមួយ ដែលមានទីតាំងស្ថិតនៅ ក្នុងតំបន់អាស៊ីអាគ្នេយ៍ "
+    mixed = khmer * 2 + "and the rest of this paragraph is English, written for readers who like plain words."
+    (tmp_path / "mixed.txt").write_text(f"Title\n\n{mixed}\n")
+    run = cli("prepare", "mixed.txt", "--json")
+    assert run.code == 0 and json.loads(run.stdout)["language"] == "en", run.stderr
+    (tmp_path / "khmer.txt").write_text(f"Title\n\n{khmer * 4}\n")
+    line = one_error_line(cli("build", "khmer.txt", "-o", "k.mp3"))
+    assert "detected as 'km'" in line and "--lang" in line
+
+
+@pytest.mark.parametrize("args, wanted", [
+    (["--email", "notanemail"], "Give the address directories write to"),
+    (["--base-url", "ftp://x"], "Give the address the show folder will be served from"),
+])
+def test_9_f_show_init_hints_name_the_real_cause(cli, args: list[str], wanted: str) -> None:  # type: ignore[no-untyped-def]
+    base = dict(zip(SHOW_ARGS[::2], SHOW_ARGS[1::2]))
+    base.update(dict(zip(args[::2], args[1::2])))
+    line = one_error_line(cli("show", "init", "show", *[x for kv in base.items() for x in kv]))
+    assert wanted in line and "UTF-8" not in line
+
+
+def test_9_f_a_missing_lexicon_gets_the_lexicon_hint(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert cli("show", "init", "show", *SHOW_ARGS).code == 0
+    (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
+    line = one_error_line(cli("publish", "a.txt", "--show", "show", "--engine", "fake", "--lexicon", "missing.toml"))
+    assert "lexicon file not found" in line and "TOML" in line and "UTF-8" not in line
+
+
+# --- 10. Rough edges -------------------------------------------------------------------------------
+
+def test_10_a_out_dir_is_created(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.txt").write_text(f"Title {name}\n\nWords.\n")
+    run = cli("build", "a.txt", "b.txt", "--out-dir", "episodes/2026/", "--engine", "fake")
+    assert run.code == 0, run.stderr
+    assert {p.name for p in (tmp_path / "episodes" / "2026").glob("*.mp3")} == {"a.mp3", "b.mp3"}
+    (tmp_path / "afile").write_text("")
+    assert "is a file, not a folder" in one_error_line(cli("build", "a.txt", "--out-dir", "afile", "--engine", "fake"))
+
+
+def test_10_c_urls_and_file_names_are_ascii(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import feedparser
+
+    assert cli("show", "init", "show", "--title", "T", "--author", "A", "--email", "a@b.example",
+               "--base-url", "https://bücher.example/hörbuch").code == 0
+    (tmp_path / "a.md").write_text("# Lyon étend son réseau: Москва\n\nDes mots.\n")
+    assert cli("publish", "a.md", "--show", "show", "--engine", "fake").code == 0
+    assert [p.name for p in (tmp_path / "show" / "episodes").glob("*.mp3")] == ["lyon-etend-son-reseau-moskva.mp3"]
+    feed = (tmp_path / "show" / "feed.xml").read_bytes()
+    parsed = feedparser.parse(feed)
+    urls = [parsed.feed.link, parsed.entries[0].link, parsed.entries[0].enclosures[0].href]
+    assert all(url.isascii() and " " not in url for url in urls), urls
+    assert parsed.entries[0].enclosures[0].href == ("https://xn--bcher-kva.example/h%C3%B6rbuch/episodes/"
+                                                    "lyon-etend-son-reseau-moskva.mp3")
+    for page in [tmp_path / "show" / "index.html", *(tmp_path / "show" / "episodes").glob("*.html")]:
+        assert all(href.isascii() for href in __import__("re").findall(r'(?:href|src)="([^"]*)"', page.read_text()))
+
+
+def test_10_c_an_old_non_ascii_slug_keeps_its_file_and_gets_an_encoded_url() -> None:
+    from audio_edition.publish.show import Show
+
+    show = Show.__new__(Show)
+    object.__setattr__(show, "base_url", "https://example.org/show/")
+    assert show.url("episodes/lyon-étend.mp3") == "https://example.org/show/episodes/lyon-%C3%A9tend.mp3"
+
+
+def test_10_d_no_date_tag_when_the_article_has_no_date(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from mutagen.id3 import ID3
+
+    (tmp_path / "a.txt").write_text("Title\n\nWords without a date.\n")
+    assert cli("build", "a.txt", "--engine", "fake", "-o", "a.mp3").code == 0
+    tag = ID3(tmp_path / "a.mp3")
+    assert not tag.getall("TYER") and not tag.getall("TDRC") and not tag.getall("TDAT") and not tag.getall("TORY")
+    assert json.loads(cli("inspect", "a.mp3", "--json").stdout)["tags"]["date"] == ""
+
+
+@pytest.mark.parametrize("suffix", [".m4a", ".opus"])
+def test_10_e_inspect_reads_what_build_makes(cli, tmp_path: Path, suffix: str) -> None:  # type: ignore[no-untyped-def]
+    from readers import probe_duration
+
+    assert cli("build", str(SAMPLE), "--engine", "fake", "-o", f"a{suffix}").code == 0
+    run = cli("inspect", f"a{suffix}", "--json")
+    assert run.code == 0, run.stderr
+    info = json.loads(run.stdout)
+    chapters = json.loads((tmp_path / "a.chapters.json").read_text())["chapters"]
+    assert abs(info["duration_s"] - probe_duration(tmp_path / f"a{suffix}")) < 0.05
+    assert [c["title"] for c in info["chapters"]] == [c["title"] for c in chapters]
+    assert [round(c["start_s"], 1) for c in info["chapters"]] == [round(c["startTime"], 1) for c in chapters]
+    assert info["tags"]["title"] == "Why a Town Library Started Lending Sound" and info["has_cover"]
+    assert info["id3_version"] is None and 32 <= info["bitrate_kbps"] <= 200
+
+
+def test_10_f_help_shows_no_type_after_flags(cli) -> None:  # type: ignore[no-untyped-def]
+    for command in (["build"], ["prepare"], ["publish"], ["inspect"], ["doctor"], ["engines"], ["serve"],
+                    ["show", "init"], ["cache", "info"], ["cache", "prune"], ["cache", "clear"]):
+        text = cli(*command, "--help", env={"COLUMNS": "100"}).stdout
+        assert "<bool>" not in text.lower() and "boolean" not in text.lower(), command
 
 
 # --- The fuzz test: arbitrary Unicode through the text pipeline --------------------------------------

@@ -118,6 +118,6 @@ def test_read_episode_refuses_non_mp3(tmp_path: Path) -> None:
     bad.write_bytes(b"not an mp3 at all")
     with pytest.raises(InputError):
         tags.read_episode(bad)
-    with pytest.raises(InputError, match="no such file"):
+    with pytest.raises(InputError, match="episode not found"):
         tags.read_episode(tmp_path / "missing.mp3")
 

@@ -182,6 +182,14 @@ class EspeakEngine:
                     f"espeak-ng has no voice '{voice}'",
                     hint=f"Voices for {language}: {', '.join(_voices_for(known, language)) or 'none'}.",
                 )
+            if plus:
+                variants = _variants()
+                if variant not in variants:
+                    raise EngineError(
+                        f"espeak-ng has no voice variant '{variant}' (in --voice {voice})",
+                        hint=f"Try f1 to f5 or m1 to m8, e.g. --voice {found}+f3; there are {len(variants)} "
+                             f"variants in all, such as {', '.join(variants[-5:])}.",
+                    )
             return found + plus + variant
         for candidate in _language_candidates(language):
             if candidate in ids:
@@ -206,6 +214,14 @@ class EspeakEngine:
             w.setframerate(lib.rate)
             w.writeframes(pcm)
         return Take(buf.getvalue(), "wav")
+
+
+def _variants() -> list[str]:
+    """The voice variants (the part after '+', e.g. f3, m1, klatt) in the bundled espeak-ng data."""
+    import espeakng_loader
+
+    folder = Path(espeakng_loader.get_data_path()) / "voices" / "!v"
+    return sorted((p.name for p in folder.iterdir() if p.is_file()), key=str.lower)
 
 
 def _language_candidates(language: str) -> list[str]:

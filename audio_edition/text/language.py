@@ -19,18 +19,25 @@ def base(language: str) -> str:
     return language.replace("_", "-").split("-")[0].lower()
 
 
-DETECTOR = "cld2"  # part of the cache key of a detection
+DETECTOR = "cld2-ranked"  # part of the cache key of a detection
 MIN_BYTES = 30  # of letters, below which a guess is noise
 
 
 def detect(text: str) -> str | None:
-    """The text's language as a BCP 47 tag (e.g. "en", "zh-Hant"), or None when it cannot tell.
+    """The text's language as a BCP 47 tag (e.g. "en", "zh-Hant"), or None when it cannot tell."""
+    ranked = detect_ranked(text)
+    return ranked[0] if ranked else None
+
+
+def detect_ranked(text: str) -> list[str]:
+    """The languages found in the text, most of the text first; empty when it cannot tell.
 
     Google's CLD2 (pycld2): its tables are compiled in, so there is no model to load; it takes about
-    a millisecond on an article, and says when it is unsure rather than guessing.
+    a millisecond on an article, and says when it is unsure rather than guessing. Scripts that it
+    recognises without a language (its "xx-" tags) are not languages and are left out.
     """
     if len(text.split()) < 5:
-        return None
+        return []
     import pycld2
 
     # CLD2 takes UTF-8 without control or unpaired surrogate characters.
@@ -38,11 +45,12 @@ def detect(text: str) -> str | None:
     try:
         reliable, found, details = pycld2.detect(clean.encode("utf-8", "replace"))
     except pycld2.error:
-        return None
-    code = details[0][1] if details else "un"
-    if not reliable or found < MIN_BYTES or code in ("un", "xxx"):
-        return None
-    return _CLD2_CODES.get(code, code)
+        return []
+    if not reliable or found < MIN_BYTES:
+        return []
+    codes = [_CLD2_CODES.get(code, code) for _, code, percent, _ in details
+             if percent > 0 and code not in ("un", "xxx") and not code.startswith("xx-")]
+    return list(dict.fromkeys(codes))
 
 
 # CLD2 still uses some withdrawn ISO 639 codes.
