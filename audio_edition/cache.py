@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import socket
 import struct
 import tempfile
 import time
@@ -28,9 +29,9 @@ DEFAULT_MAX_SIZE = 5 * 10**9  # as ccache does: a bound that a year of daily epi
 MAGIC = b"AEC1"
 TRAILER = struct.Struct(">4sQI")  # magic, length of the data, CRC-32 of the data
 TMP = ".tmp"
-STALE_S = 60.0  # a temporary file of a dead process, older than this, is a leftover
 ABANDONED_S = 86400.0  # older than this, whoever wrote it (another machine sharing the folder)
 AUTO_PRUNE_EVERY_S = 3600.0
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]  # names this machine's temporary files
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b?\s*$", re.IGNORECASE)
 
 
@@ -203,7 +204,7 @@ class DiskCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             (self.root / TMP).mkdir(exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.root / TMP, prefix=f"{os.getpid()}-")
+            fd, tmp = tempfile.mkstemp(dir=self.root / TMP, prefix=f"{_HOST}-{os.getpid()}-")
             with os.fdopen(fd, "wb") as fh:
                 write(fh)
             os.replace(tmp, path)
@@ -233,7 +234,8 @@ class DiskCache:
             pass
 
     def sweep(self) -> int:
-        """Delete the temporary files of writers that are gone; return how many."""
+        """Delete the temporary files of writers that are gone; return how many. A writer on this
+        machine is gone when its process is; one on another machine sharing the folder, after a day."""
         removed, now = 0, time.time()
         try:
             entries = list(os.scandir(self.root / TMP))
@@ -241,13 +243,17 @@ class DiskCache:
             return 0
         for entry in entries:
             try:
+                host, pid, _ = entry.name.split("-", 2)
                 age = now - entry.stat(follow_symlinks=False).st_mtime
-                pid = int(entry.name.split("-", 1)[0]) if "-" in entry.name else 0
-                if age > ABANDONED_S or (age > STALE_S and not (pid and _pid_alive(pid))):
-                    os.unlink(entry.path)
-                    removed += 1
+                gone = (host == _HOST and not _pid_alive(int(pid))) or age > ABANDONED_S
             except (OSError, ValueError):
                 continue
+            if gone:
+                try:
+                    os.unlink(entry.path)
+                    removed += 1
+                except OSError:
+                    pass
         return removed
 
     def _files(self) -> list[tuple[float, int, str, str]]:

@@ -99,16 +99,20 @@ def test_entries_written_before_checksums_are_dropped_and_rebuilt(tmp_path: Path
 def test_leftover_temporary_files_of_killed_runs_are_swept(cli, tmp_path: Path, isolated_cache: Path) -> None:  # type: ignore[no-untyped-def]
     folder = isolated_cache / ".tmp"
     folder.mkdir(parents=True, exist_ok=True)
-    dead = folder / "4194303-abandoned"  # above any pid this machine hands out
+    from audio_edition.cache import _HOST
+
+    dead = folder / f"{_HOST}-4194303-abandoned"  # above any pid this machine hands out
     dead.write_bytes(bytes(1 << 20))
-    live = folder / f"{os.getppid()}-being-written"  # a writer that is still running
-    live.write_bytes(b"x")
-    old = time.time() - 600
-    for path in (dead, live):
-        os.utime(path, (old, old))
+    live = folder / f"{_HOST}-{os.getpid()}-being-written"  # a writer that is still running
+    elsewhere = folder / "0123abcd-4194303-another-machine"  # sharing the folder: its pids mean nothing here
+    stale = folder / "0123abcd-17-another-machine-long-ago"
+    for path in (live, elsewhere, stale):
+        path.write_bytes(b"x")
+    old = time.time() - 2 * 86400
+    os.utime(stale, (old, old))
     run = cli("build", str(SAMPLE), "-o", "a.mp3", "--engine", "fake")
     assert run.code == 0, run.stderr
-    assert not dead.exists() and live.exists()
+    assert not dead.exists() and not stale.exists() and live.exists() and elsewhere.exists()
 
 
 def test_cache_info_prune_and_clear(cli, built) -> None:  # type: ignore[no-untyped-def]

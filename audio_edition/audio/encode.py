@@ -10,13 +10,13 @@ So there is no second round.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from audio_edition import scratch
 from audio_edition.audio import loudness, toolchain
 from audio_edition.audio.loudness import Canvas
 from audio_edition.errors import AudioError, OutputError
@@ -153,6 +153,7 @@ def _master_filter(gain_db: float, suffix: str, bitrate_kbps: int, samples: int)
             f"aresample={RATE},atrim=end_sample={samples},apad=whole_len={samples}")
 
 
+PARTS_PREFIX = "audio-edition-parts-"
 _RAW = ["-f", "s16le", "-ar", str(RATE), "-ac", "1"]
 
 
@@ -244,7 +245,9 @@ def _encode_mp3_parts(render: Render, samples: int, path: Path, bitrate_kbps: in
     failures: list[BaseException] = []
     # The parts go to the system's temporary folder, not beside the output: a build killed
     # half-way leaves nothing in the user's folder.
-    folder = Path(tempfile.mkdtemp(prefix="audio-edition-parts-"))
+    scratch.sweep(None, PARTS_PREFIX)  # parts of builds that were killed
+    parts = scratch.ScratchFolder(None, PARTS_PREFIX)
+    folder = parts.path
     try:
         for n, (a, b) in enumerate(ranges, 1):
             name = str(folder / f"part{n}.mp3")
@@ -277,7 +280,7 @@ def _encode_mp3_parts(render: Render, samples: int, path: Path, bitrate_kbps: in
             process.kill()
         raise
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        parts.close()
     # Where each part really landed (as predicted, unless LAME rounds otherwise): move the timeline.
     shifts = [landed - planned for landed, planned in zip(starts, starts_planned)]
     return [(splits[i - 1], shifts[i] - shifts[i - 1]) for i in range(1, len(ranges)) if shifts[i] != shifts[i - 1]]

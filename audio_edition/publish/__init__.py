@@ -81,7 +81,7 @@ def publish(show_dir: Path, sources: list[str], changes: dict[str, object],
     episodes_dir.mkdir(exist_ok=True)
     for source, source_id in zip(sources, ids):
         guid = str(uuid.uuid5(namespace, source_id))
-        folder = transaction.BuildFolder(episodes_dir)
+        folder = transaction.build_folder(episodes_dir)
         try:
             result = build.build(source, folder.path / "episode.mp3", settings.with_changes(guid=guid),
                                  on_progress=on_progress)

@@ -11,73 +11,37 @@ place whole.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
+from audio_edition import scratch
 from audio_edition.errors import OutputError
+from audio_edition.scratch import ScratchFolder
 
 JOURNAL = ".publish-journal.json"
 BUILD_PREFIX = ".build-"
-OWNER = ".owner"
-UNOWNED_GRACE_S = 600.0  # a build folder with no owner file yet is being made, unless older than this
 
 
-class BuildFolder:
+def build_folder(episodes_dir: Path) -> ScratchFolder:
     """A hidden folder under ``episodes/`` for one build, locked by its process while it lives."""
-
-    def __init__(self, episodes_dir: Path) -> None:
-        self.path = Path(tempfile.mkdtemp(dir=episodes_dir, prefix=BUILD_PREFIX))
-        self._owner = open(self.path / OWNER, "w")
-        fcntl.flock(self._owner, fcntl.LOCK_EX)
-
-    def close(self, keep: bool = False) -> None:
-        """Remove the folder (unless a journal now owns what is in it) and let go of it."""
-        if not keep:
-            shutil.rmtree(self.path, ignore_errors=True)
-        self._owner.close()
+    return ScratchFolder(episodes_dir, BUILD_PREFIX)
 
 
 def sweep(root: Path) -> int:
     """Delete what killed publishers left: build folders nobody holds, and half-written site files.
     Call with the show's lock held (site files are written only under it). Returns how many."""
-    removed = 0
     episodes = root / "episodes"
     journal = _read_journal(root)
-    keep = Path(journal["build"]).resolve() if journal else None
-    for folder in episodes.glob(f"{BUILD_PREFIX}*") if episodes.is_dir() else []:
-        if keep is not None and folder.resolve() == keep:
-            continue
-        if _abandoned(folder):
-            shutil.rmtree(folder, ignore_errors=True)
-            removed += 1
+    removed = scratch.sweep(episodes, BUILD_PREFIX, keep=Path(str(journal["build"])) if journal else None) \
+        if episodes.is_dir() else 0
     for place in (root, episodes):
         for part in place.glob(".*.part") if place.is_dir() else []:
             part.unlink(missing_ok=True)
             removed += 1
     return removed
-
-
-def _abandoned(folder: Path) -> bool:
-    try:
-        owner = open(folder / OWNER)
-    except FileNotFoundError:
-        try:
-            return time.time() - folder.stat().st_mtime > UNOWNED_GRACE_S
-        except OSError:
-            return False
-    except OSError:
-        return False
-    with owner:
-        try:
-            fcntl.flock(owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False  # its publisher is alive and building
-        return True
 
 
 def begin(root: Path, build: Path, moves: list[tuple[Path, Path]], episode: dict[str, object]) -> dict[str, object]:

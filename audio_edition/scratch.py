@@ -1,0 +1,73 @@
+"""Scratch folders that say whether their owner is alive.
+
+A build writes its temporaries in a folder made here, and holds a lock (flock) on a file inside it
+for as long as its process lives. A process killed with SIGKILL cannot delete its folder, but its
+lock goes with it: the next run sweeps every folder of the same kind whose lock it can take.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+OWNER = ".owner"
+UNOWNED_GRACE_S = 600.0  # a folder with no owner file yet is being made, unless older than this
+
+
+class ScratchFolder:
+    """A new folder ``parent/PREFIXrandom``, locked by this process until ``close``."""
+
+    def __init__(self, parent: Path | None, prefix: str) -> None:
+        self.path = Path(tempfile.mkdtemp(dir=parent, prefix=prefix))
+        self._owner = open(self.path / OWNER, "w")
+        fcntl.flock(self._owner, fcntl.LOCK_EX)
+
+    def close(self, keep: bool = False) -> None:
+        """Remove the folder (unless ``keep``: something else now owns what is in it) and let go."""
+        if not keep:
+            shutil.rmtree(self.path, ignore_errors=True)
+        self._owner.close()
+
+    def __enter__(self) -> ScratchFolder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def sweep(parent: Path | None, prefix: str, keep: Path | None = None) -> int:
+    """Delete the folders ``parent/PREFIX*`` whose owner is gone (all but ``keep``); return how many."""
+    folder = Path(parent or tempfile.gettempdir())
+    removed = 0
+    try:
+        candidates = list(folder.glob(f"{prefix}*"))
+    except OSError:
+        return 0
+    for path in candidates:
+        if (keep is not None and path.resolve() == keep.resolve()) or not path.is_dir() or path.is_symlink():
+            continue
+        if _abandoned(path):
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _abandoned(folder: Path) -> bool:
+    try:
+        owner = open(folder / OWNER)
+    except FileNotFoundError:
+        try:
+            return time.time() - folder.stat().st_mtime > UNOWNED_GRACE_S
+        except OSError:
+            return False
+    except OSError:
+        return False
+    with owner:
+        try:
+            fcntl.flock(owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # its process is alive and working
+        return True
