@@ -1,6 +1,13 @@
 """Issue 9's checklist, kept alive: every point a tester found (bad input, faults, attackers), each
-reproduced as it was found and checked to hold now. The fault suite (kills) and the server's own
-suite live in test_faults.py and test_serve.py; the fuzz test of the text pipeline is here."""
+reproduced as it was found and checked to hold now. The fuzz test of the text pipeline is here.
+
+Where a point has a suite of its own, this module keeps the tester's reproduction and the suite
+goes further:
+1. serve leaks private files ............. test_serve.py (crafted paths, symlinks, ranges, a fuzz)
+3. the cache is trusted blindly .......... test_cache.py (truncated, garbled, old-format entries)
+4. a killed publish leaves a mess ........ test_faults.py (SIGKILL at each stage, then rerun)
+7. leftovers after kill -9 ............... test_faults.py and test_cache.py
+"""
 
 from __future__ import annotations
 
@@ -37,6 +44,31 @@ def made_image(path: Path, size: tuple[int, int], mode: str = "RGB", kind: str =
     return path
 
 
+# --- 1. serve leaks private files -----------------------------------------------------------------
+
+def test_1_the_catalog_is_not_served_through_an_encoded_dot_nor_etc_passwd_through_a_symlink(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import http.client
+
+    from conftest import bare_path_env
+
+    assert cli("show", "init", "show", *SHOW_ARGS).code == 0
+    (tmp_path / "show" / "passwd.txt").symlink_to("/etc/passwd")
+    proc = subprocess.Popen([sys.executable, "-m", "audio_edition", "serve", "--show", "show", "--port", "0"],
+                            cwd=tmp_path, env=bare_path_env(), stderr=subprocess.PIPE, text=True)
+    try:
+        port = int(proc.stderr.readline().split("http://127.0.0.1:")[1].split("/")[0])  # type: ignore[union-attr]
+        for target in ("/%2ecatalog.sqlite", "/%2epublish.lock", "/passwd.txt", "/episodes/"):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", target)
+            response = connection.getresponse()
+            body = response.read()
+            connection.close()
+            assert response.status == 404 and b"SQLite" not in body and b"root:" not in body, target
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 # --- 2. One control character bricks a show ---------------------------------------------------
 
 def test_2_a_control_character_in_a_title_does_not_brick_the_show(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -65,6 +97,41 @@ def test_2_a_catalog_written_before_the_fix_is_repaired_by_feed(cli, tmp_path: P
     assert not feed.bozo and feed.entries[0].title == "Broken title"
     page = next((tmp_path / "show" / "episodes").glob("*.html")).read_text()
     assert "\x01" not in page and "\u202e" not in page
+
+
+# --- 4. A killed publish leaves the show inconsistent ----------------------------------------------
+
+def test_4_feed_repairs_a_catalog_size_that_no_longer_matches_the_file(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import feedparser
+
+    assert cli("show", "init", "show", *SHOW_ARGS).code == 0
+    (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
+    assert cli("publish", "a.txt", "--show", "show", "--engine", "fake").code == 0
+    mp3 = tmp_path / "show" / "episodes" / "title.mp3"
+    with sqlite3.connect(tmp_path / "show" / ".catalog.sqlite") as conn:
+        conn.execute("UPDATE episodes SET audio_bytes = 1")  # as a publish killed between file and row left it
+    assert cli("feed", "--show", "show").code == 0
+    entry = feedparser.parse((tmp_path / "show" / "feed.xml").read_bytes()).entries[0]
+    assert int(entry.enclosures[0].length) == mp3.stat().st_size
+
+
+def test_4_build_folders_of_killed_publishers_do_not_pile_up(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import fcntl
+
+    assert cli("show", "init", "show", *SHOW_ARGS).code == 0
+    episodes = tmp_path / "show" / "episodes"
+    dead = episodes / ".build-dead"
+    dead.mkdir(parents=True)
+    (dead / ".owner").write_text("")
+    (dead / "episode.mp3").write_bytes(b"half" * 1000)
+    alive = episodes / ".build-alive"  # a publisher still building: its lock is held
+    alive.mkdir()
+    with open(alive / ".owner", "w") as owner:
+        fcntl.flock(owner, fcntl.LOCK_EX)
+        (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
+        assert cli("publish", "a.txt", "--show", "show", "--engine", "fake").code == 0
+        assert not dead.exists() and alive.exists()
+    assert sorted(p.name for p in episodes.iterdir() if p.name.startswith(".")) == [".build-alive"]
 
 
 # --- 5. Denial of service from small inputs ----------------------------------------------------
@@ -198,6 +265,25 @@ def test_6_d_a_damaged_catalog_is_one_error_line_with_the_way_back(cli, tmp_path
     os.replace(tmp_path / "show" / ".catalog.sqlite.bak", catalog)  # what the hint says to do
     assert cli("feed", "--show", "show").code == 0
     assert [e.title for e in feedparser.parse((tmp_path / "show" / "feed.xml").read_bytes()).entries] == ["Title"]
+
+
+# --- 7. Leftovers after kill -9 ---------------------------------------------------------------------
+
+def test_7_a_part_files_of_killed_builds_are_swept_and_those_of_running_builds_kept(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import fcntl
+
+    (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
+    dead = [tmp_path / ".a.mp3.k1ll3d.part", tmp_path / ".a.vtt.k1ll3d.part"]
+    for path in dead:
+        path.write_bytes(bytes(622_000))
+    running = tmp_path / ".a.mp3.running.part"
+    running.write_bytes(b"x")
+    other = tmp_path / ".b.mp3.other.part"  # another episode's: not ours to judge
+    other.write_bytes(b"x")
+    with open(running, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert cli("build", "a.txt", "--engine", "fake", "-o", "a.mp3").code == 0
+    assert not any(p.exists() for p in dead) and running.exists() and other.exists()
 
 
 # --- 8. Silent loss and unchecked input -------------------------------------------------------------
