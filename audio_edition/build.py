@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from audio_edition import engines, ingest, sidecars, tags
+from audio_edition import engines, ingest, scratch, sidecars, tags
 from audio_edition.audio import encode, toolchain
 from audio_edition.audio.produce import produce
 from audio_edition.text import cleanup, language, normalize, sanitize, speech
@@ -256,28 +256,11 @@ def make_folder(folder: Path) -> None:
 
 def sweep_parts(target: Path) -> int:
     """Delete the ``.part`` files that killed builds of ``target`` (or its sidecars) left beside it."""
-    removed = 0
     try:
         candidates = list(target.parent.glob(f".{glob.escape(target.with_suffix('').name)}.*.part"))
     except OSError:
         return 0
-    for path in candidates:
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-        except OSError:
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            continue  # another build of it is running now
-        finally:
-            os.close(fd)
-        try:
-            path.unlink()
-            removed += 1
-        except OSError:
-            pass
-    return removed
+    return sum(scratch.remove_if_unlocked(path) for path in candidates)
 
 
 def _unwritable(target: Path, exc: OSError, creating: bool = False) -> OutputError:

@@ -8,6 +8,7 @@ lock goes with it: the next run sweeps every folder of the same kind whose lock 
 from __future__ import annotations
 
 import fcntl
+import os
 import shutil
 import tempfile
 import time
@@ -71,3 +72,23 @@ def _abandoned(folder: Path) -> bool:
         except BlockingIOError:
             return False  # its process is alive and working
         return True
+
+
+def remove_if_unlocked(path: Path) -> bool:
+    """Delete a temporary file unless a running process holds a lock on it (as a build holds its
+    ``.part`` files); True when it was deleted."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+    try:
+        path.unlink()
+    except OSError:
+        return False
+    return True

@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from audio_edition.errors import AudioEditionError
 from audio_edition.publish.show import Show
 
 TYPES = {".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".opus": "audio/ogg", ".vtt": "text/vtt; charset=utf-8",
@@ -122,7 +123,12 @@ def _handler(show: Show):  # type: ignore[no-untyped-def]
 
         def _answer(self, body: bool) -> None:
             if unquote(urlsplit(self.path).path) == "/feed.xml":
-                data = self._local_feed()
+                try:
+                    data = self._local_feed()
+                except AudioEditionError as exc:  # a damaged catalog: say so, to the client and here
+                    print(f"serve: cannot make the feed: {exc.message}", file=sys.stderr)
+                    self._status(HTTPStatus.INTERNAL_SERVER_ERROR)
+                    return
                 self._send(io.BytesIO(data), len(data), TYPES[".xml"], None, body)
                 return
             path = public_file(show.root, self.path)

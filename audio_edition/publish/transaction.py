@@ -39,8 +39,7 @@ def sweep(root: Path) -> int:
         if episodes.is_dir() else 0
     for place in (root, episodes):
         for part in place.glob(".*.part") if place.is_dir() else []:
-            part.unlink(missing_ok=True)
-            removed += 1
+            removed += scratch.remove_if_unlocked(part)  # a `build -o` into the show keeps its own
     return removed
 
 
