@@ -414,9 +414,12 @@ def test_9_d_ctrl_c_is_exit_130_and_interrupted_and_leaves_nothing(tmp_path: Pat
                               f"to speak, and then another one after it." for n in range(400))
     (tmp_path / "long.txt").write_text(f"A Long Article\n\n{paragraphs}\n")
     (tmp_path / "tmp").mkdir()
+    def as_at_a_terminal() -> None:  # a background job (CI) inherits SIGINT ignored; a terminal does not
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
     proc = subprocess.Popen([sys.executable, "-m", "audio_edition", "build", "long.txt", "-o", "long.mp3"],
                             cwd=tmp_path, env=bare_path_env({"TMPDIR": str(tmp_path / "tmp")}),
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=as_at_a_terminal)
     time.sleep(after_s)
     assert proc.poll() is None, proc.stderr.read()
     os.killpg(proc.pid, signal.SIGINT)
@@ -525,6 +528,21 @@ def test_10_f_help_shows_no_type_after_flags(cli) -> None:  # type: ignore[no-un
                     ["show", "init"], ["cache", "info"], ["cache", "prune"], ["cache", "clear"]):
         text = cli(*command, "--help", env={"COLUMNS": "100"}).stdout
         assert "<bool>" not in text.lower() and "boolean" not in text.lower(), command
+
+
+# --- Found while building the checklist -------------------------------------------------------------
+
+def test_a_long_article_without_headings_gets_a_usable_number_of_chapters(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """One chapter per paragraph gave 300 chapters, past the 255 an ID3 table of contents holds:
+    tagging failed ("bytes must be in range(0, 256)") after the whole episode was made."""
+    from readers import ffmetadata
+
+    (tmp_path / "a.txt").write_text("Many Short Paragraphs\n\n" + "\n\n".join(f"Line {n}." for n in range(300)))
+    run = cli("build", "a.txt", "--engine", "fake", "-o", "a.mp3", timeout=300)
+    assert run.code == 0, run.stderr
+    chapters = json.loads((tmp_path / "a.chapters.json").read_text())["chapters"]
+    assert 50 <= len(chapters) <= 102 and chapters[1]["title"] == "Many Short Paragraphs"
+    assert len(ffmetadata(tmp_path / "a.mp3").chapters) == len(chapters)  # ffmpeg reads the same table
 
 
 # --- The fuzz test: arbitrary Unicode through the text pipeline --------------------------------------

@@ -194,4 +194,16 @@ def build_script(
         from dataclasses import replace
 
         utterances[-1] = replace(utterances[-1], pause_after_ms=0)
-    return Script(article=article, utterances=tuple(utterances), chapters=tuple(chapters), language=language)
+    return Script(article=article, utterances=tuple(utterances), chapters=_thinned(chapters), language=language)
+
+
+MAX_CHAPTERS = 100  # a list a listener can use; ID3's table of contents holds at most 255 entries
+
+
+def _thinned(chapters: list[ChapterMark]) -> tuple[ChapterMark, ...]:
+    """At most MAX_CHAPTERS marks: the title's, then every k-th of the rest (a long article without
+    headings would otherwise have one per paragraph)."""
+    if len(chapters) <= MAX_CHAPTERS:
+        return tuple(chapters)
+    step = -(-(len(chapters) - 1) // (MAX_CHAPTERS - 1))
+    return (chapters[0], *chapters[1::step])
