@@ -119,7 +119,6 @@ def build_case(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
 BUILD_STAGES: dict[str, Callable[[Path, Path], Callable[[], bool]]] = {  # (output folder, TMPDIR) -> when
     "reading": lambda out, tmp: after(0.3),
     "speaking": lambda out, tmp: after(2.0),
-    "speaking-later": lambda out, tmp: after(4.0),
     "encoding-parts": lambda out, tmp: grown(tmp, "audio-edition-parts-*/part*.mp3"),
     "joining": lambda out, tmp: grown(out, ".ep.mp3.*.part"),
 }

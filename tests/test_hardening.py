@@ -402,26 +402,39 @@ def processes_mentioning(text: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("after_s", [1.5, 6.0, 11.0])
-def test_9_d_ctrl_c_is_exit_130_and_interrupted_and_leaves_nothing(tmp_path: Path, after_s: float) -> None:
-    """SIGINT to the whole process group, as a terminal sends it, while the text is cleaned, the
-    workers speak, and ffmpeg masters and encodes."""
+def _after(seconds: float):  # type: ignore[no-untyped-def]
+    started = time.monotonic()
+    return lambda folder: time.monotonic() - started >= seconds
+
+
+def _encoding(folder: Path) -> bool:
+    return any(p.stat().st_size > 0 for p in folder.glob("tmp/audio-edition-parts-*/part*.mp3"))
+
+
+@pytest.mark.parametrize("moment", ["workers-starting", "speaking-and-measuring", "encoding"])
+def test_9_d_ctrl_c_is_exit_130_and_interrupted_and_leaves_nothing(tmp_path: Path, moment: str) -> None:
+    """SIGINT to the whole process group, as a terminal sends it: while the worker processes start,
+    while they speak and ffmpeg measures loudness, and while ffmpeg masters and encodes."""
     import signal
 
     from conftest import bare_path_env
 
+    when = {"workers-starting": _after(0.8), "speaking-and-measuring": _after(2.5), "encoding": _encoding}[moment]
     paragraphs = "\n\n".join(f"Paragraph {n} has a sentence that goes on for a while, long enough to take time "
-                              f"to speak, and then another one after it." for n in range(400))
+                              f"to speak, and then another one after it." for n in range(60))
     (tmp_path / "long.txt").write_text(f"A Long Article\n\n{paragraphs}\n")
     (tmp_path / "tmp").mkdir()
+
     def as_at_a_terminal() -> None:  # a background job (CI) inherits SIGINT ignored; a terminal does not
         signal.signal(signal.SIGINT, signal.SIG_DFL)
 
     proc = subprocess.Popen([sys.executable, "-m", "audio_edition", "build", "long.txt", "-o", "long.mp3"],
                             cwd=tmp_path, env=bare_path_env({"TMPDIR": str(tmp_path / "tmp")}),
                             stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=as_at_a_terminal)
-    time.sleep(after_s)
-    assert proc.poll() is None, proc.stderr.read()
+    deadline = time.monotonic() + 60
+    while not when(tmp_path) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert proc.poll() is None, proc.stderr.read()  # type: ignore[union-attr]
     os.killpg(proc.pid, signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130 and stderr.strip().splitlines() == ["Interrupted."], stderr
