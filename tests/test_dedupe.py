@@ -77,14 +77,25 @@ def test_template_paragraphs_with_other_facts_conflict() -> None:
 
 def test_exact_copies_ignore_quotes_case_spacing_and_wrapping() -> None:
     assert normalize("“Hello,”  she said —\nloudly.") == normalize('"hello," She said - loudly.')
-    paragraphs = ["The fund’s “new” rules start today.", "Something else entirely here.",
-                  'The fund\'s "new"   rules\nstart today.']
+    paragraphs = ["The fund’s “new” rules start today, and every member will have to read them with care.",
+                  "Something else entirely here.",
+                  'The fund\'s "new"   rules\nstart today, and every member will have to read them with care.']
     assert [(d.removed, d.kept, d.kind) for d in find_duplicates(paragraphs, "exact", "en")] == [(2, 0, "exact")]
 
 
+def test_short_lines_a_page_repeats_on_purpose_are_kept() -> None:
+    """Real pages repeat short lines: a tip under each item, link labels, separators (issue 10)."""
+    paragraphs = ["Therme Loipersdorf has eleven pools and a sauna village.", "Check the opening hours first.",
+                  "Bad Blumau was designed by Friedensreich Hundertwasser.", "Check the opening hours first.",
+                  "___", "Breakfast: oats with berries.", "___", "Breakfast: oats with berries.", "See it now: Amazon",
+                  "See it now: Amazon"]
+    assert find_duplicates(paragraphs, "paraphrase", "en") == []
+
+
 def test_a_paragraph_contained_in_another_is_removed_and_the_fuller_kept() -> None:
-    paragraphs = ["The bridge will close for repairs on Monday morning.",
-                  "Drivers should plan ahead. The bridge will close for repairs on Monday morning, the council said."]
+    paragraphs = ["The bridge over the river will close for repairs on Monday morning for two weeks.",
+                  "Drivers should plan ahead. The bridge over the river will close for repairs on Monday morning "
+                  "for two weeks, the council said."]
     found = find_duplicates(paragraphs, "exact", "en")
     assert [(d.removed, d.kept, d.kind) for d in found] == [(0, 1, "contained")]
 
@@ -97,14 +108,15 @@ def test_modes() -> None:
 
 
 def test_dedupe_reports_each_removal_with_the_kept_paragraph_and_score() -> None:
-    article = Article("T", (Section(None, ("Alpha beta gamma delta epsilon zeta.", "Other text here entirely, about cats.")),
-                            Section("Later", ("Alpha beta gamma delta epsilon zeta.",))))
+    twelve = "Alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu."
+    article = Article("T", (Section(None, (twelve, "Other text here entirely, about cats.")),
+                            Section("Later", (twelve,))))
     cleaned = dedupe(article, "exact", "en")
     assert cleaned.paragraphs == article.paragraphs[:2]
     assert [s.title for s in cleaned.sections] == [None, "Later"]  # a heading stays even when emptied
     (removal,) = cleaned.removed
     assert (removal.reason, removal.text, removal.kept, removal.score) == (
-        "duplicate", "Alpha beta gamma delta epsilon zeta.", "Alpha beta gamma delta epsilon zeta.", 1.0)
+        "duplicate", twelve, twelve, 1.0)
 
 
 def test_articles_without_duplicates_lose_nothing() -> None:

@@ -403,8 +403,10 @@ class Normalizer:
         sym_re = "|".join(re.escape(s) for s in symbols)
         scale_re = "|".join(re.escape(s) for s in sorted(self.w.scales, key=len, reverse=True))
 
+        by_case = {k.casefold(): v for k, v in self.w.currencies.items()}
+
         def say(amount: str, scale: str | None, currency: str) -> str:
-            pair = self.w.currencies[currency]
+            pair = self.w.currencies.get(currency) or by_case[currency.casefold()]  # matched ignoring case: "eur"
             scale_word = self.w.scales.get(scale.lower(), scale) if scale else ""
             try:
                 value = self._value(amount)
