@@ -184,10 +184,16 @@ def test_5_a_reworded_copies_are_still_found_in_a_very_long_article() -> None:
                 "would begin crossings to Quillhaven after an unexpectedly lengthy refit in the northern yards.")
     reworded = ("Saltwind, the newest catamaran of the Marlowbridge ferry consortium, will start its Quillhaven "
                 "crossings after an unexpectedly lengthy refit in the northern yards, the consortium confirmed.")
+    second = ("Harbour pilots at Quillhaven have asked the consortium to schedule Saltwind's first crossings "
+              "outside the spring tides, when the channel by the old breakwater runs dangerously shallow.")
+    second_reworded = ("Quillhaven's harbour pilots want the consortium to keep Saltwind's first crossings away from "
+                       "the spring tides, when the channel near the old breakwater becomes dangerously shallow.")
     paragraphs.insert(50, original)
+    paragraphs.insert(120, second)
     paragraphs.insert(450, reworded)
+    paragraphs.insert(520, second_reworded)  # spinning is a pattern: a lone one-sentence pair is not enough
     found = [(d.removed, d.kept) for d in find_duplicates(paragraphs, "paraphrase", "en") if d.kind == "paraphrase"]
-    assert (450, 50) in found or (50, 450) in found
+    assert {tuple(sorted(pair)) for pair in found} == {(50, 450), (120, 520)}
 
 
 def test_5_a_fifty_thousand_tiny_paragraphs_are_one_clear_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
