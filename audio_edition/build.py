@@ -122,12 +122,28 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None) -> Prep
     detected, others = article_language(article, settings)
     voice, lang = _voice(engine, settings, detected, others)
     article = cleanup.clean(article, lang, settings.dedupe)  # type: ignore[arg-type]
+    article = _report_emoji(article)
     if not article.paragraphs:
         raise InputError(f"{source if source != '-' else 'standard input'}: nothing left to speak after cleanup",
                          hint="Check the report of what was removed with 'audio-edition prepare --json', or use --dedupe off.")
     pauses = speech.Pauses(between_paragraphs=settings.pause_ms, before_section=settings.section_pause_ms)
     script = speech.build_script(article, lang, engine.max_chars, normalize.normalizer(lang, lexicon), pauses)
     return Prepared(article, script, engine, voice)
+
+
+def _report_emoji(article: Article) -> Article:
+    """Emoji stay in the written text (the transcript, the page) but are not spoken: say so."""
+    from dataclasses import replace
+
+    from audio_edition.models import Removal
+    from audio_edition.text.tokens import emoji_in
+
+    found = [e for text in (article.title, *(s.title or "" for s in article.sections), *article.paragraphs)
+             for e in emoji_in(text)]
+    if not found:
+        return article
+    listed = " ".join(dict.fromkeys(found))
+    return replace(article, removed=article.removed + (Removal("emoji", f"{len(found)} emoji, not spoken: {listed}"),))
 
 
 def dedupe_modes() -> tuple[str, ...]:

@@ -26,6 +26,7 @@ import re
 import sys
 import tempfile
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +35,9 @@ sys.path.insert(0, str(ROOT))
 REALWORLD = Path(os.environ.get("AUDIO_EDITION_REALWORLD", ROOT.parent / "shared" / "realworld"))
 
 GLUED = re.compile(r"\d[^\W\d_]|[^\W\d_]\d")  # "two.6GHz", "dollars5": a digit touching a letter
-SYMBOL = re.compile(r"[^\w\s.,;:!?'\"()\[\]\-–—…’‘“”«»/&%+]")  # what an engine may read oddly or drop
+def odd_symbols(text: str) -> list[str]:
+    """Symbols (Unicode's S categories) and replacement characters: what an engine reads oddly or drops."""
+    return [c for c in text if c == "\ufffd" or (unicodedata.category(c).startswith("S") and c not in "+%&/")]
 ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
 
 
@@ -77,11 +80,12 @@ def evaluate(job: tuple[str, dict, str]) -> PageResult:
 
     name = entry["file"]
     started = time.monotonic()
-    html = gzip.decompress((REALWORLD / "pages" / f"{name}.gz").read_bytes()).decode("utf-8", "replace")
+    raw = gzip.decompress((REALWORLD / "pages" / f"{name}.gz").read_bytes())
+    html = raw.decode("utf-8", "replace")  # for trafilatura alone
     result = PageResult(name, url, 0.0)
     folder = Path(tempfile.mkdtemp(prefix="eval-"))
     page = folder / (Path(name).stem + ".html")
-    page.write_text(html, encoding="utf-8")
+    page.write_bytes(raw)  # as saved: our reader finds the page's encoding itself
     try:
         prepared = build.prepare(str(page), Settings(dedupe=dedupe, cache_dir=folder / "cache", use_cache=False))
     except AudioEditionError as exc:
@@ -109,7 +113,7 @@ def evaluate(job: tuple[str, dict, str]) -> PageResult:
             result.utterances += 1
             if GLUED.search(utterance.text):
                 result.glued.append(utterance.text)
-            if SYMBOL.search(utterance.text):
+            if odd_symbols(utterance.text):
                 result.symbols.append(utterance.text)
             result.zero_width += len(ZERO_WIDTH.findall(utterance.text))
         removed_texts = [squash(r.text) for r in article.removed if r.text in extracted]

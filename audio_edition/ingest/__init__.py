@@ -38,14 +38,45 @@ BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xf
         (b"\xfe\xff", "utf-16"), (b"\xef\xbb\xbf", "utf-8-sig"))
 
 
-def decode(data: bytes, name: str) -> str:
-    """Decode article bytes: as its byte-order mark says, else UTF-8; binary files are refused."""
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def _declared_charset(data: bytes) -> str | None:
+    """The charset a web page declares in its first 4 KB (<meta charset> or http-equiv), if Python knows it."""
+    import codecs
+
+    match = _META_CHARSET.search(data[:4096])
+    if not match:
+        return None
+    name = match.group(1).decode("ascii", "replace").lower()
+    name = {"iso-8859-1": "cp1252", "latin1": "cp1252", "us-ascii": "cp1252"}.get(name, name)  # as browsers do
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode(data: bytes, name: str, page: bool = False) -> str:
+    """Decode article bytes: as its byte-order mark says, else (a web page) as it declares, else UTF-8;
+    a web page that declares nothing and is not UTF-8 is detected (charset-normalizer). Binary files
+    are refused."""
     encoding = next((enc for bom, enc in BOMS if data.startswith(bom)), None)
+    if page and encoding is None:
+        encoding = _declared_charset(data)
+        if encoding is None:
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                from charset_normalizer import from_bytes
+
+                best = from_bytes(data[:200_000]).best()
+                encoding = best.encoding if best is not None else None
     if encoding is None and b"\x00" in data[:8192]:
         raise InputError(f"{name} is a binary file, not text",
                          hint="Give a text, Markdown or HTML file (UTF-8, or UTF-16 with a byte-order mark).")
     try:
-        text = data.decode(encoding or "utf-8")
+        # A web page is read as a browser reads it: a stray bad byte does not stop the page.
+        text = data.decode(encoding or "utf-8", errors="replace" if page else "strict")
     except UnicodeDecodeError as exc:
         raise InputError(
             f"{name} is not valid {(encoding or 'utf-8').upper().replace('-SIG', '')} text (byte {exc.start} cannot be decoded)",
@@ -100,4 +131,4 @@ def read_article(source: str, stdin: bytes | None = None) -> Article:
             raise InputError(f"{source}: no such file", hint="Check the path.") from exc
         raise
     data = files.read(path, "article", "Split it into several articles.", limit_mb=MAX_ARTICLE_MB)
-    return _read(decode(data, source), reader, str(path))
+    return _read(decode(data, source, page=reader is read_html), reader, str(path))

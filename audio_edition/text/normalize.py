@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from audio_edition.errors import InputError
+from audio_edition.text import tokens
 from audio_edition.text.language import base
 
 Lexicon = dict[str, str]
@@ -94,7 +96,12 @@ EN = Words(
            "mph": ("mile per hour", "miles per hour"), "kWh": ("kilowatt hour", "kilowatt hours"),
            "MW": ("megawatt", "megawatts"), "GW": ("gigawatt", "gigawatts"), "kW": ("kilowatt", "kilowatts"),
            "ha": ("hectare", "hectares"), "mi": ("mile", "miles"), "ft": ("foot", "feet"), "lb": ("pound", "pounds"),
-           "lbs": ("pound", "pounds"), "GB": ("gigabyte", "gigabytes"), "MB": ("megabyte", "megabytes")},
+           "lbs": ("pound", "pounds"), "GB": ("gigabyte", "gigabytes"), "MB": ("megabyte", "megabytes"),
+           "TB": ("terabyte", "terabytes"), "kB": ("kilobyte", "kilobytes"), "GHz": ("gigahertz", "gigahertz"),
+           "MHz": ("megahertz", "megahertz"), "kHz": ("kilohertz", "kilohertz"), "Hz": ("hertz", "hertz"),
+           "mAh": ("milliamp hour", "milliamp hours"), "Mbps": ("megabit per second", "megabits per second"),
+           "Gbps": ("gigabit per second", "gigabits per second"), "cl": ("centilitre", "centilitres"),
+           "oz": ("ounce", "ounces")},  # not "in": "3 in the first half"
     abbreviations={"U.S.A.": "U S A", "U.S.": "U S", "U.K.": "U K", "E.U.": "E U", "U.N.": "U N",
                    "Dr.": "Doctor", "Mr.": "Mister", "Mrs.": "Missus", "Ms.": "Miz", "Prof.": "Professor",
                    "e.g.": "for example", "i.e.": "that is", "etc.": "et cetera", "vs.": "versus", "vs": "versus",
@@ -123,7 +130,10 @@ DE = Words(
            "mm": ("Millimeter", "Millimeter"), "kg": ("Kilogramm", "Kilogramm"), "g": ("Gramm", "Gramm"),
            "t": ("Tonne", "Tonnen"), "l": ("Liter", "Liter"), "ml": ("Milliliter", "Milliliter"),
            "km/h": ("Kilometer pro Stunde", "Kilometer pro Stunde"), "kWh": ("Kilowattstunde", "Kilowattstunden"),
-           "MW": ("Megawatt", "Megawatt"), "ha": ("Hektar", "Hektar")},
+           "MW": ("Megawatt", "Megawatt"), "ha": ("Hektar", "Hektar"), "cl": ("Zentiliter", "Zentiliter"),
+           "GB": ("Gigabyte", "Gigabyte"), "MB": ("Megabyte", "Megabyte"), "TB": ("Terabyte", "Terabyte"),
+           "GHz": ("Gigahertz", "Gigahertz"), "MHz": ("Megahertz", "Megahertz"), "Hz": ("Hertz", "Hertz"),
+           "mAh": ("Milliamperestunde", "Milliamperestunden"), "kW": ("Kilowatt", "Kilowatt")},
     abbreviations={"z.B.": "zum Beispiel", "z. B.": "zum Beispiel", "d.h.": "das heißt", "d. h.": "das heißt",
                    "usw.": "und so weiter", "bzw.": "beziehungsweise", "ca.": "circa", "Dr.": "Doktor",
                    "Prof.": "Professor", "Nr.": "Nummer", "Str.": "Straße", "u.a.": "unter anderem",
@@ -168,6 +178,9 @@ ES = Words(
 )
 
 LANGUAGES: dict[str, Words] = {"en": EN, "de": DE, "fr": FR, "es": ES}
+SECTION = {"en": "section", "de": "Paragraf", "fr": "article", "es": "artículo"}  # "§ 5"
+LATIN_SCRIPT = {"en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "no", "nb", "fi", "pl", "cs", "sk", "hu", "ro",
+                "hr", "sl", "et", "lv", "lt", "tr", "id", "ms", "ca", "eu", "gl", "ga", "cy", "is", "sq", "vi"}
 
 
 def words_for(language: str) -> Words:
@@ -224,7 +237,7 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-_NUM = r"\d+(?:[.,\u00a0 ]\d{3})*(?:[.,]\d+)?|\d+"
+_NUM = r"\d+(?:[.,\u00a0 ]\d{3}(?!\d))*(?:[.,]\d+)?|\d+"  # "1.1075" is a decimal, not 1,107 and a 5
 
 
 def _trailing(url: str) -> str:
@@ -246,6 +259,7 @@ class Normalizer:
         self._lexicon_re = _alternation(self.lexicon, r"(?<!\w)", r"(?!\w)", re.IGNORECASE)
         self._lexicon_spoken = {written.casefold(): spoken for written, spoken in self.lexicon.items()}
         self._abbreviation_re = _alternation(self.w.abbreviations, r"(?<![\w.])", r"(?!\w)")
+        self.currencies = {**tokens.all_currency_signs(), **self.w.currencies}  # every sign in Unicode is said
 
     # numbers -----------------------------------------------------------------------------
     def _value(self, written: str) -> float | int:
@@ -298,11 +312,16 @@ class Normalizer:
         text = _EMAIL.sub(lambda m: " " + protect(self._email(m.group(0))) + " ", text)
         text = self._abbreviations(text, protect)
         text = self._dates(text)
+        text = tokens.drop_emoji(text)  # listed in the report by build.prepare
+        text = tokens.signs(text, self)  # "< 30%": before the number becomes words
+        text = tokens.decades(text, self)
+        text = tokens.identifiers(text, self)
         text = self._ranges(text)  # before units: "3-5%" is "three to five percent"
         text = self._money(text)
         text = self._times(text)
         text = self._measures(text)
         text = self._ordinals(text)
+        text = tokens.codes(text, self)  # "A350-900", "802.11ax": whole, before numbers take their digits
         text = self._numbers(text)
         text = self._symbols(text)
         text = re.sub(_PROTECT_OPEN + r"(\d+)" + _PROTECT_CLOSE, lambda m: protected[int(m.group(1))], text)
@@ -310,7 +329,10 @@ class Normalizer:
         return " ".join(text.split())
 
     def _typography(self, text: str) -> str:
+        text = unicodedata.normalize("NFC", text)  # "u" + combining diaeresis is one "ü" to an engine
         text = text.replace("\u00ad", "").replace("\u00a0", " ")
+        if base(self.language) in LATIN_SCRIPT:  # the joiners matter only in scripts such as Arabic or Devanagari
+            text = text.replace("\u200c", "").replace("\u200d", "")
         text = re.sub(r"[‘’‚‛′]", "'", text)
         text = re.sub(r"[“”„«»″]", '"', text)
         text = re.sub(r"(?<=\d)\s*[–—]\s*(?=\d)", "-", text)  # 2010–2014: a range, handled below
@@ -399,15 +421,18 @@ class Normalizer:
                       if int(m.group(1)) <= 12 else m.group(0), text, flags=re.IGNORECASE)
 
     def _money(self, text: str) -> str:
-        symbols = sorted(self.w.currencies, key=len, reverse=True)
+        symbols = sorted(self.currencies, key=len, reverse=True)
         sym_re = "|".join(re.escape(s) for s in symbols)
         scale_re = "|".join(re.escape(s) for s in sorted(self.w.scales, key=len, reverse=True))
 
-        by_case = {k.casefold(): v for k, v in self.w.currencies.items()}
+        by_case = {k.casefold(): v for k, v in self.currencies.items()}
 
         def say(amount: str, scale: str | None, currency: str) -> str:
-            pair = self.w.currencies.get(currency) or by_case[currency.casefold()]  # matched ignoring case: "eur"
+            pair = self.currencies.get(currency) or by_case[currency.casefold()]  # matched ignoring case: "eur"
             scale_word = self.w.scales.get(scale.lower(), scale) if scale else ""
+            decimals = re.search(r"[.,](\d+)$", amount)
+            if decimals and len(decimals.group(1)) > 2 and not scale_word and not re.fullmatch(r"\d{1,3}([.,]\d{3})+", amount):
+                return f"{self.number(amount)} {pair[1]}"  # "$1.1075": one point one zero seven five dollars
             try:
                 value = self._value(amount)
             except ValueError:
@@ -441,6 +466,8 @@ class Normalizer:
         text = re.sub(r"(-|minus\s|−)?(" + _NUM + r")\s?°\s?([CF])\b",
                       lambda m: ("minus " if m.group(1) and self.w is EN else ("minus " if m.group(1) else ""))
                       + f"{self.number(m.group(2))} {self.w.degrees_c if m.group(3) == 'C' else self.w.degrees_f}", text)
+        degrees = self.w.degrees_c.split()[0]
+        text = re.sub(r"(" + _NUM + r")\s?°(?!\s?[CF]\b)", lambda m: f"{self.number(m.group(1))} {degrees}", text)
         units = sorted(self.w.units, key=len, reverse=True)
         unit_re = "|".join(re.escape(u) for u in units)
         text = re.sub(r"(?<![\w.])(" + _NUM + r")\s?(" + unit_re + r")(?![\w/])",
@@ -471,8 +498,11 @@ class Normalizer:
         return re.sub(r"(?<![\w" + _PROTECT_OPEN + r"])(" + _NUM + r")(?![\w" + _PROTECT_CLOSE + r"])", say, text)
 
     def _symbols(self, text: str) -> str:
-        currency = {s: pair[1] for s, pair in self.w.currencies.items() if not s.isalpha()}
+        currency = {s: pair[1] for s, pair in self.currencies.items() if not s.isalpha()}
         for symbol, spoken in {**currency, "%": self.w.percent, "&": self.w.and_, "+": "plus", "=": "=",
+                               "§": SECTION.get(self.w.code, "section"), "©": "", "®": "", "™": "", "•": ",",
+                               "·": ",", "↩": "", "↑": "", "→": ",", "←": ",", "°": "", "´": "", "`": "",
+                               "\ufffd": "",
                                "@": self.w.at, "#": "", "*": "", "_": " ", "|": ",", "/": " ", "\\": " ",
                                "<": "", ">": "", "~": "", "^": "", "`": "", "{": "", "}": "", "[": "", "]": ""}.items():
             if symbol in text:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from audio_edition.text.language import base
 from audio_edition.models import Article, ChapterMark, Script, Utterance, UtteranceKind
 
 
@@ -137,6 +138,12 @@ def short_title(title: str, limit: int = CHAPTER_TITLE_MAX) -> str:
     return cut.rstrip(" ,;:.—–-") + "…"
 
 
+# "By Jane Doe", in the article's language.
+BY = {"en": "By", "de": "Von", "fr": "Par", "es": "Por", "it": "Di", "pt": "Por", "nl": "Door", "sv": "Av",
+      "da": "Af", "no": "Av", "pl": "Autor:", "cs": "Autor:"}
+_ENUMERATOR = re.compile(r"^\s*(\d{1,3})[.)]\s+(?=\S)(.*)$", re.DOTALL)
+
+
 def build_script(
     article: Article,
     language: str,
@@ -159,6 +166,10 @@ def build_script(
 
     def add(kind: UtteranceKind, text: str, section: int | None, pause: int) -> None:
         nonlocal block, sentence
+        numbered = _ENUMERATOR.match(text)
+        if numbered:  # "1. Wind matters more than sun": one utterance, "One: Wind matters more than sun"
+            word = say(numbered.group(1)).strip().rstrip(".")
+            text = f"{word[:1].upper()}{word[1:]}: {numbered.group(2)}"
         written_sentences = sentences(text, language)
         for s_index, written in enumerate(written_sentences):
             pieces = chunk(say(written), max_chars)
@@ -176,7 +187,7 @@ def build_script(
     chapters.append(ChapterMark(short_title(article.title), 0))
     add("title", article.title, None, pauses.after_title if not article.author else 300)
     if article.author:
-        add("text", f"By {article.author}.", None, pauses.after_title)
+        add("text", f"{BY.get(base(language), 'By')} {article.author}.", None, pauses.after_title)
     per_paragraph = not article.has_headings
     sections = article.sections
     for s_index, section in enumerate(sections):

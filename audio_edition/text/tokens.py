@@ -1,0 +1,148 @@
+"""Tokens of real text that numbers and words rules get wrong (issue 10): codes that mix letters
+and digits (model numbers, standards, versions), decades, every currency sign, comparison and
+math signs, and emoji. Each is said whole, the way a newsreader reads it, never half-converted.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from audio_edition.text.normalize import Normalizer
+
+# Emoji and pictographs, with the joiners, variation selectors and skin tones that bind them.
+_PICTO = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\U0001F1E6-\U0001F1FF"
+EMOJI = re.compile(f"[{_PICTO}](?:[\u200d\ufe0f\U0001F3FB-\U0001F3FF]+[{_PICTO}]?)*[\ufe0f]?")
+
+# A code: letters and digits in one token ("i7", "A350-900", "802.11ax", "MP3", "COVID-19").
+CODE = re.compile(r"(?<![\w.])(?=[\w.-]*\d)(?=[\w.-]*[^\W\d_])[^\W_]+(?:[.-][^\W_]+)*(?![\w])")
+_RUNS = re.compile(r"\d+|[^\W\d_]+|[.-]")
+# Words a long digit string after reads as an identifier, digit by digit ("set 75188").
+IDENTIFIER_WORDS = {"en": r"set|model|part|item|product|order|flight|no\.?|number|serial|ref\.?|#",
+                    "de": r"set|modell|nr\.?|nummer|bestellnummer|artikel|flug",
+                    "fr": r"set|modèle|n°|no\.?|numéro|référence|vol",
+                    "es": r"set|modelo|n\.?º|nº|número|referencia|vuelo"}
+
+# Comparison and math signs, by language (what a listener needs to hear: "margins < 30%").
+SIGNS = {
+    "en": {"≤": "at most", "≥": "at least", "<": "less than", ">": "more than", "±": "plus or minus", "×": "times",
+           "÷": "divided by", "≠": "not equal to", "≈": "about", "~": "about"},
+    "de": {"≤": "höchstens", "≥": "mindestens", "<": "weniger als", ">": "mehr als", "±": "plus minus", "×": "mal",
+           "÷": "geteilt durch", "≠": "ungleich", "≈": "etwa", "~": "etwa"},
+    "fr": {"≤": "au plus", "≥": "au moins", "<": "moins de", ">": "plus de", "±": "plus ou moins", "×": "fois",
+           "÷": "divisé par", "≠": "différent de", "≈": "environ", "~": "environ"},
+    "es": {"≤": "como máximo", "≥": "como mínimo", "<": "menos de", ">": "más de", "±": "más o menos", "×": "por",
+           "÷": "dividido por", "≠": "distinto de", "≈": "aproximadamente", "~": "aproximadamente"},
+}
+
+# Currency signs by their English names where Unicode's are not what people say.
+CURRENCY_NAMES = {"¢": ("cent", "cents"), "₩": ("won", "won"), "₽": ("ruble", "rubles"), "₺": ("lira", "lira"),
+                  "₴": ("hryvnia", "hryvnias"), "₪": ("shekel", "shekels"), "฿": ("baht", "baht"),
+                  "₦": ("naira", "naira"), "₱": ("peso", "pesos"), "₫": ("dong", "dong"), "₸": ("tenge", "tenge"),
+                  "₿": ("bitcoin", "bitcoins"), "₡": ("colón", "colones"), "₲": ("guaraní", "guaraníes"),
+                  "₵": ("cedi", "cedis"), "₭": ("kip", "kip"), "₮": ("tugrik", "tugriks"), "₼": ("manat", "manats"),
+                  "₾": ("lari", "lari"), "﷼": ("rial", "rials"), "৳": ("taka", "taka"), "₨": ("rupee", "rupees"),
+                  "₹": ("rupee", "rupees"), "¥": ("yen", "yen"), "£": ("pound", "pounds"), "€": ("euro", "euros"),
+                  "$": ("dollar", "dollars"), "₣": ("franc", "francs"), "₤": ("lira", "lire"), "₧": ("peseta", "pesetas"),
+                  "₯": ("drachma", "drachmas"), "₠": ("ecu", "ecus"), "¤": ("", ""), "₥": ("mill", "mills")}
+
+
+_EXTRA_SIGNS = (0x11FDD, 0x11FDE, 0x11FDF, 0x11FE0, 0x1E2FF, 0x1ECB0)  # Sc signs past the first plane
+_SIGNS_CACHE: dict[str, tuple[str, str]] | None = None
+
+
+def all_currency_signs() -> dict[str, tuple[str, str]]:
+    """Every currency sign in Unicode (category Sc), with a name: ours, else Unicode's own."""
+    global _SIGNS_CACHE
+    if _SIGNS_CACHE is None:
+        found: dict[str, tuple[str, str]] = {}
+        for code in (*range(0x10000), *_EXTRA_SIGNS):
+            char = chr(code)
+            if unicodedata.category(char) != "Sc":
+                continue
+            if char in CURRENCY_NAMES:
+                found[char] = CURRENCY_NAMES[char]
+            else:
+                name = unicodedata.name(char, "currency").lower()
+                for noise in (" sign", "fullwidth ", "small ", "tamil ", "bengali ", "gujarati ", "thai "):
+                    name = name.replace(noise, "")
+                found[char] = (name, name)
+        _SIGNS_CACHE = {k: v for k, v in found.items() if v[0]}
+    return _SIGNS_CACHE
+
+
+def emoji_in(text: str) -> list[str]:
+    return EMOJI.findall(text)
+
+
+def drop_emoji(text: str) -> str:
+    return EMOJI.sub(" ", text)
+
+
+def _digits(run: str, n: Normalizer, english: bool) -> str:
+    """A run of digits inside a code, as it is read there."""
+    if len(run) <= 2 or (len(run) == 3 and run.endswith("00")) or not english and len(run) <= 4:
+        return n.number(run)
+    if len(run) == 3:  # "350": three fifty; "802": eight oh two
+        first, rest = n.number(run[0]), run[1:]
+        return f"{first} {'oh ' + n.number(rest[1]) if rest[0] == '0' else n.number(rest)}"
+    if len(run) == 4:  # "2020": twenty twenty, as a year is read
+        return n.year(int(run))
+    return " ".join(n.number(d) for d in run)  # a long identifier: digit by digit
+
+
+def speak_code(token: str, n: Normalizer) -> str:
+    """A code said whole: "A350-900" -> "A three fifty nine hundred", "802.11ax" -> "eight oh two
+    dot eleven a x", "i7" -> "i seven", "COVID-19" -> "COVID nineteen"."""
+    english = n.w.code == "en"
+    out = []
+    for run in _RUNS.findall(token):
+        if run.isdigit():
+            out.append(_digits(run, n, english))
+        elif run == ".":
+            out.append(n.w.dot)
+        elif run == "-":
+            continue
+        elif len(run) <= 3 or not any(c in "aeiouyAEIOUY" for c in run):
+            out.append(" ".join(run))  # letters of a code are spelled: "ax" -> "a x", "MP" -> "M P"
+        else:
+            out.append(run)
+    return " ".join(out)
+
+
+def identifiers(text: str, n: Normalizer) -> str:
+    """"Lego set 75188", "flight 4021": a number named as an identifier, said digit by digit."""
+    words = IDENTIFIER_WORDS.get(n.w.code, IDENTIFIER_WORDS["en"])
+    return re.sub(r"(?i)(?<!\w)((?:" + words + r")\s+)(\d{4,})(?!\d)",
+                  lambda m: m.group(1) + " ".join(n.number(d) for d in m.group(2)), text)
+
+
+def decades(text: str, n: Normalizer) -> str:
+    """"1990s" -> "nineteen nineties", "'90s" -> "nineties", "the 2020s" -> "twenty twenties";
+    German "1990er" and "90er Jahre" likewise."""
+    if n.w.code == "en":
+        def plural(words: str) -> str:
+            last = words.split()[-1]
+            plural_last = last[:-1] + "ies" if last.endswith("y") else last + "s"
+            return words[: len(words) - len(last)] + plural_last
+
+        text = re.sub(r"(?<![\w'’])(1\d|20)(\d0)s\b", lambda m: plural(n.year(int(m.group(1) + m.group(2)))), text)
+        return re.sub(r"(?<!\w)['’](\d0)s\b", lambda m: plural(n.number(m.group(1))), text)
+    if n.w.code == "de":
+        text = re.sub(r"(?<!\w)(1\d|20)(\d0)er\b", lambda m: n.year(int(m.group(1) + m.group(2))) + "er", text)
+        return re.sub(r"(?<![\w'’])(\d0)er\b", lambda m: n.number(m.group(1)).removesuffix("g") + "ger"
+                      if n.number(m.group(1)).endswith("zig") else n.number(m.group(1)) + "er", text)
+    return text
+
+
+def codes(text: str, n: Normalizer) -> str:
+    return CODE.sub(lambda m: speak_code(m.group(0), n), text)
+
+
+def signs(text: str, n: Normalizer) -> str:
+    """Comparison and math signs before a number are said ("margins < 30%": "less than"), never dropped."""
+    table = SIGNS.get(n.w.code, SIGNS["en"])
+    pattern = "|".join(re.escape(sign) for sign in sorted(table, key=len, reverse=True))
+    return re.sub(r"\s*(" + pattern + r")\s*(?=[-+−]?[$€£¥]?\d)", lambda m: f" {table[m.group(1)]} ", text)

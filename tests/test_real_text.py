@@ -1,0 +1,76 @@
+"""Issue 10's examples from real pages, each pinned as the spoken form a newsreader would give.
+
+Utterances come from `prepare --json`, as a user sees them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from audio_edition.text.normalize import normalizer
+
+
+@pytest.mark.parametrize("lang, written, spoken", [
+    ("en", "The 2.6GHz Intel Core i7 chip.", "The two point six gigahertz Intel Core i seven chip."),
+    ("en", "It supports 802.11ax.", "It supports eight oh two dot eleven a x."),
+    ("en", "The euro was at $1.1075.", "The euro was at one point one zero seven five dollars."),
+    ("en", "An Airbus A350-900 landed.", "An Airbus A three fifty nine hundred landed."),
+    ("en", "Prices rose in the 2020s as in the 1990s.", "Prices rose in the twenty twenties as in the nineteen nineties."),
+    ("en", "Back in the '90s.", "Back in the nineties."),
+    ("en", "It sells for 60,000₩.", "It sells for sixty thousand won."),
+    ("en", "Lego set 75188 is the biggest.", "Lego set seven five one eight eight is the biggest."),
+    ("en", "Margins < 30% held steady.", "Margins less than thirty percent held steady."),
+    ("en", "Readings ≥ 5 and ≤ 9, ± 2.", "Readings at least five and at most nine, plus or minus two."),
+    ("en", "Great news 🎉👍🏽 for everyone.", "Great news for everyone."),
+    ("en", "COVID-19 spread.", "COVID nineteen spread."),
+    ("en", "They paid ₹500 and ₽200 and ₺40.", "They paid five hundred rupees and two hundred rubles and forty lira."),
+    ("de", "In den 1990er Jahren.", "In den neunzehnhundertneunziger Jahren."),
+])
+def test_real_text_is_said_whole(lang: str, written: str, spoken: str) -> None:
+    assert normalizer(lang)(written) == spoken
+
+
+def test_every_currency_sign_in_unicode_is_said() -> None:
+    import unicodedata
+
+    from audio_edition.text.tokens import all_currency_signs
+
+    say = normalizer("en")
+    signs = all_currency_signs()
+    assert len(signs) > 50
+    for sign in signs:
+        spoken = say(f"It costs 5{sign} today.")
+        assert sign not in spoken and spoken.startswith("It costs five ") and spoken.endswith(" today."), \
+            (unicodedata.name(sign), spoken)
+
+
+def prepared(cli, tmp_path: Path, name: str, text: str) -> dict:  # type: ignore[no-untyped-def]
+    (tmp_path / name).write_text(text)
+    run = cli("prepare", name, "--json")
+    assert run.code == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+def test_a_numbered_heading_is_one_utterance(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = prepared(cli, tmp_path, "a.md", "# Garden notes\n\n## 1. Wind matters more than sun\n\nA paragraph.\n")
+    assert [u["text"] for u in data["utterances"]][:2] == ["Garden notes", "One: Wind matters more than sun"]
+
+
+def test_the_byline_is_said_in_the_articles_language(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = prepared(cli, tmp_path, "a.md", "---\ntitle: Le vent\nauthor: Élodie Marchand\nlang: fr\n---\n\n"
+                                            "Le vent souffle fort sur la côte.\n")
+    assert data["utterances"][1]["text"] == "Par Élodie Marchand."
+
+
+def test_emoji_are_not_spoken_and_are_listed(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = prepared(cli, tmp_path, "a.txt", "Title\n\nGreat news 🎉 today, says the mayor 👍🏽.\n")
+    assert data["utterances"][1]["text"] == "Great news today, says the mayor."
+    assert {"reason": "emoji", "text": "2 emoji, not spoken: 🎉 👍🏽", "kept": None, "score": None} in data["removed"]
+    assert "🎉" in data["sections"][0]["paragraphs"][0]  # the written text keeps them
+
+
+def test_zero_width_characters_never_reach_an_utterance(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = prepared(cli, tmp_path, "a.txt", "Title\n\nZero\u200bwidth\u200c and\u2060 joined\ufeff words.\n")
+    assert not any(c in u["text"] for u in data["utterances"] for c in "\u200b\u200c\u200d\u2060\ufeff")
