@@ -74,3 +74,53 @@ def test_emoji_are_not_spoken_and_are_listed(cli, tmp_path: Path) -> None:  # ty
 def test_zero_width_characters_never_reach_an_utterance(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     data = prepared(cli, tmp_path, "a.txt", "Title\n\nZero\u200bwidth\u200c and\u2060 joined\ufeff words.\n")
     assert not any(c in u["text"] for u in data["utterances"] for c in "\u200b\u200c\u200d\u2060\ufeff")
+
+
+# --- Extraction without loss -------------------------------------------------------------------------
+
+PAGE = """<html><head><title>Heat in the Harbour Town</title><meta charset="{charset}"></head><body>
+<nav><a href="/">Home</a> <a href="/news">News</a></nav>
+<article><h1>Heat in the Harbour Town</h1>
+<p>The harbour town had its hottest June on record, and the council opened three cooling rooms for older residents.</p>
+<h2>What the readings say</h2>
+Text right after the heading, outside any paragraph, says the readings came from the harbour station.
+<p>West Palm Beach, FL<br>June ten was the hottest day, with the station reading well above the old record.</p>
+<table><tr><th>Day</th><th>High</th></tr><tr><td>June 10</td><td>38 degrees</td></tr><tr><td>June 11</td><td>36 degrees</td></tr></table>
+<p>The council says the cooling rooms will stay open until the end of August, or longer if the heat goes on.</p>
+</article><footer>Copyright the Harbour Gazette</footer></body></html>"""
+
+
+def read_page(tmp_path: Path, text: str, encoding: str = "utf-8"):  # type: ignore[no-untyped-def]
+    from audio_edition.ingest import read_article
+
+    page = tmp_path / "page.html"
+    page.write_bytes(text.encode(encoding))
+    return read_article(str(page))
+
+
+def test_text_after_a_heading_and_around_line_breaks_is_read(tmp_path: Path) -> None:
+    article = read_page(tmp_path, PAGE.format(charset="utf-8"))
+    paragraphs = list(article.paragraphs)
+    assert "Text right after the heading, outside any paragraph, says the readings came from the harbour station." \
+        in paragraphs
+    assert any(p.startswith("West Palm Beach, FL June ten") for p in paragraphs)  # not "FLJune"
+
+
+def test_a_table_is_read_as_sentences(tmp_path: Path) -> None:
+    article = read_page(tmp_path, PAGE.format(charset="utf-8"))
+    assert "Day: June 10; High: 38 degrees." in article.paragraphs
+    assert "Day: June 11; High: 36 degrees." in article.paragraphs
+
+
+def test_a_page_in_its_declared_charset_is_read(tmp_path: Path) -> None:
+    text = PAGE.format(charset="windows-1252").replace("hottest June", "hottest June — été brûlant")
+    article = read_page(tmp_path, text, "cp1252")
+    assert any("été brûlant" in p for p in article.paragraphs)
+
+
+def test_an_article_in_a_layout_table_is_found_by_the_inclusive_fallback(tmp_path: Path) -> None:
+    cells = " ".join(f"Sentence {n} of the story about the ferry crossing and the people who depend on it." for n in range(12))
+    page = (f"<html><head><title>The Ferry</title></head><body><table><tr><td><a href='/'>Home</a></td></tr>"
+            f"<tr><td><font>{cells}</font></td></tr></table></body></html>")
+    article = read_page(tmp_path, page)
+    assert "Sentence 11 of the story" in " ".join(article.paragraphs)
