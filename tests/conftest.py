@@ -128,3 +128,19 @@ def cli(tmp_path: Path):  # type: ignore[no-untyped-def]
         return Run(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
 
     return run
+
+
+def processes_mentioning(text: str, by_folder: bool = False) -> list[str]:
+    """Command lines of running processes that name ``text`` (a test's private folder), or, with
+    ``by_folder``, that also work in a folder under it."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                cwd = os.readlink(entry / "cwd") if by_folder else ""
+            except OSError:
+                continue
+            if text in line or (by_folder and cwd.startswith(text)):
+                found.append(line)
+    return found

@@ -14,7 +14,6 @@ processes and ffmpeg children must go by themselves. After each kill:
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import sqlite3
@@ -27,7 +26,7 @@ from typing import Callable
 import feedparser
 import pytest
 
-from conftest import bare_path_env
+from conftest import bare_path_env, processes_mentioning
 from readers import decode_errors
 
 ARTICLE = """# {title}
@@ -44,24 +43,10 @@ def write_article(path: Path, title: str, paragraphs: int, salt: str = "") -> Pa
     return path
 
 
-def processes_mentioning(text: str) -> list[str]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                cwd = os.readlink(entry / "cwd")
-            except OSError:
-                continue
-            if text in line or cwd.startswith(text):
-                found.append(line)
-    return found
-
-
 def no_process_left(folder: Path) -> None:
     """Every process of the killed run (workers, the resource tracker, ffmpeg) goes within 2 seconds."""
     deadline = time.monotonic() + 2
-    while (left := processes_mentioning(str(folder))) and time.monotonic() < deadline:
+    while (left := processes_mentioning(str(folder), by_folder=True)) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert left == [], left
 

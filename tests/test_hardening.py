@@ -11,7 +11,6 @@ goes further:
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import sqlite3
@@ -25,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SAMPLE
+from conftest import SAMPLE, processes_mentioning
 
 SHOW_ARGS = ["--title", "Checklist Show", "--author", "Tester", "--email", "t@example.org",
              "--base-url", "https://example.org/show/"]
@@ -392,20 +391,6 @@ def test_9_c_an_unwritable_place_says_why(cli, tmp_path: Path) -> None:  # type:
     assert "cannot write /proc/a.mp3" in line and "does not exist" not in line and "does not accept new files" in line
     line = one_error_line(cli("build", "a.txt", "--engine", "fake", "-o", str(tmp_path / "missing" / "a.mp3")))
     assert "folder" in line and "does not exist" in line
-
-
-def processes_mentioning(text: str) -> list[str]:
-    """Command lines of running processes that name ``text`` (a test's private folder)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            if text in line:
-                found.append(line)
-    return found
 
 
 def _after(seconds: float):  # type: ignore[no-untyped-def]
