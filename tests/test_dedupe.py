@@ -123,3 +123,22 @@ def test_articles_without_duplicates_lose_nothing() -> None:
     for path in (Path(__file__).resolve().parent.parent / "media" / "sample-article.md",):
         paragraphs = list(read_article(str(path)).paragraphs)
         assert find_duplicates(paragraphs, "paraphrase", "en") == []
+
+
+def test_one_restatement_is_an_author_not_a_spinner() -> None:
+    """Reworded copies are removed only as a pattern (several, a good share of the article): with
+    one of 01-harbour's two reworded copies taken out, the other is an author restating a point."""
+    paragraphs = list(read_article(str(CORPUS / "01-harbour.txt")).paragraphs)
+    both = [d for d in find_duplicates(paragraphs, "paraphrase", "en") if d.kind == "paraphrase"]
+    assert len(both) == 2
+    one = [p for i, p in enumerate(paragraphs) if i != both[0].removed]
+    assert [d for d in find_duplicates(one, "paraphrase", "en") if d.kind == "paraphrase"] == []
+
+
+def test_a_long_article_with_two_look_alike_pairs_keeps_them() -> None:
+    """Two look-alike pairs among many paragraphs (a how-to, a health guide) are under the share a
+    spun article shows: all kept."""
+    paragraphs = list(read_article(str(CORPUS / "01-harbour.txt")).paragraphs)
+    filler = [f"Paragraph {n} tells a different part of the harbour's story, about boat {n} and its crew of {n + 3}."
+              for n in range(12)]
+    assert [d for d in find_duplicates(paragraphs + filler, "paraphrase", "en") if d.kind == "paraphrase"] == []
