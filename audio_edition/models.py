@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 UtteranceKind = Literal["title", "heading", "paragraph", "text"]
+ParagraphKind = Literal["text", "item", "note"]
 
 
 @dataclass(frozen=True)
@@ -14,6 +15,22 @@ class Section:
 
     title: str | None
     paragraphs: tuple[str, ...]
+    # Per paragraph, when any is not plain text: "item" (a list item, said with a short pause
+    # after it) or "note" (our words, e.g. "Code omitted." where a code block was taken out).
+    kinds: tuple[ParagraphKind, ...] = ()
+
+    def kind(self, index: int) -> ParagraphKind:
+        return self.kinds[index] if self.kinds else "text"
+
+    def pairs(self) -> list[tuple[str, ParagraphKind]]:
+        """Each paragraph with its kind."""
+        return [(p, self.kind(i)) for i, p in enumerate(self.paragraphs)]
+
+    @classmethod
+    def of(cls, title: str | None, pairs: list[tuple[str, ParagraphKind]]) -> Section:
+        """A section from (paragraph, kind) pairs; ``kinds`` stays empty when all are plain text."""
+        kinds = tuple(k for _, k in pairs)
+        return cls(title, tuple(p for p, _ in pairs), kinds if any(k != "text" for k in kinds) else ())
 
 
 @dataclass(frozen=True)
@@ -37,6 +54,7 @@ class Article:
     language: str | None = None  # BCP 47, e.g. "en" or "pt-BR"; None until known
     source: str | None = None  # path or URL
     removed: tuple[Removal, ...] = ()
+    notes: tuple[str, ...] = ()  # decisions a listener or publisher should know of, e.g. the language overruled
 
     @property
     def paragraphs(self) -> tuple[str, ...]:

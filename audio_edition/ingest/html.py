@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from audio_edition.errors import InputError
 from audio_edition.text.cleanup import byline_author
-from audio_edition.models import Article, Removal, Section
+from audio_edition.ingest.structure import numbered, omitted
+from audio_edition.models import Article, ParagraphKind, Removal, Section
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -117,15 +118,19 @@ def _left_out(root: _Element, kept: str, kept_blocks: set[str], title: str, auth
 
 
 def _sections(body: _Element, title: str, removed: list[Removal]) -> list[Section]:
-    sections: list[tuple[str | None, list[str]]] = [(None, [])]
+    sections: list[tuple[str | None, list[tuple[str, ParagraphKind]]]] = [(None, [])]
+
+    def add(text: str, kind: ParagraphKind = "text") -> None:
+        sections[-1][1].append((text, kind))
+
     if body.tag == "body" and body.text and body.text.strip():  # text before the first element
-        sections[-1][1].append(_squash(body.text))
+        add(_squash(body.text))
     for element in body:
         tag, text = element.tag, _text(element)
         tail = _squash(element.tail or "")
         if not text:
             if tail:
-                sections[-1][1].append(tail)
+                add(tail)
             continue
         if tag == "head":
             level = (element.get("rend") or "h2").lower()
@@ -134,22 +139,24 @@ def _sections(body: _Element, title: str, removed: list[Removal]) -> list[Sectio
             if level in _SECTION_TAGS or level not in ("h5", "h6"):
                 sections.append((text, []))
             else:
-                sections[-1][1].append(text)
+                add(text)
         elif tag == "list":
-            sections[-1][1].extend(_text(item) for item in element.iter("item") if _text(item))
-        elif tag == "table":
-            rows = _table_rows(element)
-            if rows:
-                sections[-1][1].extend(rows)
-            else:
-                removed.append(Removal("table", text))
-        elif tag == "code":
-            removed.append(Removal("code", text))
+            items = [_text(item) for item in element.iter("item")]
+            ordered = (element.get("rend") or "").lower() == "ol"
+            for number, item in enumerate((i for i in items if i), 1):
+                add(numbered(number, item) if ordered else item, "item")
+        elif tag in ("table", "code"):
+            rows = _table_rows(element) if tag == "table" else []
+            for row in rows:
+                add(row)
+            if not rows:
+                removed.append(Removal(tag, text))
+                omitted(sections[-1][1], tag)
         else:  # p, quote and anything else with words
-            sections[-1][1].append(text)
+            add(text)
         if tail:  # text after an element, outside any (trafilatura puts text after a heading here)
-            sections[-1][1].append(tail)
-    return [Section(t, tuple(ps)) for t, ps in sections if t or ps]
+            add(tail)
+    return [Section.of(t, ps) for t, ps in sections if t or ps]
 
 
 def read_html(text: str, source: str | None) -> Article:

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from audio_edition.errors import InputError
 from audio_edition.ingest.text import is_url_line
-from audio_edition.models import Article, Removal, Section
+from audio_edition.ingest.structure import numbered, omitted
+from audio_edition.models import Article, ParagraphKind, Removal, Section
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -104,11 +105,21 @@ def read_markdown(text: str, source: str | None) -> Article:
         tokens = tokens[1:]
     title = _meta_text(meta.get("title"), "title", source)
     title_heading_seen = False
-    sections: list[tuple[str | None, list[str]]] = [(None, [])]
+    sections: list[tuple[str | None, list[tuple[str, ParagraphKind]]]] = [(None, [])]
+    lists: list[list[int]] = []  # open lists, innermost last: [ordered (0/1), the current item's number]
+    first_in_item = False
     seen_block = False
     i = 0
     while i < len(tokens):
         tok = tokens[i]
+        if tok.type in ("bullet_list_open", "ordered_list_open"):
+            start = int(tok.attrs.get("start", 1) or 1) if tok.type == "ordered_list_open" else 1
+            lists.append([int(tok.type == "ordered_list_open"), start - 1])
+        elif tok.type in ("bullet_list_close", "ordered_list_close") and lists:
+            lists.pop()
+        elif tok.type == "list_item_open" and lists:
+            lists[-1][1] += 1
+            first_in_item = True
         if tok.type == "heading_open":
             words = _inline_text(tokens[i + 1], removed)
             first = not title_heading_seen and (tok.tag == "h1" or not seen_block)
@@ -127,12 +138,17 @@ def read_markdown(text: str, source: str | None) -> Article:
             elif words:
                 if title is None:
                     title = words
+                elif lists:
+                    ordered, number = lists[-1]
+                    sections[-1][1].append((numbered(number, words) if ordered and first_in_item else words, "item"))
                 else:
-                    sections[-1][1].append(words)
+                    sections[-1][1].append((words, "text"))
+            first_in_item = False
             i += 3
             continue
         if tok.type in ("fence", "code_block"):
             removed.append(Removal("code", tok.content.rstrip("\n")))
+            omitted(sections[-1][1], "code")
         elif tok.type == "html_block":
             removed.append(Removal(_html_reason(tok.content), tok.content.rstrip("\n")))
         i += 1
@@ -141,7 +157,7 @@ def read_markdown(text: str, source: str | None) -> Article:
     language = _meta_text(meta.get("lang") or meta.get("language"), "language", source)
     return Article(
         title=title,
-        sections=tuple(Section(t, tuple(ps)) for t, ps in sections if t or ps),
+        sections=tuple(Section.of(t, ps) for t, ps in sections if t or ps),
         author=_meta_text(meta.get("author") or meta.get("authors"), "author", source),
         date=_date(meta.get("date")),
         language=language,

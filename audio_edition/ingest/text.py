@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from audio_edition.errors import InputError
-from audio_edition.models import Article, Removal, Section
+from audio_edition.models import Article, ParagraphKind, Removal, Section
 
 _URL_LINE = re.compile(r"^\s*(?:<)?(?:https?://|www\.)\S+?(?:>)?\s*$", re.IGNORECASE)
 
@@ -31,11 +31,34 @@ def blocks(text: str) -> list[list[str]]:
     return out
 
 
+# A list item's line: "- milk", "* milk", "• milk", "1. milk", "2) milk".
+_ITEM = re.compile(r"^(?:[-*•–]|\d{1,3}[.)])\s+\S")
+MIN_ITEMS = 2  # one line that starts with "2. " is more likely a wrapped sentence than a list
+
+
+def _paragraphs(lines: list[str]) -> list[tuple[str, ParagraphKind]]:
+    """A block's lines as paragraphs: the lines joined, or, when two lines or more start like list
+    items, the text before them and each item (with the lines that continue it) apart."""
+    starts = [i for i, line in enumerate(lines) if _ITEM.match(line)]
+    if len(starts) < MIN_ITEMS:
+        return [(" ".join(lines), "text")] if lines else []
+    out: list[tuple[str, ParagraphKind]] = []
+    if starts[0] > 0:
+        out.append((" ".join(lines[: starts[0]]), "text"))
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        item = " ".join(lines[start:end])
+        if not item[0].isdigit():
+            item = item[1:].lstrip()  # the bullet; a number stays, as it is said
+        out.append((item, "item"))
+    return out
+
+
 def read_text(text: str, source: str | None) -> Article:
     """Read a plain-text article."""
     removed: list[Removal] = []
     title: str | None = None
-    paragraphs: list[str] = []
+    paragraphs: list[tuple[str, ParagraphKind]] = []
     for block in blocks(text):
         kept_lines: list[str] = []
         for line in block:
@@ -45,13 +68,12 @@ def read_text(text: str, source: str | None) -> Article:
                 title = line
             else:
                 kept_lines.append(line)
-        if kept_lines:
-            paragraphs.append(" ".join(kept_lines))
+        paragraphs.extend(_paragraphs(kept_lines))
     if title is None:
         raise InputError(f"{source or 'standard input'} has no text to speak, only web addresses")
     return Article(
         title=title,
-        sections=(Section(None, tuple(paragraphs)),) if paragraphs else (),
+        sections=(Section.of(None, paragraphs),) if paragraphs else (),
         source=source,
         removed=tuple(removed),
     )

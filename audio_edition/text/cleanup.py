@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from audio_edition.text.dedupe import Mode, dedupe
 from audio_edition.text.language import base
-from audio_edition.models import Article, Removal, Section
+from audio_edition.models import Article, ParagraphKind, Removal, Section
 
 # Whole paragraphs that are site furniture, by language (matched case-insensitively, in full).
 FURNITURE: dict[str, str] = {
@@ -79,8 +79,8 @@ def strip_furniture(article: Article, language: str) -> Article:
     sections: list[Section] = []
     in_trailer = False
     for section in article.sections:
-        kept: list[str] = []
-        for paragraph in section.paragraphs:
+        kept: list[tuple[str, ParagraphKind]] = []
+        for paragraph, kind in section.pairs():
             text = paragraph.strip()
             name = byline_author(text, language)
             if in_trailer and len(text.split()) <= TRAILER_ITEM_MAX_WORDS:
@@ -96,14 +96,25 @@ def strip_furniture(article: Article, language: str) -> Article:
             elif furniture.fullmatch(text.rstrip(":.")):
                 removed.append(Removal("boilerplate", text))
             else:
-                kept.append(paragraph)
+                kept.append((paragraph, kind))
         if kept or section.title:
-            sections.append(Section(section.title, tuple(kept)))
+            sections.append(Section.of(section.title, kept))
     if not removed:
         return article
     return replace(article, sections=tuple(sections), author=author, removed=article.removed + tuple(removed))
 
 
+def localize_notes(article: Article, language: str) -> Article:
+    """Our notes ("Code omitted.") in the article's language."""
+    from audio_edition.ingest.structure import localized
+
+    if not any(kind == "note" for s in article.sections for _, kind in s.pairs()):
+        return article
+    sections = tuple(Section.of(s.title, [(localized(p, language) if k == "note" else p, k) for p, k in s.pairs()])
+                     for s in article.sections)
+    return replace(article, sections=sections)
+
+
 def clean(article: Article, language: str, mode: Mode) -> Article:
     """The article as it should be heard: furniture and bylines out, then duplicates out."""
-    return dedupe(strip_furniture(article, language), mode, language)
+    return localize_notes(dedupe(strip_furniture(article, language), mode, language), language)

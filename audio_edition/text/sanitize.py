@@ -82,7 +82,8 @@ def clean_article(article: Article) -> tuple[Article, Counter[str]]:
         counts.update(found)
         return " ".join(cleaned.split())
 
-    sections = tuple(Section(line(s.title) or None, tuple(p for p in (line(p) for p in s.paragraphs) if p))
+    sections = tuple(Section.of(line(s.title) or None, [(text, kind) for text, kind in
+                                                         ((line(p) or "", k) for p, k in s.pairs()) if text])
                      for s in article.sections)
     return replace(article, title=line(article.title) or "", author=line(article.author) or None,
                    sections=tuple(s for s in sections if s.title or s.paragraphs)), counts

@@ -19,6 +19,7 @@ class Pauses:
     after_title: int = 1100
     after_heading: int = 700
     between_paragraphs: int = 800
+    between_items: int = 450  # list items: apart, but heard as one list
     before_section: int = 1600
 
 
@@ -196,10 +197,16 @@ def build_script(
             add("heading", section.title, s_index, pauses.after_heading)
         last_section = s_index == len(sections) - 1
         for p_index, paragraph in enumerate(section.paragraphs):
-            if per_paragraph:
-                chapters.append(ChapterMark(first_words(paragraph), len(utterances)))
+            kind = section.kind(p_index)
+            if per_paragraph and (kind == "text" or p_index == 0 or section.kind(p_index - 1) == "text"):
+                chapters.append(ChapterMark(first_words(paragraph), len(utterances)))  # a list: one chapter
             last_in_section = p_index == len(section.paragraphs) - 1
-            pause = pauses.before_section if last_in_section and not last_section else pauses.between_paragraphs
+            if last_in_section and not last_section:
+                pause = pauses.before_section
+            elif kind == "item" and not last_in_section and section.kind(p_index + 1) == "item":
+                pause = pauses.between_items
+            else:
+                pause = pauses.between_paragraphs
             add("paragraph", paragraph, s_index, pause)
     if utterances:
         from dataclasses import replace
