@@ -11,7 +11,7 @@ import threading
 import time
 import uuid
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -65,30 +65,42 @@ def read(source: str, settings: Settings, stdin: bytes | None = None) -> Article
     if settings.author and sanitize.clean_line(settings.author):
         changes["author"] = sanitize.clean_line(settings.author)
     if changes:
-        from dataclasses import replace
-
         article = replace(article, **changes)  # type: ignore[arg-type]
     return article
 
 
-def article_language(article: Article, settings: Settings) -> tuple[str, list[str]]:
-    """--lang, else what the document declares, else detection on its text, else English; with
-    the other languages detection found (most of the text first), for when the engine has no
-    voice for the first.
+def article_language(article: Article, settings: Settings) -> tuple[str, list[str], str | None]:
+    """--lang, else what the document declares unless its text clearly is in another language,
+    else detection on its text, else English; with the other languages detection found (most of the
+    text first), for when the engine has no voice for the first; and a note when the text overruled
+    the page's declaration.
 
     A detection is cached by the text, so a rebuild does not pay for it again."""
-    if settings.language or article.language:
-        return settings.language or article.language, []  # type: ignore[return-value]
+    if settings.language:
+        return settings.language, [], None
     text = " ".join([article.title, *article.paragraphs])
+    words = len(text.split())
+    if words < 5 or (article.language and words < language.OVERRULE_WORDS):
+        return article.language or DEFAULT_LANGUAGE, [], None  # too short to tell, or to doubt the page
     cache = DiskCache(settings.cache_dir or default_cache_dir())
     key = digest("language", language.DETECTOR, text)
     known = cache.get("language", key, "txt")  # "": detection could not tell
     if known is not None:
-        found = [code for code in known.decode(errors="replace").split(",") if code]
+        shares = [(code, int(percent)) for code, _, percent in
+                  (item.partition(":") for item in known.decode(errors="replace").split(",") if item)
+                  if percent.isdigit()]
     else:
-        found = language.detect_ranked(text)
-        cache.put("language", key, "txt", ",".join(found).encode())
-    return (found[0], found[1:]) if found else (DEFAULT_LANGUAGE, [])
+        shares = language.detect_shares(text)
+        cache.put("language", key, "txt", ",".join(f"{code}:{percent}" for code, percent in shares).encode())
+    found = [code for code, _ in shares]
+    if article.language:
+        other = language.disagrees(article.language, shares, words)
+        if other is None:
+            return article.language, [], None
+        note = (f"the page declares the language '{article.language}', but {shares[0][1]}% of its text is "
+                f"'{other}': read as '{other}' (give --lang {article.language} to keep the declared one)")
+        return other, [], note
+    return (found[0], found[1:], None) if found else (DEFAULT_LANGUAGE, [], None)
 
 
 def _voice(engine: engines.Engine, settings: Settings, lang: str, others: list[str]) -> tuple[str, str]:
@@ -119,7 +131,9 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None) -> Prep
         raise InputError(f"{source if source != '-' else 'standard input'} has {len(article.paragraphs):,} paragraphs, "
                          f"more than the {MAX_PARAGRAPHS:,} we read in one episode",
                          hint="Split it into several articles.")
-    detected, others = article_language(article, settings)
+    detected, others, note = article_language(article, settings)
+    if note:
+        article = replace(article, notes=(*article.notes, note))
     voice, lang = _voice(engine, settings, detected, others)
     article = cleanup.clean(article, lang, settings.dedupe)  # type: ignore[arg-type]
     article = _report_emoji(article)
@@ -133,8 +147,6 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None) -> Prep
 
 def _report_emoji(article: Article) -> Article:
     """Emoji stay in the written text (the transcript, the page) but are not spoken: say so."""
-    from dataclasses import replace
-
     from audio_edition.models import Removal
     from audio_edition.text.tokens import emoji_in
 

@@ -75,6 +75,7 @@ def report_json(article: Article, details: dict[str, object]) -> str:
         "source": article.source,
         "title": article.title,
         "removed": [removal_json(r) for r in article.removed],
+        "notes": list(article.notes),
         **details,
     }
     return json.dumps(report, ensure_ascii=False, indent=2) + "\n"

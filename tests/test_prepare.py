@@ -137,7 +137,8 @@ def test_build_reports_removals_on_stderr_and_in_the_report(cli, tmp_path: Path)
 
 
 def test_a_declared_language_loads_no_detector(tmp_path: Path) -> None:
-    """When the document says its language, nothing is detected: the detector is not even imported."""
+    """When the document says its language and its text is too short to doubt it (under 40 words),
+    nothing is detected: the detector is not even imported."""
     (tmp_path / "a.md").write_text("---\ntitle: Wahl\nlang: de\n---\n\nDie Wahl findet am Sonntag statt, sagte sie.\n")
     code = ("import sys; from pathlib import Path; from audio_edition import build; from audio_edition.config import Settings; "
             f"p = build.prepare({str(tmp_path / 'a.md')!r}, Settings()); "
@@ -157,10 +158,10 @@ def test_detection_is_cached_by_text(tmp_path: Path, isolated_cache: Path) -> No
 
     cache = DiskCache(isolated_cache)
     keys = [p.stem for p in (isolated_cache / "language").rglob("*.txt")]
-    assert [cache.get("language", key, "txt") for key in keys] == [b"de"]
-    cache.put("language", keys[0], "txt", b"fr")  # what the cache says is used: detection is not run again
+    assert [cache.get("language", key, "txt") for key in keys] == [b"de:99"]  # languages and their share of the text
+    cache.put("language", keys[0], "txt", b"fr:97")  # what the cache says is used: detection is not run again
     assert build.prepare(str(article), Settings()).script.language == "fr"
-    assert language.DETECTOR == "cld2-ranked"
+    assert language.DETECTOR == "cld2-shares"
 
 
 def test_detection_agrees_with_what_real_pages_declare() -> None:

@@ -107,6 +107,8 @@ def build(
 
             result = pipeline.build(src, target, settings, stdin=stdin, on_progress=progress, on_stage=stage)
         if not quiet:
+            for note in result.article.notes:
+                err(f"Note: {label}: {note}")
             summary = removed_summary(result.article.removed)
             if summary:
                 err(f"Removed from {label}: {summary} (listed in {result.sidecars[-1].name})")
@@ -148,6 +150,8 @@ def prepare(
     print(f"# {article.title}")
     meta = [f"by {article.author}" if article.author else "", article.date or "", f"language {prepared.script.language}"]
     print("  " + " · ".join(m for m in meta if m))
+    for note in article.notes:
+        print(f"  Note: {note}")
     for utterance in prepared.script.utterances:
         marker = {"title": "T", "heading": "#", "paragraph": " ", "text": "-"}[utterance.kind]
         print(f"{marker} {utterance.text}")

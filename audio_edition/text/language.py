@@ -19,7 +19,7 @@ def base(language: str) -> str:
     return language.replace("_", "-").split("-")[0].lower()
 
 
-DETECTOR = "cld2-ranked"  # part of the cache key of a detection
+DETECTOR = "cld2-shares"  # part of the cache key of a detection
 MIN_BYTES = 30  # of letters, below which a guess is noise
 
 
@@ -30,7 +30,34 @@ def detect(text: str) -> str | None:
 
 
 def detect_ranked(text: str) -> list[str]:
-    """The languages found in the text, most of the text first; empty when it cannot tell.
+    """The languages found in the text, most of the text first; empty when it cannot tell."""
+    return [code for code, _ in detect_shares(text)]
+
+
+# Languages close enough that a detector confuses them on real text: never grounds to overrule a page.
+_CLOSE = [{"no", "nb", "nn", "da"}, {"hr", "sr", "bs", "sh"}, {"id", "ms"}, {"cs", "sk"}, {"gl", "pt"}]
+OVERRULE_SHARE = 80  # percent of the text in the detected language
+OVERRULE_WORDS = 40  # too few words, and the page's word stands
+
+
+def disagrees(declared: str, shares: list[tuple[str, int]], words: int) -> str | None:
+    """The detected language when the text clearly is not in the declared one, else None: enough
+    words, at least OVERRULE_SHARE percent of them in another language, almost none in the declared
+    one, and not a pair detectors confuse (Norwegian and Danish, say)."""
+    if not shares or words < OVERRULE_WORDS:
+        return None
+    top, share = shares[0]
+    said, found = base(declared), base(top)
+    if share < OVERRULE_SHARE or said == found or any({said, found} <= group for group in _CLOSE):
+        return None
+    if any(base(code) == said and percent >= 100 - OVERRULE_SHARE for code, percent in shares):
+        return None
+    return top
+
+
+def detect_shares(text: str) -> list[tuple[str, int]]:
+    """The languages found in the text with the percent of the text in each, most first; empty
+    when it cannot tell.
 
     Google's CLD2 (pycld2): its tables are compiled in, so there is no model to load; it takes about
     a millisecond on an article, and says when it is unsure rather than guessing. Scripts that it
@@ -48,9 +75,12 @@ def detect_ranked(text: str) -> list[str]:
         return []
     if not reliable or found < MIN_BYTES:
         return []
-    codes = [_CLD2_CODES.get(code, code) for _, code, percent, _ in details
-             if percent > 0 and code not in ("un", "xxx") and not code.startswith("xx-")]
-    return list(dict.fromkeys(codes))
+    shares: dict[str, int] = {}
+    for _, code, percent, _ in details:
+        if percent > 0 and code not in ("un", "xxx") and not code.startswith("xx-"):
+            code = _CLD2_CODES.get(code, code)
+            shares[code] = shares.get(code, 0) + percent
+    return list(shares.items())
 
 
 # CLD2 still uses some withdrawn ISO 639 codes.
