@@ -27,6 +27,12 @@ from audio_edition.text.normalize import normalizer
     ("en", "COVID-19 spread.", "COVID nineteen spread."),
     ("en", "They paid ₹500 and ₽200 and ₺40.", "They paid five hundred rupees and two hundred rubles and forty lira."),
     ("de", "In den 1990er Jahren.", "In den neunzehnhundertneunziger Jahren."),
+    ("en", "Version 2.6.1 fixed it.", "Version two dot six dot one fixed it."),
+    ("en", "The rate was 6.10 at noon.", "The rate was six point one zero at noon."),
+    ("de", "Version 2.6.1 ist da.", "Version zwei Punkt sechs Punkt eins ist da."),
+    ("de", "Am Dienstag (6.10.) in München.", "Am Dienstag (sechsten Oktober) in München."),
+    ("de", "Seit dem 1.9.2015 ist er Vorstand.", "Seit dem ersten September zweitausendfünfzehn ist er Vorstand."),
+    ("de", "Der Preis: 3.500.000 Euro.", "Der Preis: drei Millionen fünfhunderttausend Euro."),
 ])
 def test_real_text_is_said_whole(lang: str, written: str, spoken: str) -> None:
     assert normalizer(lang)(written) == spoken
@@ -124,3 +130,93 @@ def test_an_article_in_a_layout_table_is_found_by_the_inclusive_fallback(tmp_pat
             f"<tr><td><font>{cells}</font></td></tr></table></body></html>")
     article = read_page(tmp_path, page)
     assert "Sentence 11 of the story" in " ".join(article.paragraphs)
+
+
+# --- Language: the text wins when the page's declaration is clearly wrong ------------------------------
+
+ENGLISH_IN_GERMAN = """<html lang="de"><head><title>Coffee prices climb again</title></head><body><article>
+<h1>Coffee prices climb again</h1>
+<p>Coffee prices rose for the third month in a row, and roasters say shoppers should expect to pay 25 to 30 percent more by spring.</p>
+<p>The rise follows a poor harvest in two growing regions, where dry weather cut yields sharply during the flowering season.</p>
+<p>Small cafes say they will absorb part of the increase for now, but several have already raised the price of a latte.</p>
+</article></body></html>"""
+
+
+def test_a_page_declared_german_but_written_in_english_is_read_in_english(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "page.html").write_text(ENGLISH_IN_GERMAN)
+    data = json.loads(cli("prepare", "page.html", "--json").stdout)
+    assert data["language"] == "en"
+    assert "twenty-five to thirty percent" in data["utterances"][1]["text"]  # not "fünfundzwanzig to dreißig"
+    shown = cli("prepare", "page.html")
+    assert "Note: the page declares the language 'de', but" in shown.stdout and "read as 'en'" in shown.stdout
+    kept = json.loads(cli("prepare", "page.html", "--json", "--lang", "de").stdout)  # the user's word is final
+    assert kept["language"] == "de"
+
+
+def test_a_german_page_declared_english_is_read_with_german_numbers(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text = ("---\ntitle: Die Preise steigen\nlang: en\n---\n\n"
+            "Die Preise für Kaffee sind im dritten Monat in Folge gestiegen, und die Röster erwarten bis zum Frühjahr "
+            "noch einmal 25 Prozent mehr. Viele kleine Cafés wollen einen Teil der Erhöhung selbst tragen, doch "
+            "einige haben den Preis für einen großen Milchkaffee bereits um 40 Cent erhöht, sagte die Sprecherin.\n")
+    data = prepared(cli, tmp_path, "a.md", text)
+    assert data["language"] == "de"
+    assert "fünfundzwanzig Prozent" in " ".join(u["text"] for u in data["utterances"])
+
+
+def test_a_short_or_close_text_keeps_the_declared_language() -> None:
+    from audio_edition.text.language import disagrees
+
+    assert disagrees("de", [("en", 99)], words=120) == "en"
+    assert disagrees("de", [("en", 99)], words=12) is None  # too few words to doubt the page
+    assert disagrees("nb", [("da", 95)], words=200) is None  # a pair detectors confuse
+    assert disagrees("de", [("en", 70), ("de", 30)], words=200) is None  # a German page quoting English
+    assert disagrees("en-GB", [("en", 99)], words=200) is None
+
+
+# --- Structure: lists, notes for what was taken out ----------------------------------------------------
+
+def test_list_items_are_apart_with_a_short_pause(tmp_path: Path) -> None:
+    from audio_edition.ingest import read_article
+    from audio_edition.text.speech import Pauses, build_script
+
+    pauses = Pauses()
+    for name, text in [
+        ("a.txt", "Packing\n\nBring these along:\n- A warm jacket\n- Two water bottles\n- A map\n\nThat is all.\n"),
+        ("a.md", "# Packing\n\nBring these along:\n\n* A warm jacket\n* Two water bottles\n* A map\n\nThat is all.\n"),
+        ("a.html", "<html><head><title>Packing</title></head><body><article><h1>Packing</h1>"
+                   "<p>Bring these things along on the walk, and check them twice before you leave home in the morning:</p>"
+                   "<ul><li>A warm jacket</li><li>Two water bottles</li><li>A map</li></ul>"
+                   "<p>That is all you need for the first day of walking in the hills above the lake.</p></article></body></html>"),
+    ]:
+        (tmp_path / name).write_text(text)
+        article = read_article(str(tmp_path / name))
+        items = ["A warm jacket", "Two water bottles", "A map"]
+        assert [p for s in article.sections for p, kind in s.pairs() if kind == "item"] == items, name
+        script = build_script(article, "en", 500)
+        gaps = {u.text: u.pause_after_ms for u in script.utterances}
+        assert gaps["A warm jacket"] == gaps["Two water bottles"] == pauses.between_items < pauses.between_paragraphs
+        assert gaps["A map"] == pauses.between_paragraphs  # the list ends: a paragraph's pause
+        assert len(script.chapters) <= 4, name  # a list is one chapter, not one per item
+
+
+def test_an_ordered_list_is_said_with_its_numbers(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = prepared(cli, tmp_path, "a.md", "# Steps\n\nDo this:\n\n1. Cut the wire\n2. Strip the ends\n")
+    assert [u["text"] for u in data["utterances"]][2:] == ["One: Cut the wire", "Two: Strip the ends"]
+
+
+def test_a_sentence_that_introduced_removed_code_is_followed_by_a_note(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    md = "# Wiring a lamp\n\nThe wiring looks like this:\n\n```\nGPIO 4 -> LED -> GND\n```\n\nThen plug it in.\n"
+    data = prepared(cli, tmp_path, "a.md", md)
+    assert [u["text"] for u in data["utterances"]][1:] == ["The wiring looks like this:", "Code omitted.", "Then plug it in."]
+    assert {"reason": "code", "text": "GPIO 4 -> LED -> GND", "kept": None, "score": None} in data["removed"]
+    german = json.loads(cli("prepare", "a.md", "--json", "--lang", "de").stdout)
+    assert german["utterances"][2]["text"] == "Code ausgelassen."
+    html = ("<html><head><title>Wiring a lamp</title></head><body><article><h1>Wiring a lamp</h1>"
+            "<p>Wiring the small lamp takes ten minutes and a screwdriver. The wiring looks like this:</p>"
+            "<pre><code>GPIO 4 -> LED -> GND</code></pre>"
+            "<p>Then plug it in and watch the small light come on at the far end of the desk.</p></article></body></html>")
+    data = prepared(cli, tmp_path, "a.html", html)
+    texts = [u["text"] for u in data["utterances"]]
+    assert texts[texts.index("The wiring looks like this:") + 1] == "Code omitted."
+    plain = prepared(cli, tmp_path, "b.md", "# Notes\n\nA paragraph that ends.\n\n```\ncode\n```\n\nMore.\n")
+    assert "Code omitted." not in [u["text"] for u in plain["utterances"]]  # nothing introduced it: nothing dangles

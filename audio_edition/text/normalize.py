@@ -246,6 +246,12 @@ def _trailing(url: str) -> str:
     return match.group(0) if match else ""
 
 
+# Languages that write a date as "6.10." or "1.9.2015" (day, month, year).
+NUMERIC_DATES = {"de"}
+DATE_WORDS = (r"am|vom|zum|bis|ab|seit|dem|den|und|zwischen|"
+              r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag,?")
+
+
 class Normalizer:
     """Normalizes text for one language, with an optional lexicon."""
 
@@ -278,7 +284,12 @@ class Normalizer:
 
     def number(self, written: str) -> str:
         try:
-            return _n(self._value(written), self.lang)
+            value = self._value(written)
+            spoken = _n(value, self.lang)
+            if isinstance(value, float):  # "6.10": num2words says 6.1; the written zeros are read too
+                fraction = re.split(r"[.,]", written.strip())[-1]
+                spoken += f" {_n(0, self.lang)}" * (len(fraction) - len(fraction.rstrip("0")))
+            return spoken
         except (ValueError, OverflowError):  # "1.200.12": say each run of digits
             return " ".join(_n(int(d), self.lang) for d in re.findall(r"\d+", written))
 
@@ -322,6 +333,7 @@ class Normalizer:
         text = self._measures(text)
         text = self._ordinals(text)
         text = tokens.codes(text, self)  # "A350-900", "802.11ax": whole, before numbers take their digits
+        text = tokens.dotted(text, self)  # "2.6.1": a version, not a decimal with a tail
         text = self._numbers(text)
         text = self._symbols(text)
         text = re.sub(_PROTECT_OPEN + r"(\d+)" + _PROTECT_CLOSE, lambda m: protected[int(m.group(1))], text)
@@ -390,6 +402,13 @@ class Normalizer:
             return say(int(m.group(3)), int(m.group(2)) - 1, int(m.group(1))) or m.group(0)
 
         text = re.sub(r"\b(\d{4})-(\d{2})-(\d{2})\b", iso, text)
+        if base(self.language) in NUMERIC_DATES:  # "am 6.10." and "seit dem 1.9.2015": day, month, year
+            # with a year, or after a word that introduces a date ("Kapitel 3.2." is no date)
+            text = re.sub(r"(?<![\w.,])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\w.,]?\d)",
+                          lambda m: say(int(m.group(1)), int(m.group(2)) - 1, int(m.group(3))) or m.group(0), text)
+            text = re.sub(r"(?i)(?<!\w)((?:" + DATE_WORDS + r")\s+|\()(\d{1,2})\.(\d{1,2})\.(?![\w.,]?\d)",
+                          lambda m: m.group(1) + (say(int(m.group(2)), int(m.group(3)) - 1, None) or m.group(0)[len(m.group(1)):]),
+                          text)
         # "September 14, 2026" and "Sept. 14"
         text = re.sub(r"\b(" + month_re + r")\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?\b",
                       lambda m: (say(int(m.group(2)), month_index(m.group(1)) or 0, int(m.group(3)) if m.group(3) else None)

@@ -137,6 +137,22 @@ def decades(text: str, n: Normalizer) -> str:
     return text
 
 
+_DOTTED = re.compile(r"(?<![\w.,])\d+(?:\.\d+){2,}(?![\w]|\.\d)")
+
+
+def dotted(text: str, n: Normalizer) -> str:
+    """Three numbers or more joined by dots, a version or an address ("2.6.1", "192.168.0.1"): each
+    number, with "dot" between ("two dot six dot one"). Groups of three digits after the first are a
+    thousands separator ("3.500.000"), left to the number rules."""
+    def say(m: re.Match[str]) -> str:
+        groups = m.group(0).split(".")
+        if all(len(g) == 3 for g in groups[1:]):
+            return m.group(0)
+        return f" {n.w.dot} ".join(n.number(g) for g in groups)
+
+    return _DOTTED.sub(say, text)
+
+
 def codes(text: str, n: Normalizer) -> str:
     return CODE.sub(lambda m: speak_code(m.group(0), n), text)
 
