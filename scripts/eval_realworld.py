@@ -65,11 +65,14 @@ class PageResult:
     utterances: int = 0
 
 
-def trafilatura_text(html: str) -> str:
+def trafilatura_text(page: bytes) -> str:
+    """What trafilatura alone makes of the saved page: its title and text, from the page's bytes
+    (so it decodes the page itself, as it would be used on its own), precise, without tables."""
     import trafilatura
 
-    found = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True) or ""
-    return squash(found)
+    found = trafilatura.bare_extraction(page, include_comments=False, include_tables=False, favor_precision=True,
+                                        with_metadata=True)
+    return squash(f"{found.title or ''} {found.text or ''}") if found is not None else ""
 
 
 def evaluate(job: tuple[str, dict, str]) -> PageResult:
@@ -81,7 +84,6 @@ def evaluate(job: tuple[str, dict, str]) -> PageResult:
     name = entry["file"]
     started = time.monotonic()
     raw = gzip.decompress((REALWORLD / "pages" / f"{name}.gz").read_bytes())
-    html = raw.decode("utf-8", "replace")  # for trafilatura alone
     result = PageResult(name, url, 0.0)
     folder = Path(tempfile.mkdtemp(prefix="eval-"))
     page = folder / (Path(name).stem + ".html")
@@ -96,7 +98,7 @@ def evaluate(job: tuple[str, dict, str]) -> PageResult:
         prepared = None
     finally:
         result.seconds = time.monotonic() - started
-    alone = trafilatura_text(html)
+    alone = trafilatura_text(raw)
     if prepared is None:
         spoken = ""
     else:
