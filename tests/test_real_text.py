@@ -33,6 +33,7 @@ from audio_edition.text.normalize import normalizer
     ("de", "Am Dienstag (6.10.) in München.", "Am Dienstag (sechsten Oktober) in München."),
     ("de", "Seit dem 1.9.2015 ist er Vorstand.", "Seit dem ersten September zweitausendfünfzehn ist er Vorstand."),
     ("de", "Der Preis: 3.500.000 Euro.", "Der Preis: drei Millionen fünfhunderttausend Euro."),
+    ("de", "Der Zins stieg von 2,0 auf 4,0 Prozent.", "Der Zins stieg von zwei Komma null auf vier Komma null Prozent."),
 ])
 def test_real_text_is_said_whole(lang: str, written: str, spoken: str) -> None:
     assert normalizer(lang)(written) == spoken
@@ -116,6 +117,44 @@ def test_a_table_is_read_as_sentences(tmp_path: Path) -> None:
     article = read_page(tmp_path, PAGE.format(charset="utf-8"))
     assert "Day: June 10; High: 38 degrees." in article.paragraphs
     assert "Day: June 11; High: 36 degrees." in article.paragraphs
+
+
+def test_a_layout_table_of_links_is_not_read_but_a_data_table_is(tmp_path: Path) -> None:
+    """Tables that hold data are read in their place; a table that lays out a page's teasers is
+    left out (and reported), as precise extraction leaves it."""
+    body = " ".join(f"Sentence {n} of the report on the ferry timetable and the people who rely on it." for n in range(6))
+    page = (f"<html><head><title>The Ferry | Harbour Gazette</title><meta property='og:site_name' content='Harbour Gazette'>"
+            f"</head><body><article><h1>The Ferry</h1><p>{body}</p>"
+            f"<p>The new timetable, from the first of May:</p>"
+            f"<table><tr><th>Crossing</th><th>Departs</th></tr><tr><td>Morning</td><td>7:15</td></tr>"
+            f"<tr><td>Evening</td><td>18:40</td></tr></table>"
+            f"<p>{body.replace('report', 'story')}</p></article>"
+            f"<table><tr><td>Further articles on the topic</td></tr><tr><td>Commented articles</td></tr></table>"
+            f"</body></html>")
+    article = read_page(tmp_path, page)
+    paragraphs = list(article.paragraphs)
+    at = paragraphs.index("The new timetable, from the first of May:")
+    assert paragraphs[at + 1 : at + 3] == ["Crossing: Morning; Departs: 7:15.", "Crossing: Evening; Departs: 18:40."]
+    assert not any("Further articles" in p or "Commented articles" in p for p in paragraphs)
+    assert article.title == "The Ferry"  # without the site's name
+
+
+def test_blocks_inside_kept_containers_are_paragraphs_of_their_own(tmp_path: Path) -> None:
+    from audio_edition.ingest.html import _flatten
+    from lxml import etree
+
+    body = etree.fromstring("<body><div><div><p>One.</p><p>Two.</p>lead out</div>tail</div><p>Three.</p></body>")
+    _flatten(body)
+    assert [(e.tag, e.text, " ".join((e.tail or "").split())) for e in body] == [
+        ("p", "One.", ""), ("p", "Two.", "lead out tail"), ("p", "Three.", "")]
+
+
+def test_the_site_is_not_read_as_the_author(tmp_path: Path) -> None:
+    from audio_edition.ingest.html import _author
+
+    assert _author("Www Proplanta De; AgE", "proplanta.de") == "AgE"
+    assert _author("Jane Doe; Harbour Gazette", "Harbour Gazette") == "Jane Doe"
+    assert _author("Jane Doe; Sam Lee", None) == "Jane Doe, Sam Lee"
 
 
 def test_a_page_in_its_declared_charset_is_read(tmp_path: Path) -> None:

@@ -18,7 +18,10 @@ _BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "blockqu
            "caption", "pre", "address", "div", "section", "aside", "header", "footer", "nav", "article", "main"}
 _SECTION_TAGS = {"h2", "h3", "h4"}
 FALLBACK_MIN_WORDS = 40  # the inclusive extraction must find an article, not a menu
-INCLUDE_TABLES = True  # read as sentences (_table_rows): on the 990 pages, 28 more article passages, 4 more foreign
+# A table is read (as sentences, _table_rows) when it holds data: rows of several short cells.
+# Layout tables hold menus and teasers ("Weitere Artikel zum Thema"), which precise extraction leaves out.
+DATA_TABLE_MIN_ROWS = 2
+DATA_TABLE_MAX_CELL_WORDS = 25
 
 
 def _squash(text: str) -> str:
@@ -159,23 +162,145 @@ def _sections(body: _Element, title: str, removed: list[Removal]) -> list[Sectio
     return [Section.of(t, ps) for t, ps in sections if t or ps]
 
 
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_TITLE_PARTS = re.compile(r"\s+(?:\||-|–|—|::|»|·)\s+")
+
+
+def _site_key(text: str) -> str:
+    """A site's name for comparison: "www.smava.de", "SMAVA" and "smava.de" are all "smava"."""
+    key = re.sub(r"^(?:https?://)?(?:www\.)?", "", text.strip().lower())
+    key = re.sub(r"\.(?:com|de|org|net|at|ch|fr|es|it|co\.uk|uk|io|info|eu)$", "", key)
+    return re.sub(r"\W", "", key)
+
+
+def _without_site(title: str, site: str | None) -> str:
+    """The page title without the site's name that pages add to it ("Privatkredit-Zinsen | SMAVA")."""
+    parts = _TITLE_PARTS.split(title)
+    if not site or len(parts) < 2:
+        return title
+    key = _site_key(site)
+    if key and _site_key(parts[-1]) == key:
+        return title[: list(_TITLE_PARTS.finditer(title))[-1].start()]
+    if key and _site_key(parts[0]) == key:
+        return title[len(parts[0]):].lstrip(" |-–—:»·")
+    return title
+
+
+def _author(found: str | None, site: str | None) -> str | None:
+    """The article's author(s) from the page's metadata, without the site's own name, which some
+    pages give as an author ("Www Proplanta De; AgE")."""
+    if not found:
+        return None
+    site_key = re.sub(r"\W", "", (site or "").lower()).removeprefix("www")
+    names = []
+    for part in found.split(";"):
+        key = re.sub(r"\W", "", part.lower())
+        if not key or key.startswith("www") or (site_key and key.removeprefix("www") == site_key):
+            continue
+        names.append(_squash(part))
+    return ", ".join(names) or None
+
+
+def _bare(text: str, tables: bool, **options: bool):  # type: ignore[no-untyped-def]
+    import trafilatura
+
+    return trafilatura.bare_extraction(text, include_comments=False, include_tables=tables, include_images=False,
+                                       include_links=False, with_metadata=True, **options)
+
+
+def _words_in(document) -> int:  # type: ignore[no-untyped-def]
+    return len(_text(document.body).split()) if document is not None and document.body is not None else 0
+
+
+def _is_data_table(table: _Element) -> bool:
+    """Rows of several short cells (prices, specifications, results), not a page laid out in a table."""
+    rows = [[_text(c) for c in row.iter("cell")] for row in table.iter("row")]
+    filled = [cells for cells in rows if sum(1 for c in cells if c) >= 2]
+    cells = [c for row in rows for c in row]
+    return (len(filled) >= DATA_TABLE_MIN_ROWS and not any(t.tag == "table" for t in table.iterdescendants())
+            and all(len(c.split()) <= DATA_TABLE_MAX_CELL_WORDS for c in cells))
+
+
+_CONTAINERS = {"div", "section", "article", "main"}
+_BLOCK_TAGS = {"p", "head", "list", "table", "code", "quote", "graphic", *_CONTAINERS}
+
+
+def _flatten(parent: _Element) -> None:
+    """Lift the blocks out of container elements (trafilatura sometimes keeps a page's <div>s),
+    so that each paragraph, heading, list and table is read as one, not the whole page as one paragraph."""
+    from lxml import etree
+
+    for child in list(parent):
+        if child.tag not in _CONTAINERS or not any(g.tag in _BLOCK_TAGS for g in child):
+            continue
+        _flatten(child)
+        items = list(child)
+        if child.text and child.text.strip():
+            lead = etree.Element("p")
+            lead.text = child.text
+            items.insert(0, lead)
+        at = parent.index(child)
+        tail = child.tail
+        parent.remove(child)
+        for k, item in enumerate(items):
+            parent.insert(at + k, item)
+        if tail and tail.strip():
+            last = items[-1] if items else (parent[at - 1] if at > 0 else None)
+            if last is None:
+                parent.text = f"{parent.text or ''} {tail}"
+            else:
+                last.tail = f"{last.tail or ''} {tail}"  # apart: "lead out" and "tail" are two runs of text
+
+
+def _extract(text: str):  # type: ignore[no-untyped-def]
+    """The article: what trafilatura keeps with its precise settings, with the data tables it finds
+    when tables are allowed, in their place. When the precise extraction finds nothing (an article
+    laid out in a table, say), everything it finds with tables; then an inclusive extraction."""
+    precise = _bare(text, False, favor_precision=True)
+    if _words_in(precise):
+        _flatten(precise.body)
+        with_tables = _bare(text, True, favor_precision=True)
+        if with_tables is not None and with_tables.body is not None:
+            _flatten(with_tables.body)
+            _merge_tables(precise, with_tables)
+        return precise
+    for document, least in ((_bare(text, True, favor_precision=True), 1),
+                            (_bare(text, True, favor_recall=True), FALLBACK_MIN_WORDS)):
+        if _words_in(document) >= least:
+            _flatten(document.body)
+            return document
+    return None
+
+
+def _merge_tables(precise, with_tables) -> None:  # type: ignore[no-untyped-def]
+    """Put the data tables of ``with_tables`` into ``precise``'s body, each after the last element
+    the two extractions share before it (or at the start)."""
+    body = precise.body
+    placed: dict[str, _Element] = {}
+    for element in body:
+        placed.setdefault(_text(element), element)
+    anchor = None
+    for element in list(with_tables.body):
+        if element.tag == "table":
+            if _is_data_table(element) and _text(element) not in placed:
+                element.tail = None
+                if anchor is None:
+                    body.insert(0, element)
+                else:
+                    anchor.addnext(element)
+                anchor = element
+        elif _text(element) in placed:
+            anchor = placed[_text(element)]
+
+
 def read_html(text: str, source: str | None) -> Article:
     """Read a saved web page: its main article, title, author, date, language and sections."""
     import lxml.html
-    import trafilatura
 
     name = source or "standard input"
     try:
-        document = None
-        # Precise first; when that finds nothing (an article in a layout table, say), more inclusive.
-        for options, least in (({"favor_precision": True}, 1), ({"favor_recall": True}, FALLBACK_MIN_WORDS)):
-            found = trafilatura.bare_extraction(
-                text, include_comments=False, include_tables=INCLUDE_TABLES, include_images=False,
-                include_links=False, with_metadata=True, **options,
-            )
-            if found is not None and found.body is not None and len(_text(found.body).split()) >= least:
-                document = found
-                break
+        text = _XML_DECLARATION.sub("", text, count=1)  # lxml takes no encoding declaration in a decoded page
+        document = _extract(text)
         root = lxml.html.document_fromstring(text)
     except Exception as exc:  # lxml and trafilatura raise a variety of parser errors
         raise InputError(f"{name} could not be parsed as HTML ({type(exc).__name__})") from exc
@@ -183,7 +308,8 @@ def read_html(text: str, source: str | None) -> Article:
         raise InputError(f"{name}: no article text found in the page",
                          hint="Save the page's article as .txt or .md, or check that it is the article page.")
     title_element = root.find(".//title")
-    title = _squash(document.title or (title_element.text if title_element is not None else "") or "")
+    title = _without_site(_squash(document.title or (title_element.text if title_element is not None else "") or ""),
+                          document.sitename)
     removed: list[Removal] = []
     sections = _sections(document.body, title, removed)
     if not title:
@@ -191,7 +317,7 @@ def read_html(text: str, source: str | None) -> Article:
         if first is None:
             raise InputError(f"{name}: no article text found in the page")
         title = first
-    author = _squash(document.author.replace(";", ",")) if document.author else None
+    author = _author(document.author, document.sitename)
     blocks = [title, *(s.title or "" for s in sections), *(p for s in sections for p in s.paragraphs)]
     removed = _left_out(root, " ".join(blocks), set(blocks), title, author) + removed
     return Article(
