@@ -155,6 +155,7 @@ def test_the_site_is_not_read_as_the_author(tmp_path: Path) -> None:
     assert _author("Www Proplanta De; AgE", "proplanta.de") == "AgE"
     assert _author("Jane Doe; Harbour Gazette", "Harbour Gazette") == "Jane Doe"
     assert _author("Jane Doe; Sam Lee", None) == "Jane Doe, Sam Lee"
+    assert _author("Kath Net", "kath.net katholische Nachrichten") is None
 
 
 def test_a_page_in_its_declared_charset_is_read(tmp_path: Path) -> None:
@@ -169,6 +170,23 @@ def test_an_article_in_a_layout_table_is_found_by_the_inclusive_fallback(tmp_pat
             f"<tr><td><font>{cells}</font></td></tr></table></body></html>")
     article = read_page(tmp_path, page)
     assert "Sentence 11 of the story" in " ".join(article.paragraphs)
+
+
+def test_a_layout_page_keeps_its_article_not_its_menus(tmp_path: Path) -> None:
+    """In a page laid out in tables, short blocks (a menu heading, a time, a comment count) are left
+    out and reported; the cells' paragraphs are read apart, not glued ("SucheSuchen")."""
+    story = " ".join(f"Sentence {n} of the story about the ferry crossing and the people who depend on it." for n in range(8))
+    page = ("<html><head><title>The Ferry</title></head><body><table><tr><td><h3>Login</h3><h3>Suche</h3>"
+            "<p>Suchen Sie im Archiv in über 70000 Artikeln</p></td></tr>"
+            f"<tr><td><p>3:59 PM</p><p>{story}</p><p>{story.replace('ferry', 'bridge')}</p><p>Kommentare insgesamt: 0</p></td></tr>"
+            "</table></body></html>")
+    article = read_page(tmp_path, page)
+    assert article.paragraphs[0].startswith("Sentence 0 of the story about the ferry")
+    assert article.paragraphs[1].startswith("Sentence 0 of the story about the bridge")
+    spoken = " ".join([*(s.title or "" for s in article.sections), *article.paragraphs])
+    for menu in ("Login", "Suche", "3:59 PM", "Kommentare insgesamt", "Suchen Sie im Archiv"):
+        assert menu not in spoken
+    assert {"3:59 PM", "Kommentare insgesamt: 0", "Login"} <= {r.text for r in article.removed}
 
 
 # --- Language: the text wins when the page's declaration is clearly wrong ------------------------------
