@@ -210,6 +210,15 @@ def test_a_page_declared_german_but_written_in_english_is_read_in_english(cli, t
     assert kept["language"] == "de"
 
 
+def test_a_build_says_the_language_was_overruled_and_the_report_keeps_it(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "page.html").write_text(ENGLISH_IN_GERMAN)
+    run = cli("build", "page.html", "--engine", "fake", "--no-intro", "--no-outro")
+    assert run.code == 0, run.stderr
+    assert "Note: page.html: the page declares the language 'de'" in run.stderr
+    report = json.loads((tmp_path / "page.report.json").read_text())
+    assert report["language"] == "en" and report["notes"][0].startswith("the page declares the language 'de'")
+
+
 def test_a_german_page_declared_english_is_read_with_german_numbers(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     text = ("---\ntitle: Die Preise steigen\nlang: en\n---\n\n"
             "Die Preise für Kaffee sind im dritten Monat in Folge gestiegen, und die Röster erwarten bis zum Frühjahr "

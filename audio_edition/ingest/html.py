@@ -182,6 +182,7 @@ def _sections(body: _Element, title: str, removed: list[Removal], layout: bool =
     return [Section.of(t, ps) for t, ps in sections if t or ps]
 
 
+_TABLE = re.compile(r"<table\b", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _TITLE_PARTS = re.compile(r"\s+(?:\||-|–|—|::|»|·)\s+")
 
@@ -310,6 +311,8 @@ def _extract(text: str) -> tuple[Any, bool]:
     precise = _bare(text, False, favor_precision=True)
     if _words_in(precise):
         _flatten(precise.body)
+        if not _TABLE.search(text):
+            return precise, False  # nothing to add: spare the second extraction
         with_tables = _bare(text, True, favor_precision=True)
         if with_tables is not None and with_tables.body is not None:
             _flatten(with_tables.body)
