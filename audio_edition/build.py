@@ -54,6 +54,8 @@ class BuildResult:
     cached: int
     seconds: float
     language: str = DEFAULT_LANGUAGE
+    engine: str = ""
+    voice: str = ""
 
 
 def read(source: str, settings: Settings, stdin: bytes | None = None) -> Article:
@@ -124,7 +126,8 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None) -> Prep
     """Read and clean ``source`` and build the script the engine will speak, without synthesizing."""
     if settings.dedupe not in dedupe_modes():
         raise InputError(f"--dedupe {settings.dedupe} is not a mode", hint="Use off, exact or paraphrase.")
-    engine = engines.get(settings.engine)  # first: an unknown engine fails before any reading
+    auto = settings.engine == engines.AUTO
+    engine = None if auto else engines.get(settings.engine)  # first: an unknown engine fails before any reading
     lexicon = normalize.load_lexicon(settings.lexicon) if settings.lexicon else None
     article = read(source, settings, stdin)
     if len(article.paragraphs) > MAX_PARAGRAPHS:
@@ -134,7 +137,13 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None) -> Prep
     detected, others, note = article_language(article, settings)
     if note:
         article = replace(article, notes=(*article.notes, note))
-    voice, lang = _voice(engine, settings, detected, others)
+    if engine is None:  # --engine auto: the natural voice when there is one for this language
+        engine, voice, why = engines.choose(detected, settings.voice)
+        lang = detected
+        if why:
+            article = replace(article, notes=(*article.notes, why))
+    else:
+        voice, lang = _voice(engine, settings, detected, others)
     article = cleanup.clean(article, lang, settings.dedupe)  # type: ignore[arg-type]
     article = _report_emoji(article)
     if not article.paragraphs:
@@ -392,5 +401,5 @@ def build(
     return BuildResult(
         output=out, sidecars=tuple(sidecar_paths), article=article, timeline=timeline,
         synthesized=made.synthesized, cached=made.cached, seconds=time.monotonic() - started,
-        language=script.language,
+        language=script.language, engine=engine.name, voice=prepared.voice,
     )

@@ -44,6 +44,15 @@ def default_cache_dir() -> Path:
     return Path(user_cache_dir("audio-edition"))
 
 
+def default_voices_dir() -> Path:
+    """$AUDIO_EDITION_VOICES, else the per-user data folder's voices (~/.local/share/audio-edition/voices)."""
+    if os.environ.get("AUDIO_EDITION_VOICES"):
+        return Path(os.environ["AUDIO_EDITION_VOICES"]).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("audio-edition")) / "voices"
+
+
 def digest(*parts: bytes | str) -> str:
     """A hex SHA-256 of the parts, each length-prefixed so no two lists collide."""
     h = hashlib.sha256()

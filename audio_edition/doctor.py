@@ -42,6 +42,9 @@ def _engines() -> list[dict[str, object]]:
         except AudioEditionError as exc:
             rows.append({"name": name, "available": False, "reason": exc.message, "offline": False,
                          "default": name == engines.DEFAULT_ENGINE, "voices": []})
+    first = next((name for name in engines.AUTO_ORDER for r in rows if r["name"] == name and r["available"]), None)
+    for row in rows:
+        row["default"] = row["name"] == first  # what --engine auto picks when it has a voice for the language
     return rows
 
 
@@ -85,10 +88,12 @@ def describe(found: dict[str, object]) -> list[str]:
         state = "available" if row["available"] else f"not available ({row['reason']})"
         voices = row["voices"]
         languages = {lang for voice in voices for lang in voice["languages"]}
-        default = " (default)" if row["default"] else ""
+        default = " (auto's first choice)" if row["default"] else ""
         count = f"; {len(voices)} voice{'s' * (len(voices) != 1)}, {len(languages)} language{'s' * (len(languages) != 1)}"
         lines.append(f"engine   {row['name']}{default}: {state}, {'offline' if row['offline'] else 'online'}"
                      + (count if voices else ""))
+        if 0 < len(voices) <= 20:
+            lines += [f"           {v['name']}: {', '.join(v['languages'])}, {v['quality'] or 'quality unknown'}" for v in voices]
     cache = found["cache"]
     assert isinstance(cache, dict)
     lines.append(f"cache    {cache['path']}: {cache['size_bytes'] / 1e6:.1f} MB in {cache['entries']} files")

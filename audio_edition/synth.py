@@ -8,6 +8,8 @@ when there is enough to say to pay for starting worker processes.
 
 from __future__ import annotations
 
+import functools
+
 import contextlib
 import itertools
 import multiprocessing
@@ -40,6 +42,14 @@ class SynthResult:
     cached: int
 
 
+@functools.lru_cache(maxsize=64)
+def _identity(engine: Engine, voice: str) -> str:
+    """The engine's version, and for engines whose voices are files (Piper), the voice file's
+    digest: a new model under the same name is a new sound."""
+    voice_version = getattr(engine, "voice_version", None)
+    return engine.version() + (f" voice={voice_version(voice)}" if voice_version else "")
+
+
 class TakeCache:
     """Takes stored under a key of engine, engine version, voice, language and exact text."""
 
@@ -51,7 +61,7 @@ class TakeCache:
 
     @staticmethod
     def key(engine: Engine, voice: str, language: str, text: str) -> str:
-        return digest(engine.name, engine.version(), voice, language, text)
+        return digest(engine.name, _identity(engine, voice), voice, language, text)
 
     def has(self, key: str) -> bool:
         return any(self.cache.has(self.NAMESPACE, key, fmt) for fmt in self.FORMATS)

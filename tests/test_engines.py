@@ -23,8 +23,8 @@ def wav_info(data: bytes) -> tuple[int, int, float, int]:
 
 
 def test_builtin_engines_come_from_entry_points() -> None:
-    assert {"espeak", "gtts", "fake"} <= set(engines.names())
-    assert engines.DEFAULT_ENGINE == "espeak"
+    assert {"espeak", "gtts", "fake", "piper"} <= set(engines.names())
+    assert engines.DEFAULT_ENGINE == "auto" and engines.AUTO_ORDER == ("piper", "espeak")
     for name in ("espeak", "gtts", "fake"):
         engine = engines.get(name)
         assert isinstance(engine, Engine)

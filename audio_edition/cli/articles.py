@@ -19,7 +19,7 @@ def build(
     output: Optional[Path] = typer.Option(None, "-o", "--output",
                                           help="The episode to write, .mp3, .m4a or .opus (one input only)."),
     out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Folder for the episodes (required with several inputs)."),
-    engine: str = typer.Option("espeak", "--engine", help="Speech engine; see 'audio-edition engines'.", envvar="AUDIO_EDITION_ENGINE"),
+    engine: str = typer.Option("auto", "--engine", help="Speech engine: auto (the best offline one with a voice for the language), or see 'audio-edition engines'.", envvar="AUDIO_EDITION_ENGINE"),
     voice: Optional[str] = typer.Option(None, "--voice", help="Engine voice (espeak: e.g. en-gb, en-us+f3; gtts: accent tld such as co.uk)."),
     lang: Optional[str] = typer.Option(None, "--lang", help="Language code, e.g. en, de, pt-BR (default: what the article declares, else en)."),
     intro: Optional[Path] = typer.Option(None, "--intro", help="Intro clip (mp3, wav, flac, ogg, opus, m4a)."),
@@ -115,7 +115,8 @@ def build(
             made = "nothing synthesized, all from cache" if result.synthesized == 0 else (
                 f"{result.synthesized} synthesized, {result.cached} from cache")
             err(f"Built {result.output} ({duration(result.timeline.duration_ms / 1000)}, "
-                 f"{len(result.timeline.chapters)} chapters): {made}, in {result.seconds:.1f} s")
+                 f"{len(result.timeline.chapters)} chapters) with {result.engine} ({Path(result.voice).name}): "
+                 f"{made}, in {result.seconds:.1f} s")
         print(result.output)
 
 
@@ -124,7 +125,7 @@ def prepare(
     ctx: typer.Context,
     source: str = typer.Argument(..., metavar="INPUT", help="An article file (.txt, .md, .html), or - for standard input."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    engine: str = typer.Option("espeak", "--engine", help="The engine whose request size shapes the utterances.",
+    engine: str = typer.Option("auto", "--engine", help="As for build: the engine whose request size shapes the utterances.",
                                envvar="AUDIO_EDITION_ENGINE"),
     lang: Optional[str] = typer.Option(None, "--lang", help="Language code (default: declared, else detected)."),
     title: Optional[str] = typer.Option(None, "--title", help="Episode title (default: the article's)."),

@@ -12,18 +12,23 @@ from audio_edition.cli.common import err, app
 from audio_edition.errors import AudioEditionError
 
 
+MAX_VOICES_LISTED = 20  # engines with more (espeak's hundred) are summed up
+
+
 @app.command("engines")
 def list_engines(as_json: bool = typer.Option(False, "--json", help="Print a JSON list.")) -> None:
     """List the speech engines, whether each works here and, if not, why."""
     from audio_edition import engines
 
-    rows = []
+    rows, voices = [], {}
     for name in engines.names():
         try:
             engine = engines.get(name)
             status = engine.availability()
             rows.append({"name": name, "available": status.available, "reason": status.reason,
                          "offline": bool(engine.offline)})
+            if status.available and engine.offline:
+                voices[name] = engine.voices()
         except AudioEditionError as exc:
             rows.append({"name": name, "available": False, "reason": exc.message, "offline": False})
     if as_json:
@@ -32,8 +37,16 @@ def list_engines(as_json: bool = typer.Option(False, "--json", help="Print a JSO
     for row in rows:
         mark = "yes" if row["available"] else "no "
         where = "offline" if row["offline"] else "online "
-        default = " (default)" if row["name"] == engines.DEFAULT_ENGINE else ""
-        print(f"{row['name']:10} available: {mark}  {where}{default}" + (f"  {row['reason']}" if row["reason"] else ""))
+        print(f"{row['name']:10} available: {mark}  {where}" + (f"  {row['reason']}" if row["reason"] else ""))
+        listed = voices.get(str(row["name"]), [])
+        if 0 < len(listed) <= MAX_VOICES_LISTED:
+            for voice in listed:
+                print(f"           {voice.name}  {', '.join(voice.languages)}  {voice.quality or ''}".rstrip())
+        elif listed:
+            languages = {lang for voice in listed for lang in voice.languages}
+            print(f"           {len(listed)} voices in {len(languages)} languages ({listed[0].quality or 'various'})")
+    order = [name for name in engines.AUTO_ORDER if any(r["name"] == name and r["available"] for r in rows)]
+    print(f"auto       (default) the first of {', '.join(order) or 'none'} with a voice for the article's language")
 
 
 @app.command()

