@@ -150,6 +150,12 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None) -> Prep
         raise InputError(f"{source if source != '-' else 'standard input'}: nothing left to speak after cleanup",
                          hint="Check the report of what was removed with 'audio-edition prepare --json', or use --dedupe off.")
     pauses = speech.Pauses(between_paragraphs=settings.pause_ms, before_section=settings.section_pause_ms)
+    if settings.rate != 1.0:
+        setter = getattr(engine, "set_rate", None)
+        if setter is None:
+            article = replace(article, notes=(*article.notes, f"{engine.name} cannot change its speed: --rate ignored"))
+        else:
+            setter(settings.rate)
     script = speech.build_script(article, lang, engine.max_chars, normalize.normalizer(lang, lexicon), pauses)
     return Prepared(article, script, engine, voice)
 

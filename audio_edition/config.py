@@ -11,6 +11,7 @@ from audio_edition.engines import DEFAULT_ENGINE
 DEFAULT_BITRATE_KBPS = 96
 DEFAULT_LOUDNESS_LUFS = -16.0  # Apple's and most podcast hosts' target, as heard (mono as dual mono)
 DEFAULT_SHOW_NAME = "Audio Edition"
+RATE_RANGE = (0.5, 2.0)
 LOUDNESS_RANGE = (-40.0, -6.0)  # quieter is lost in a car; louder cannot keep a true peak under -1 dBTP
 MAX_PAUSE_MS = 10_000
 
@@ -54,6 +55,7 @@ class Settings:
     dedupe: str = "paraphrase"  # off | exact | paraphrase
     lexicon: Path | None = None  # TOML: "word or phrase" = "how to say it"
     jobs: int | None = None  # at most this many requests at once; None: the engine's fit (see synth.workers)
+    rate: float = 1.0  # speaking speed factor, for engines that can change it
     cache_dir: Path | None = None  # None: synth.default_cache_dir()
     use_cache: bool = True
 
@@ -74,6 +76,9 @@ class Settings:
             raise SettingError(f"dedupe must be off, exact or paraphrase, not '{self.dedupe}'")
         if self.jobs is not None and self.jobs < 1:
             raise SettingError(f"jobs must be at least 1, not {self.jobs}")
+        if not RATE_RANGE[0] <= self.rate <= RATE_RANGE[1]:
+            raise SettingError(f"a rate of {self.rate:g} is outside {RATE_RANGE[0]:g} to {RATE_RANGE[1]:g}",
+                               hint="1.0 is the voice's own speed; 1.2 is a fifth faster.")
 
     def with_changes(self, **changes: object) -> Settings:
         """A copy with the given fields replaced (for flags the user actually passed)."""

@@ -33,6 +33,7 @@ def build(
     bitrate: int = typer.Option(96, "--bitrate", metavar="KBPS", help="Constant MP3 bitrate in kbps."),
     loudness: float = typer.Option(-16.0, "--loudness", metavar="LUFS", min=-40.0, max=-6.0,
                                    help="Integrated loudness target, as heard (true peak stays under -1 dBTP)."),
+    rate: float = typer.Option(1.0, "--rate", metavar="FACTOR", help="Speaking speed: 1.0 is the voice's own, 1.2 a fifth faster (0.5-2; espeak and piper)."),
     pause: float = typer.Option(0.8, "--pause", metavar="SECONDS", min=0.0, max=10.0, help="Silence between paragraphs."),
     section_pause: float = typer.Option(1.6, "--section-pause", metavar="SECONDS", min=0.0, max=10.0,
                                         help="Silence before a new section."),
@@ -68,7 +69,7 @@ def build(
         {"engine": "engine", "voice": "voice", "lang": "language", "intro": "intro", "outro": "outro",
          "cover": "cover", "title": "title", "author": "author", "show_name": "show_name",
          "bitrate": "bitrate_kbps", "jobs": "jobs", "cache_dir": "cache_dir", "dedupe": "dedupe",
-         "lexicon": "lexicon", "loudness": "loudness_lufs", "bed": "bed"},
+         "lexicon": "lexicon", "loudness": "loudness_lufs", "bed": "bed", "rate": "rate"},
         {"pause": "pause_ms", "section_pause": "section_pause_ms", "crossfade": "crossfade_ms"},
     )
     settings = Settings().with_changes(**changes)

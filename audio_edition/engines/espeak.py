@@ -152,6 +152,10 @@ class EspeakEngine:
     def __init__(self, rate_wpm: int = 165) -> None:
         self.rate_wpm = rate_wpm
 
+    def set_rate(self, rate: float) -> None:
+        """Speak ``rate`` times as fast as the default 165 words a minute."""
+        self.rate_wpm = round(165 * rate)
+
     def version(self) -> str:
         return f"espeak-ng {_lib().version} rate={self.rate_wpm}"
 

@@ -173,6 +173,10 @@ class PiperEngine:
     def __init__(self, rate: float = 1.0) -> None:
         self.rate = rate
 
+    def set_rate(self, rate: float) -> None:
+        """Speak ``rate`` times as fast (Piper's length scale is the inverse)."""
+        self.rate = rate
+
     # --- what is here -------------------------------------------------------------------
     def availability(self) -> Availability:
         try:
