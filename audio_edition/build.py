@@ -156,7 +156,13 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None) -> Prep
             article = replace(article, notes=(*article.notes, f"{engine.name} cannot change its speed: --rate ignored"))
         else:
             setter(settings.rate)
-    script = speech.build_script(article, lang, engine.max_chars, normalize.normalizer(lang, lexicon), pauses)
+    words = None
+    if lexicon:
+        words, unused = normalize.lexicon_for(lexicon, bool(getattr(engine, "phonemes", False)))
+        if unused:
+            article = replace(article, notes=(*article.notes, f"{engine.name} takes no phonemes: the lexicon's "
+                                              f"phoneme-only entries are read as written ({', '.join(unused[:5])})"))
+    script = speech.build_script(article, lang, engine.max_chars, normalize.normalizer(lang, words), pauses)
     return Prepared(article, script, engine, voice)
 
 

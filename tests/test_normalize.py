@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audio_edition.errors import InputError
-from audio_edition.text.normalize import load_lexicon, normalizer
+from audio_edition.text.normalize import lexicon_for, load_lexicon, normalizer
 
 en = normalizer("en")
 de = normalizer("de")
@@ -76,7 +76,7 @@ def test_other_languages_get_numbers_in_their_own_words() -> None:
 def test_lexicon_wins_over_every_rule(tmp_path: Path) -> None:
     lexicon = tmp_path / "lexicon.toml"
     lexicon.write_text('"Nguyen" = "win"\n"Dr. Who" = "Doctor Who, the show"\n"$5" = "a fiver"\n"SQL" = "sequel"\n')
-    say = normalizer("en", load_lexicon(lexicon))
+    say = normalizer("en", lexicon_for(load_lexicon(lexicon), phonemes=False)[0])
     assert say("Ms Nguyen watched Dr. Who, paid $5 and wrote SQL for Dr. Lee.") == (
         "Ms win watched Doctor Who, the show, paid a fiver and wrote sequel for Doctor Lee.")
     assert say("NGUYEN and nguyen") == "win and win"  # whole words, any case
@@ -84,7 +84,8 @@ def test_lexicon_wins_over_every_rule(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("content, message", [
-    ('"a" = 1\n', "not a string"),
+    ('"a" = 1\n', "neither words nor"),
+    ('"a" = { sound = "x" }\n', "neither words nor"),
     ("not toml at all = = =", "not valid TOML"),
 ])
 def test_bad_lexicon(tmp_path: Path, content: str, message: str) -> None:
@@ -94,6 +95,17 @@ def test_bad_lexicon(tmp_path: Path, content: str, message: str) -> None:
         load_lexicon(path)
     with pytest.raises(InputError, match="not found"):
         load_lexicon(tmp_path / "missing.toml")
+
+
+def test_a_lexicon_gives_phonemes_to_engines_that_take_them(tmp_path: Path) -> None:
+    lexicon = tmp_path / "lexicon.toml"
+    lexicon.write_text('"Nguyen" = { say = "win", phonemes = "ŋwˈiən" }\n"Aoife" = "[[ ˈiːfə ]]"\n"SQL" = "sequel"\n')
+    entries = load_lexicon(lexicon)
+    neural, unused = lexicon_for(entries, phonemes=True)
+    assert normalizer("en", neural)("Nguyen and Aoife use SQL.") == "[[ ŋwˈiən ]] and [[ ˈiːfə ]] use sequel."
+    plain, unused = lexicon_for(entries, phonemes=False)
+    assert normalizer("en", plain)("Nguyen and Aoife use SQL.") == "win and Aoife use sequel."
+    assert unused == ["Aoife"]  # phonemes only: read as written, and the build says so
 
 
 pieces = st.sampled_from(["$", "%", "€", "£", "&", "12", "3.5", "1,200", "2026", "km", " ", ".", ",", "-", "°C",

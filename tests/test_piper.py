@@ -137,3 +137,16 @@ def test_rate_speeds_up_piper_and_espeak(cli, tmp_path: Path) -> None:  # type: 
         assert lengths[1] < lengths[0] * 0.85, (engine, lengths)
     bad = cli("build", "a.txt", "--rate", "3")
     assert bad.code != 0 and "Error: a rate of 3 is outside 0.5 to 2" in bad.stderr
+
+
+def test_a_phoneme_lexicon_entry_reaches_piper_as_phonemes(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "lexicon.toml").write_text('"Nguyen" = { say = "win", phonemes = "ŋwˈiən" }\n')
+    (tmp_path / "a.txt").write_text("Names\n\nThe mayor, Anh Nguyen, opened the rooms.\n")
+    data = json.loads(cli("prepare", "a.txt", "--json", "--engine", "piper", "--lexicon", "lexicon.toml").stdout)
+    said = data["utterances"][1]["text"]
+    assert said == "The mayor, Anh [[ ŋwˈiən ]], opened the rooms."
+    voice = piper._load(next(v for v in piper.find_voices() if v.name == JOE))
+    heard = "".join(p for sentence in voice.phonemize(said) for p in sentence)  # Piper's own reading
+    assert "ŋwˈiən" in heard and "nˈuːjɛn" not in heard
+    plain = json.loads(cli("prepare", "a.txt", "--json", "--engine", "espeak", "--lexicon", "lexicon.toml").stdout)
+    assert plain["utterances"][1]["text"] == "The mayor, Anh win, opened the rooms."
