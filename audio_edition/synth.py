@@ -100,7 +100,7 @@ def workers(engine: Engine, texts: list[str], jobs: int | None) -> int:
         limit = engine.max_jobs or cores
     else:
         limit = min(cores, engine.max_jobs or cores)
-        if sum(len(t) for t in texts) < POOL_MIN_CHARS:
+        if sum(len(t) for t in texts) < getattr(engine, "pool_min_chars", POOL_MIN_CHARS):
             limit = 1
     if jobs is not None:
         limit = min(limit, jobs)

@@ -12,6 +12,11 @@ from typing import Iterator
 
 import pytest
 
+# The suite speaks with espeak unless a test asks for piper or auto (tests/test_piper.py): fast, and
+# the same whether or not the [piper] extra is installed. Set here, before any fixture, so that
+# module-scoped fixtures (built once for many tests) use it too.
+os.environ["AUDIO_EDITION_ENGINE"] = "espeak"
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "media" / "sample-article.md"
 # The shared real-world sample (not ours to copy into the repo); CI clones the repo beside shared/.
@@ -60,7 +65,7 @@ def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     if (probed_toolchains / "toolchain").is_dir():
         shutil.copytree(probed_toolchains / "toolchain", cache / "toolchain")
     monkeypatch.setenv("AUDIO_EDITION_CACHE_DIR", str(cache))
-    monkeypatch.delenv("AUDIO_EDITION_ENGINE", raising=False)
+    monkeypatch.setenv("AUDIO_EDITION_ENGINE", "espeak")  # see the top of this file
     monkeypatch.delenv("AUDIO_EDITION_DEBUG", raising=False)
     yield cache
     if (cache / "toolchain").is_dir():

@@ -58,7 +58,8 @@ def test_the_checks_catch_silence_clipping_and_a_take_that_cannot_hold_its_text(
 def test_a_build_speaks_with_piper_caches_each_sentence_and_rebuilds_from_the_cache(
         cli, tmp_path: Path, isolated_cache: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "a.txt").write_text("Heat in the harbour town\n\n" + " ".join(SENTENCES) + "\n")
-    run = cli("build", "a.txt", "--no-intro", "--no-outro", env={"AUDIO_EDITION_CACHE_DIR": str(isolated_cache)})
+    run = cli("build", "a.txt", "--engine", "auto", "--no-intro", "--no-outro",
+              env={"AUDIO_EDITION_CACHE_DIR": str(isolated_cache)})
     assert run.code == 0, run.stderr
     assert f"with piper ({JOE}): 4 synthesized, 0 from cache" in run.stderr  # the title and three sentences
     report = json.loads((tmp_path / "a.report.json").read_text())
@@ -70,7 +71,8 @@ def test_a_build_speaks_with_piper_caches_each_sentence_and_rebuilds_from_the_ca
         audio = cache.get("takes", path.stem, "wav")
         assert audio is not None and check_wav(audio, SENTENCES[0]).sample_rate == 22050
     (tmp_path / "a.mp3").unlink()
-    again = cli("build", "a.txt", "--no-intro", "--no-outro", env={"AUDIO_EDITION_CACHE_DIR": str(isolated_cache)})
+    again = cli("build", "a.txt", "--engine", "auto", "--no-intro", "--no-outro",
+                env={"AUDIO_EDITION_CACHE_DIR": str(isolated_cache)})
     assert again.code == 0 and "nothing synthesized, all from cache" in again.stderr
 
 
@@ -81,7 +83,7 @@ def test_a_build_speaks_with_piper_caches_each_sentence_and_rebuilds_from_the_ca
 def test_auto_falls_back_to_espeak_for_a_language_piper_has_no_voice_for(
         cli, tmp_path: Path, lang: str, text: str) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "a.md").write_text(f"---\ntitle: Hafen\nlang: {lang}\n---\n\n{text}\n")
-    run = cli("build", "a.md", "--no-intro", "--no-outro")
+    run = cli("build", "a.md", "--engine", "auto", "--no-intro", "--no-outro")
     assert run.code == 0, run.stderr
     assert f"Piper has no voice for '{lang}' (voices here speak en-US): espeak used" in run.stderr
     report = json.loads((tmp_path / "a.report.json").read_text())

@@ -39,7 +39,7 @@ def test_show_init_writes_show_toml(cli, tmp_path: Path) -> None:  # type: ignor
         "title": "Town & Country <Listens>", "author": "Eastbrook Library", "email": "audio@eastbrook.example",
         "base_url": "https://eastbrook.example/listen/", "language": "de", "category": "News/Daily News",
         "description": "Our articles, read.", "explicit": False, "cover": "cover.jpg"}
-    assert data["build"] == {"engine": "auto", "loudness": -16.0, "bitrate": 96}
+    assert data["build"] == {"loudness": -16.0, "bitrate": 96}  # the engine: the default (auto) unless set
     assert (tmp_path / "show" / "cover.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
     parsed = feedparser.parse((tmp_path / "show" / "feed.xml").read_bytes())  # an empty feed and site, ready
     assert not parsed.bozo and parsed.entries == [] and "No episodes yet" in (tmp_path / "show" / "index.html").read_text()
@@ -231,10 +231,11 @@ def test_publish_errors(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped
     assert feedparser.parse((tmp_path / "show" / "feed.xml").read_bytes()).entries == []
 
 
-def test_show_settings_apply_and_flags_override(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_show_settings_apply_and_flags_override(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("AUDIO_EDITION_ENGINE")  # the environment would count as a flag given
     init(cli)
     toml = tmp_path / "show" / "show.toml"
-    toml.write_text(toml.read_text().replace('engine = "auto"', 'engine = "fake"\nintro = "none"'))
+    toml.write_text(toml.read_text().replace("[build]\n", '[build]\nengine = "fake"\nintro = "none"\n'))
     (tmp_path / "a.txt").write_text("A Title\n\nSome words.\n")
     assert cli("publish", "a.txt", "--show", "show").code == 0  # the show's engine (fake) and no intro
     chapters = json.loads((tmp_path / "show" / "episodes" / "a-title.chapters.json").read_text())["chapters"]

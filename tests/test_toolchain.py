@@ -126,7 +126,9 @@ def test_doctor_json(cli) -> None:  # type: ignore[no-untyped-def]
     assert ffmpeg["version"] and ffmpeg["missing"] == [] and ffmpeg["formats"] == {".mp3": True, ".m4a": True, ".opus": True}
     engines = {row["name"]: row for row in found["engines"]}
     espeak = engines["espeak"]
-    assert espeak["available"] and espeak["default"] and espeak["offline"]
+    assert espeak["available"] and espeak["offline"] and not espeak["default"]
+    piper = engines["piper"]  # auto's first choice, with the voice the [piper] extra installs
+    assert piper["default"] and {"name": "en_US-joe-medium", "languages": ["en-US"], "quality": "medium"} in piper["voices"]
     assert {"name": "en-US", "languages": ["en-us", "en"], "quality": "robotic"} in espeak["voices"]
     assert engines["gtts"]["available"] is False and engines["gtts"]["reason"]
     assert found["cache"]["path"] == os.environ["AUDIO_EDITION_CACHE_DIR"]

@@ -148,7 +148,7 @@ def init_show(root: Path, title: str, author: str, email: str, base_url: str, la
     show = Show(root=root, title=title.strip(), author=author.strip(), email=_check_email(email),
                 base_url=_check_url(base_url), language=language, category=f"{top}/{sub}" if sub else top,
                 description=description.strip() or f"{title.strip()}: articles, read aloud.",
-                build={"engine": "auto", "loudness": -16.0, "bitrate": 96})
+                build={"loudness": -16.0, "bitrate": 96})
     if not show.title or not show.author:
         raise SettingError("a show needs a --title and an --author")
     if len(show.description.encode()) > DESCRIPTION_MAX_BYTES:
