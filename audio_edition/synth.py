@@ -8,7 +8,6 @@ when there is enough to say to pay for starting worker processes.
 
 from __future__ import annotations
 
-import functools
 
 import contextlib
 import itertools
@@ -42,7 +41,6 @@ class SynthResult:
     cached: int
 
 
-@functools.lru_cache(maxsize=64)
 def _identity(engine: Engine, voice: str) -> str:
     """The engine's version, and for engines whose voices are files (Piper), the voice file's
     digest: a new model under the same name is a new sound."""

@@ -152,3 +152,19 @@ def test_a_phoneme_lexicon_entry_reaches_piper_as_phonemes(cli, tmp_path: Path) 
     assert "ŋwˈiən" in heard and "nˈuːjɛn" not in heard
     plain = json.loads(cli("prepare", "a.txt", "--json", "--engine", "espeak", "--lexicon", "lexicon.toml").stdout)
     assert plain["utterances"][1]["text"] == "The mayor, Anh win, opened the rooms."
+
+
+def test_a_damaged_voice_file_is_one_clear_error_and_leaves_no_episode(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    joe = next(v for v in piper.find_voices() if v.name == JOE)
+    folder = tmp_path / "voices"
+    folder.mkdir()
+    (folder / "en_GB-broken-low.onnx").write_bytes(b"not a model at all")
+    shutil.copy(joe.config, folder / "en_GB-broken-low.onnx.json")
+    (tmp_path / "a.txt").write_text("Title\n\nA sentence to speak.\n")
+    run = cli("build", "a.txt", "--engine", "piper", "--voice", "en_GB-broken-low", "--no-intro", "--no-outro",
+              env={"AUDIO_EDITION_VOICES": str(folder)})
+    assert run.code != 0
+    errors = [line for line in run.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "the Piper voice en_GB-broken-low" in errors[0] and "could not be loaded" in errors[0]
+    assert "Traceback" not in run.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "voices"]

@@ -15,6 +15,7 @@ Each worker process loads a model once and keeps it; ONNX Runtime runs one threa
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -130,6 +131,13 @@ def _digest(path: Path) -> str:
     return _digests[key]
 
 
+@functools.lru_cache(maxsize=1)
+def _piper_version() -> str:
+    from importlib.metadata import version
+
+    return version("piper-tts")
+
+
 _loaded: dict[str, object] = {}
 _lock = threading.Lock()
 
@@ -227,9 +235,7 @@ class PiperEngine:
 
     def version(self) -> str:
         """Piper's version and the rate; the voice's digest goes in through voice_version()."""
-        from importlib.metadata import version
-
-        return f"piper-tts {version('piper-tts')} rate={self.rate}"
+        return f"piper-tts {_piper_version()} rate={self.rate}"
 
     def voice_version(self, voice: str) -> str:
         """What identifies the voice's sound: its model file's digest."""
@@ -239,7 +245,14 @@ class PiperEngine:
     def synthesize(self, text: str, voice: str, language: str) -> Take:
         from piper.config import SynthesisConfig
 
-        model = _load(self._voice(voice))
+        found = self._voice(voice)
+        try:
+            model = _load(found)
+        except Exception as exc:  # noqa: BLE001 - ONNX Runtime's own kinds: a damaged or foreign file
+            raise EngineError(f"the Piper voice {found.name} at {found.model} could not be loaded "
+                              f"({type(exc).__name__})",
+                              hint="The file is damaged or not a Piper model: fetch the voice again, "
+                                   "or remove it from the voices folder.") from exc
         length = (model.config.length_scale or 1.0) / self.rate  # type: ignore[attr-defined]
         try:
             buffer = io.BytesIO()
