@@ -249,57 +249,59 @@ _CONTAINERS = {"div", "section", "article", "main"}
 _BLOCK_TAGS = {"p", "head", "list", "table", "code", "quote", "graphic", *_CONTAINERS}
 
 
+def _paragraph(text: str) -> _Element:
+    from lxml import etree
+
+    element = etree.Element("p")
+    element.text = text
+    return element
+
+
+def _in_place_of(parent: _Element, element: _Element, items: list[_Element]) -> None:
+    """Put ``items`` where ``element`` was, keeping the text that followed it (its tail) apart
+    after them: "lead out" and "tail" are two runs of text."""
+    at = parent.index(element)
+    tail = element.tail
+    parent.remove(element)
+    for k, item in enumerate(items):
+        parent.insert(at + k, item)
+    if tail and tail.strip():
+        last = items[-1] if items else (parent[at - 1] if at > 0 else None)
+        if last is None:
+            parent.text = f"{parent.text or ''} {tail}"
+        else:
+            last.tail = f"{last.tail or ''} {tail}"
+
+
+def _blocks_of(container: _Element) -> list[_Element]:
+    """A container's blocks, with the text before the first one as a paragraph of its own."""
+    lead = [_paragraph(container.text)] if container.text and container.text.strip() else []
+    return lead + list(container)
+
+
 def _flatten(parent: _Element) -> None:
     """Lift the blocks out of container elements (trafilatura sometimes keeps a page's <div>s),
     so that each paragraph, heading, list and table is read as one, not the whole page as one paragraph."""
-    from lxml import etree
-
     for child in list(parent):
         if child.tag not in _CONTAINERS or not any(g.tag in _BLOCK_TAGS for g in child):
             continue
         _flatten(child)
-        items = list(child)
-        if child.text and child.text.strip():
-            lead = etree.Element("p")
-            lead.text = child.text
-            items.insert(0, lead)
-        at = parent.index(child)
-        tail = child.tail
-        parent.remove(child)
-        for k, item in enumerate(items):
-            parent.insert(at + k, item)
-        if tail and tail.strip():
-            last = items[-1] if items else (parent[at - 1] if at > 0 else None)
-            if last is None:
-                parent.text = f"{parent.text or ''} {tail}"
-            else:
-                last.tail = f"{last.tail or ''} {tail}"  # apart: "lead out" and "tail" are two runs of text
+        _in_place_of(parent, child, _blocks_of(child))
 
 
 def _unlayout(parent: _Element) -> None:
     """Tables that lay a page out (not data): each cell's blocks, or its text as a paragraph, in the
     table's place, so that a menu or a date in one cell is a short block of its own."""
-    from lxml import etree
-
     for table in [t for t in parent if t.tag == "table" and not _is_data_table(t)]:
         blocks: list[_Element] = []
         for cell in (c for row in table.findall("row") for c in row.findall("cell")):  # this table's own cells
             if len(_text(cell)) < FALLBACK_MIN_BLOCK_CHARS:
                 continue  # a menu, a date, a counter: reported with the rest of the page not read
             if any(c.tag in _BLOCK_TAGS for c in cell):
-                if cell.text and cell.text.strip():
-                    lead = etree.Element("p")
-                    lead.text = cell.text
-                    blocks.append(lead)
-                blocks.extend(cell)  # a table inside is laid out in turn
-            elif _text(cell):
-                paragraph = etree.Element("p")
-                paragraph.text = _text(cell)
-                blocks.append(paragraph)
-        at = parent.index(table)
-        parent.remove(table)
-        for k, block in enumerate(blocks):
-            parent.insert(at + k, block)
+                blocks += _blocks_of(cell)  # a table inside is laid out in turn
+            else:
+                blocks.append(_paragraph(_text(cell)))
+        _in_place_of(parent, table, blocks)
         _unlayout(parent)  # nested layout tables, now at this level
         return
 
