@@ -135,13 +135,11 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None) -> Prep
                          f"more than the {MAX_PARAGRAPHS:,} we read in one episode",
                          hint="Split it into several articles.")
     detected, others, note = article_language(article, settings)
-    if note:
-        article = replace(article, notes=(*article.notes, note))
+    notes = [note] if note else []  # what the build says it decided, and the report keeps
     if engine is None:  # --engine auto: the natural voice when there is one for this language
         engine, voice, why = engines.choose(detected, settings.voice)
         lang = detected
-        if why:
-            article = replace(article, notes=(*article.notes, why))
+        notes += [why] if why else []
     else:
         voice, lang = _voice(engine, settings, detected, others)
     article = cleanup.clean(article, lang, settings.dedupe)  # type: ignore[arg-type]
@@ -153,15 +151,17 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None) -> Prep
     if settings.rate != 1.0:
         setter = getattr(engine, "set_rate", None)
         if setter is None:
-            article = replace(article, notes=(*article.notes, f"{engine.name} cannot change its speed: --rate ignored"))
+            notes.append(f"{engine.name} cannot change its speed: --rate ignored")
         else:
             setter(settings.rate)
     words = None
     if lexicon:
         words, unused = normalize.lexicon_for(lexicon, bool(getattr(engine, "phonemes", False)))
         if unused:
-            article = replace(article, notes=(*article.notes, f"{engine.name} takes no phonemes: the lexicon's "
-                                              f"phoneme-only entries are read as written ({', '.join(unused[:5])})"))
+            notes.append(f"{engine.name} takes no phonemes: the lexicon's phoneme-only entries are read as written "
+                         f"({', '.join(unused[:5])})")
+    if notes:
+        article = replace(article, notes=(*article.notes, *notes))
     script = speech.build_script(article, lang, engine.max_chars, normalize.normalizer(lang, words), pauses)
     return Prepared(article, script, engine, voice)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from audio_edition.models import ParagraphKind
+from audio_edition.text.language import base
 
 # What a listener hears where a block the article introduced ("The wiring looks like this:") was
 # taken out: written in English by the readers, said in the article's language (localized()).
@@ -31,8 +32,7 @@ def omitted(paragraphs: list[tuple[str, ParagraphKind]], block: str) -> None:
 
 def localized(note: str, language: str) -> str:
     """A note in the article's language (English when we have no words for it)."""
-    code = language.replace("_", "-").split("-")[0].lower()
     for words in NOTES.values():
         if note == words["en"]:
-            return words.get(code, note)
+            return words.get(base(language), note)
     return note
