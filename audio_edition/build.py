@@ -18,6 +18,7 @@ from typing import Callable
 from audio_edition import engines, ingest, scratch, sidecars, tags
 from audio_edition.audio import encode, toolchain
 from audio_edition.audio.produce import produce
+from audio_edition.ingest import web
 from audio_edition.text import cleanup, language, normalize, sanitize, speech
 from audio_edition.cache import DiskCache, default_cache_dir, digest
 from audio_edition.config import Settings
@@ -56,11 +57,13 @@ class BuildResult:
     language: str = DEFAULT_LANGUAGE
     engine: str = ""
     voice: str = ""
+    script: Script | None = None
 
 
-def read(source: str, settings: Settings, stdin: bytes | None = None) -> Article:
-    """Read an article and apply the title/author overrides."""
-    article = ingest.read_article(source, stdin)
+def read(source: str, settings: Settings, stdin: bytes | None = None, document: web.Document | None = None) -> Article:
+    """Read an article (fetching it when ``source`` is a URL and ``document`` is not given) and
+    apply the title/author overrides."""
+    article = ingest.read_article(source, stdin, document, settings.timeout_s)
     changes: dict[str, object] = {}
     if settings.title and sanitize.clean_line(settings.title):
         changes["title"] = sanitize.clean_line(settings.title)
@@ -122,14 +125,15 @@ def _voice(engine: engines.Engine, settings: Settings, lang: str, others: list[s
                           f"({exc.message})", hint="Give --lang with the language to read it in, e.g. --lang en.") from None
 
 
-def prepare(source: str, settings: Settings, stdin: bytes | None = None) -> Prepared:
+def prepare(source: str, settings: Settings, stdin: bytes | None = None,
+            document: web.Document | None = None) -> Prepared:
     """Read and clean ``source`` and build the script the engine will speak, without synthesizing."""
     if settings.dedupe not in dedupe_modes():
         raise InputError(f"--dedupe {settings.dedupe} is not a mode", hint="Use off, exact or paraphrase.")
     auto = settings.engine == engines.AUTO
     engine = None if auto else engines.get(settings.engine)  # first: an unknown engine fails before any reading
     lexicon = normalize.load_lexicon(settings.lexicon) if settings.lexicon else None
-    article = read(source, settings, stdin)
+    article = read(source, settings, stdin, document)
     if len(article.paragraphs) > MAX_PARAGRAPHS:
         raise InputError(f"{source if source != '-' else 'standard input'} has {len(article.paragraphs):,} paragraphs, "
                          f"more than the {MAX_PARAGRAPHS:,} we read in one episode",
@@ -189,8 +193,24 @@ def output_for(source: str, out: Path | None, out_dir: Path | None, article_titl
     """Where an input's episode goes: -o, else --out-dir or the current folder, named after the input (.mp3)."""
     if out is not None:
         return out
-    stem = Path(source).stem if source != ingest.STDIN else slug(article_title or "episode")
+    if web.is_url(source):
+        stem = url_stem(source)
+    else:
+        stem = Path(source).stem if source != ingest.STDIN else slug(article_title or "episode")
     return (out_dir or Path.cwd()) / f"{stem}.mp3"
+
+
+def url_stem(url: str) -> str:
+    """A file name for a URL's episode: its last path segment without extension
+    (``https://example.com/news/storm-hits.html`` -> ``storm-hits``), else its host."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    segments = [s for s in unquote(parts.path).split("/") if s]
+    last = Path(segments[-1]).stem if segments else ""
+    if last.lower() in ("", "index", "default", "article", "story"):
+        last = "-".join([parts.hostname or "page", *segments[:-1][-2:]])
+    return slug(last)
 
 
 def slug(title: str, limit: int = 60) -> str:
@@ -233,7 +253,10 @@ def episode_meta(article: Article, settings: Settings, language: str) -> Episode
     cover, mime = _cover(settings.cover)
     date = article.date  # none when the article has none: the build date is not its date
     # A stable GUID: the same source file always gives the same episode identity.
-    identity = str(Path(article.source).resolve()) if article.source else article.title
+    if article.source and web.is_url(article.source):
+        identity = article.source
+    else:
+        identity = str(Path(article.source).resolve()) if article.source else article.title
     return EpisodeMeta(
         title=article.title,
         author=article.author or settings.default_author or settings.show_name,  # never leave the artist blank
@@ -352,6 +375,7 @@ def build(
     stdin: bytes | None = None,
     on_progress: Progress | None = None,
     on_stage: Stage | None = None,
+    document: web.Document | None = None,
 ) -> BuildResult:
     """Build one episode: read, script, synthesize (cached, parallel), mix, master, tag, sidecars.
 
@@ -363,7 +387,7 @@ def build(
     check_output(out, settings.bitrate_kbps)
     suffix = out.suffix.lower()
     chain = toolchain.current(settings.cache_dir).require(suffix)  # a lacking ffmpeg fails before any work
-    prepared = prepare(source, settings, stdin)
+    prepared = prepare(source, settings, stdin, document)
     article, script, engine = prepared.article, prepared.script, prepared.engine
     meta = episode_meta(article, settings, script.language)
     staging = _Staging()
@@ -413,5 +437,5 @@ def build(
     return BuildResult(
         output=out, sidecars=tuple(sidecar_paths), article=article, timeline=timeline,
         synthesized=made.synthesized, cached=made.cached, seconds=time.monotonic() - started,
-        language=script.language, engine=engine.name, voice=prepared.voice,
+        language=script.language, engine=engine.name, voice=prepared.voice, script=script,
     )

@@ -56,6 +56,7 @@ class Settings:
     lexicon: Path | None = None  # TOML: "word or phrase" = "how to say it"
     jobs: int | None = None  # at most this many requests at once; None: the engine's fit (see synth.workers)
     rate: float = 1.0  # speaking speed factor, for engines that can change it
+    timeout_s: float = 30.0  # fetching an article page: the whole fetch, connecting to the last byte
     cache_dir: Path | None = None  # None: synth.default_cache_dir()
     use_cache: bool = True
 
@@ -79,6 +80,9 @@ class Settings:
         if not RATE_RANGE[0] <= self.rate <= RATE_RANGE[1]:
             raise SettingError(f"a rate of {self.rate:g} is outside {RATE_RANGE[0]:g} to {RATE_RANGE[1]:g}",
                                hint="1.0 is the voice's own speed; 1.2 is a fifth faster.")
+        if not 0 < self.timeout_s <= 600:
+            raise SettingError(f"a timeout of {self.timeout_s:g} s is outside 0 to 600 s",
+                               hint="30 s suits most sites; allow longer for a slow one.")
 
     def with_changes(self, **changes: object) -> Settings:
         """A copy with the given fields replaced (for flags the user actually passed)."""

@@ -27,6 +27,12 @@ class InputError(AudioEditionError):
     hint = "Check the path and that the file is UTF-8 text (.txt, .md or .html)."
 
 
+class FetchError(InputError):
+    """An article page or feed could not be fetched: the network, the server, or what it sent."""
+
+    hint = "Check the address, and that the site is up."
+
+
 class SettingError(InputError):
     """A flag's or a setting's value is not one we can use (show.toml, show init, limits)."""
 

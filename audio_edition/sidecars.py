@@ -34,6 +34,37 @@ def _cues(timeline: Timeline) -> list[tuple[int, int, str]]:
     return cues
 
 
+def transcript_cues(timeline: Timeline, script: Script) -> list[dict[str, object]]:
+    """The transcript as heard, for the listening page's player: sections (a heading's text, or
+    null) of paragraphs, each a list of [start_ms, end_ms, sentence as written]. The title and the
+    byline are left out: the page shows them above the player."""
+    sections: list[dict[str, object]] = []
+    last_block = last_sentence = None
+    for span in timeline.spans:
+        if span.utterance is None or not span.text or span.end_ms <= span.start_ms:
+            continue
+        utterance = script.utterances[span.utterance]
+        if utterance.kind in ("title", "text"):
+            continue
+        if utterance.kind == "heading":
+            if utterance.block != last_block:
+                sections.append({"title": span.text, "paragraphs": []})
+                last_block = utterance.block
+            continue
+        if not sections:
+            sections.append({"title": None, "paragraphs": []})
+        paragraphs: list[list[list[object]]] = sections[-1]["paragraphs"]  # type: ignore[assignment]
+        if utterance.block != last_block:
+            paragraphs.append([])
+            last_block, last_sentence = utterance.block, None
+        if span.sentence is not None and span.sentence == last_sentence and paragraphs[-1]:
+            paragraphs[-1][-1][1] = span.end_ms  # the next piece of a sentence too long for one request
+        else:
+            paragraphs[-1].append([span.start_ms, span.end_ms, span.text])
+        last_sentence = span.sentence
+    return sections
+
+
 def _escape_vtt(text: str) -> str:
     # A cue's text may not contain "-->" or a blank line; &, < and > are escaped.
     text = " ".join(text.split()).replace("-->", "->")

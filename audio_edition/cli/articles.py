@@ -15,7 +15,7 @@ from audio_edition.cli.common import UsageError, option_changes, check_flags, du
 @app.command()
 def build(
     ctx: typer.Context,
-    inputs: list[str] = typer.Argument(..., metavar="INPUT...", help="Article files (.txt, .md), or - for standard input."),
+    inputs: list[str] = typer.Argument(..., metavar="INPUT...", help="Article files (.txt, .md, .html), article URLs (http/https), or - for standard input."),
     output: Optional[Path] = typer.Option(None, "-o", "--output",
                                           help="The episode to write, .mp3, .m4a or .opus (one input only)."),
     out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Folder for the episodes (required with several inputs)."),
@@ -46,6 +46,8 @@ def build(
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, show_default=False,
                                        help="At most this many synthesis jobs at once (default: the cores for a local engine, the engine's own limit for a network one)."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where synthesized speech is cached.", envvar="AUDIO_EDITION_CACHE_DIR"),
+    timeout: float = typer.Option(30.0, "--timeout", metavar="SECONDS", min=0.1, max=600.0, envvar="AUDIO_EDITION_TIMEOUT",
+                                  help="For a URL: the longest a page may take to arrive, all of it."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary; errors only."),
 ) -> None:
     """Build one MP3 episode per article, with .vtt, .srt, .chapters.json and .report.json beside it."""
@@ -69,7 +71,8 @@ def build(
         {"engine": "engine", "voice": "voice", "lang": "language", "intro": "intro", "outro": "outro",
          "cover": "cover", "title": "title", "author": "author", "show_name": "show_name",
          "bitrate": "bitrate_kbps", "jobs": "jobs", "cache_dir": "cache_dir", "dedupe": "dedupe",
-         "lexicon": "lexicon", "loudness": "loudness_lufs", "bed": "bed", "rate": "rate"},
+         "lexicon": "lexicon", "loudness": "loudness_lufs", "bed": "bed", "rate": "rate",
+         "timeout": "timeout_s"},
         {"pause": "pause_ms", "section_pause": "section_pause_ms", "crossfade": "crossfade_ms"},
     )
     settings = Settings().with_changes(**changes)
@@ -124,7 +127,7 @@ def build(
 @app.command()
 def prepare(
     ctx: typer.Context,
-    source: str = typer.Argument(..., metavar="INPUT", help="An article file (.txt, .md, .html), or - for standard input."),
+    source: str = typer.Argument(..., metavar="INPUT", help="An article file (.txt, .md, .html), an article URL, or - for standard input."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     engine: str = typer.Option("auto", "--engine", help="As for build: the engine whose request size shapes the utterances.",
                                envvar="AUDIO_EDITION_ENGINE"),
@@ -133,6 +136,8 @@ def prepare(
     author: Optional[str] = typer.Option(None, "--author", help="Author (default: the article's)."),
     dedupe: str = typer.Option("paraphrase", "--dedupe", metavar="off|exact|paraphrase", help="As for build."),
     lexicon: Optional[Path] = typer.Option(None, "--lexicon", help="As for build."),
+    timeout: float = typer.Option(30.0, "--timeout", metavar="SECONDS", min=0.1, max=600.0, envvar="AUDIO_EDITION_TIMEOUT",
+                                  help="As for build."),
 ) -> None:
     """Show exactly what would be spoken, and what was removed, without synthesizing."""
     from audio_edition import build as pipeline
@@ -141,7 +146,7 @@ def prepare(
 
     check_flags(ctx)
     changes = option_changes(ctx, {"engine": "engine", "lang": "language", "title": "title", "author": "author",
-                             "dedupe": "dedupe", "lexicon": "lexicon"})
+                             "dedupe": "dedupe", "lexicon": "lexicon", "timeout": "timeout_s"})
     settings = Settings().with_changes(**changes)
     stdin = sys.stdin.buffer.read() if source == "-" else None
     prepared = pipeline.prepare(source, settings, stdin)

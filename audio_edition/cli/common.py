@@ -89,3 +89,14 @@ def duration(seconds: float) -> str:
 def removed_summary(removed) -> str:  # type: ignore[no-untyped-def]
     counts = Counter(r.reason for r in removed)
     return ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def progress_bar(quiet: bool):  # type: ignore[no-untyped-def]
+    """A progress display on stderr (rich), shown only on a terminal and not with --quiet; lines
+    printed to stderr meanwhile go above it."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=True, disable=quiet or not console.is_terminal, redirect_stderr=True)

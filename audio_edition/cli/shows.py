@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from audio_edition.cli.common import option_changes, check_flags, duration, err, app
+from audio_edition.cli.common import UsageError, option_changes, check_flags, duration, err, app, progress_bar
 from audio_edition.errors import AudioEditionError
 
 show_app = typer.Typer(help="Create and manage a show (a podcast and its listening site).", no_args_is_help=True)
@@ -37,8 +37,13 @@ def show_init(
 @app.command()
 def publish(
     ctx: typer.Context,
-    inputs: list[str] = typer.Argument(..., metavar="INPUT...", help="Article files to publish."),
+    inputs: Optional[list[str]] = typer.Argument(None, metavar="[INPUT]...",
+                                                 help="Article files or URLs (none: the show's [sources] feeds)."),
     show_dir: Path = typer.Option(..., "--show", metavar="DIR", help="The show folder."),
+    from_feed: Optional[list[str]] = typer.Option(None, "--from-feed", metavar="URL",
+                                                  help="A site's RSS or Atom feed: publish what it links to that is new or changed (repeatable)."),
+    limit: Optional[int] = typer.Option(None, "--limit", metavar="N", min=1,
+                                        help="With feeds: only the newest N entries of each."),
     engine: Optional[str] = typer.Option(None, "--engine", help="Overrides the show's engine.",
                                          envvar="AUDIO_EDITION_ENGINE"),
     voice: Optional[str] = typer.Option(None, "--voice", help="Overrides the show's voice."),
@@ -54,22 +59,103 @@ def publish(
     lexicon: Optional[Path] = typer.Option(None, "--lexicon", help="As for build."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, show_default=False,
                                        help="At most this many synthesis jobs at once (as for build)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary lines; errors only."),
+    timeout: float = typer.Option(30.0, "--timeout", metavar="SECONDS", min=0.1, max=600.0, envvar="AUDIO_EDITION_TIMEOUT",
+                                  help="For URLs and feeds: the longest one page may take to arrive."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary lines; errors only."),
 ) -> None:
-    """Build each article as an episode of the show and regenerate its feed and site."""
+    """Build each article as an episode of the show and regenerate its feed and site.
+
+    With --from-feed, or with no INPUT and feeds listed in show.toml's [sources], publish what the
+    feeds link to that is new or changed since the last run (a cron job's whole command)."""
     from audio_edition import publish as publishing
+    from audio_edition.publish.show import load_show
 
     check_flags(ctx)
     changes = option_changes(ctx, {"engine": "engine", "voice": "voice", "lang": "language", "intro": "intro",
                                    "outro": "outro", "loudness": "loudness_lufs", "bitrate": "bitrate_kbps",
-                                   "dedupe": "dedupe", "lexicon": "lexicon", "jobs": "jobs"})
-    for item in publishing.publish(show_dir, inputs, changes):
-        episode = item.episode
+                                   "dedupe": "dedupe", "lexicon": "lexicon", "jobs": "jobs", "timeout": "timeout_s"})
+    inputs, feeds = list(inputs or []), list(from_feed or [])
+    if not inputs and not feeds:
+        show = load_show(show_dir)
+        feeds = list(show.feeds)
+        limit = limit or show.feed_limit
+        if not feeds:
+            raise UsageError("give articles to publish, --from-feed URL, or list feeds in the show's "
+                             "show.toml ([sources] feeds = [\"https://…/feed.xml\"]).")
+    with progress_bar(quiet) as bar:
+        failed = _publish_inputs(publishing, show_dir, inputs, changes, quiet, bar) if inputs else False
+        if feeds:
+            failed = _publish_feeds(show_dir, feeds, changes, limit, quiet, bar) or failed
+    if failed:
+        raise typer.Exit(1)
+
+
+def _said(item) -> None:  # type: ignore[no-untyped-def]
+    episode = item.episode
+    err(f"{'Published' if item.new else 'Updated'} '{episode.title}' as episodes/{episode.slug}.mp3 "
+        f"({duration(episode.duration_ms / 1000)}; {item.synthesized} synthesized, {item.cached} from cache)")
+
+
+def _failed(source: str, exc: AudioEditionError) -> None:
+    hint = f" Hint: {exc.hint}" if exc.hint else ""
+    message = exc.message if source in exc.message else f"{source}: {exc.message}"
+    err(f"Error: {message}.{hint}")
+
+
+def _publish_inputs(publishing, show_dir: Path, inputs: list[str], changes: dict[str, object], quiet: bool,
+                    bar) -> bool:  # type: ignore[no-untyped-def]
+    """Publish the given files and URLs; a failure is reported and the rest go on. True if any failed."""
+    task = bar.add_task("Publishing", total=len(inputs))
+    failed = False
+
+    def done(source: str, outcome) -> None:  # type: ignore[no-untyped-def]
+        nonlocal failed
+        bar.advance(task)
+        if isinstance(outcome, publishing.Failure):
+            failed = True
+            _failed(source, outcome.error)
+            return
         if not quiet:
-            what = "Published" if item.new else "Updated"
-            err(f"{what} '{episode.title}' as episodes/{episode.slug}.mp3 ({duration(episode.duration_ms / 1000)}; "
-                 f"{item.synthesized} synthesized, {item.cached} from cache)")
-        print(show_dir / "episodes" / f"{episode.slug}.mp3")
+            _said(outcome)
+        print(show_dir / "episodes" / f"{outcome.episode.slug}.mp3")
+
+    publishing.publish_each(show_dir, inputs, changes, on_done=done)
+    return failed
+
+
+def _publish_feeds(show_dir: Path, feeds: list[str], changes: dict[str, object], limit: Optional[int], quiet: bool,
+                   bar) -> bool:  # type: ignore[no-untyped-def]
+    """Bring the show up to date with the feeds. True if a feed or an article failed."""
+    from urllib.parse import urlsplit
+
+    from audio_edition.publish import Failure, Published
+    from audio_edition.publish.sync import Unchanged, Waiting, sync
+
+    task = bar.add_task("Checking the feeds", total=None)
+
+    def step(done: int, total: int, current: Optional[str], outcome) -> None:  # type: ignore[no-untyped-def]
+        name = urlsplit(current).path.rstrip("/").rsplit("/", 1)[-1] if current else ""
+        bar.update(task, completed=done, total=total, description=f"Articles{f' ({name})' if name else ''}")
+        if isinstance(outcome, Published):
+            if not quiet:
+                _said(outcome)
+            print(show_dir / "episodes" / f"{outcome.episode.slug}.mp3")
+        elif isinstance(outcome, Failure):
+            _failed(outcome.source, outcome.error)
+
+    report = sync(show_dir, feeds, changes, limit, on_step=step)
+    for failure in report.feed_failures:
+        _failed(failure.source, failure.error)
+    waiting = report.of(Waiting)
+    if not quiet:
+        published = report.of(Published)
+        new = sum(1 for p in published if p.new)
+        err(f"Feeds: {len(report.outcomes)} articles: {new} new, {len(published) - new} updated, "
+            f"{len(report.of(Unchanged))} unchanged, {len(report.of(Failure))} failed"
+            + (f", {len(waiting)} failed within the hour, not tried again yet" if waiting else ""))
+        for item in waiting:
+            err(f"Note: {item.url} failed at {item.since}, and is tried again an hour after that: {item.error}")
+    return report.failed
 
 
 @app.command()

@@ -9,6 +9,7 @@ from typing import Callable
 
 from audio_edition import files
 from audio_edition.errors import InputError
+from audio_edition.ingest import web
 from audio_edition.ingest.html import read_html
 from audio_edition.ingest.markdown import read_markdown
 from audio_edition.ingest.text import read_text
@@ -43,24 +44,27 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]
 
 def _declared_charset(data: bytes) -> str | None:
     """The charset a web page declares in its first 4 KB (<meta charset> or http-equiv), if Python knows it."""
+    match = _META_CHARSET.search(data[:4096])
+    return _known(match.group(1).decode("ascii", "replace")) if match else None
+
+
+def _known(name: str | None) -> str | None:
     import codecs
 
-    match = _META_CHARSET.search(data[:4096])
-    if not match:
+    if not name:
         return None
-    name = match.group(1).decode("ascii", "replace").lower()
-    name = {"iso-8859-1": "cp1252", "latin1": "cp1252", "us-ascii": "cp1252"}.get(name, name)  # as browsers do
+    name = {"iso-8859-1": "cp1252", "latin1": "cp1252", "us-ascii": "cp1252"}.get(name.lower(), name.lower())
     try:
         return codecs.lookup(name).name
     except LookupError:
         return None
 
 
-def decode(data: bytes, name: str, page: bool = False) -> str:
-    """Decode article bytes: as its byte-order mark says, else (a web page) as it declares, else UTF-8;
-    a web page that declares nothing and is not UTF-8 is detected (charset-normalizer). Binary files
-    are refused."""
-    encoding = next((enc for bom, enc in BOMS if data.startswith(bom)), None)
+def decode(data: bytes, name: str, page: bool = False, declared: str | None = None) -> str:
+    """Decode article bytes: as its byte-order mark says, else as the server's Content-Type header
+    declares (``declared``), else (a web page) as the page declares, else UTF-8; a web page that
+    declares nothing and is not UTF-8 is detected (charset-normalizer). Binary files are refused."""
+    encoding = next((enc for bom, enc in BOMS if data.startswith(bom)), None) or _known(declared)
     if page and encoding is None:
         encoding = _declared_charset(data)
         if encoding is None:
@@ -109,8 +113,48 @@ def _read(text: str, reader: Reader, source: str | None) -> Article:
     return article
 
 
-def read_article(source: str, stdin: bytes | None = None) -> Article:
-    """Read the article at ``source`` (a path, or ``-`` with ``stdin`` holding its bytes)."""
+KIND_READERS: dict[str, Reader] = {"html": read_html, "markdown": read_markdown, "text": read_text}
+
+
+def fetch(url: str, timeout_s: float = web.DEFAULT_TIMEOUT_S) -> web.Document:
+    """The article page at ``url``, fetched (FetchError for anything but an answer we can read)."""
+    got = web.fetch(url, timeout_s)
+    assert isinstance(got, web.Document)  # an unconditional request never gets a 304
+    return got
+
+
+def read_document(document: web.Document) -> Article:
+    """Read a fetched page. Its source is the page's canonical address when it declares one on its
+    own site, else the address it was fetched from after redirects."""
+    kind = document.kind()
+    reader = KIND_READERS.get(kind)
+    if reader is None:
+        hint = ("It is a feed: publish its articles with 'audio-edition publish --from-feed URL --show DIR'."
+                if kind == "a feed" else "Give the address of an article's web page (HTML), or a Markdown or text file.")
+        raise InputError(f"{document.url} is {kind}, not an article page", hint=hint)
+    text = decode(document.data, document.url, page=True, declared=document.charset)
+    return _read(text, reader, document.final_url)
+
+
+def source_address(document: web.Document) -> str:
+    """The address a fetched page's episode is known by: its canonical URL on its own site, else
+    where it was fetched from after redirects (cheap: no article extraction)."""
+    from audio_edition.ingest.html import canonical_address
+
+    if document.kind() != "html":
+        return document.final_url
+    return canonical_address(decode(document.data, document.url, page=True, declared=document.charset),
+                             document.final_url)
+
+
+def read_article(source: str, stdin: bytes | None = None, document: web.Document | None = None,
+                 timeout_s: float = web.DEFAULT_TIMEOUT_S) -> Article:
+    """Read the article at ``source``: a path, an http(s) URL (``document`` when it was fetched
+    already), or ``-`` with ``stdin`` holding its bytes."""
+    if document is not None:
+        return read_document(document)
+    if web.is_url(source):
+        return read_document(fetch(source, timeout_s))
     if source == STDIN:
         text = decode(stdin or b"", "standard input")
         return _read(text, sniff_reader(text), None)

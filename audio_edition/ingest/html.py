@@ -351,6 +351,41 @@ def _merge_tables(precise, with_tables) -> None:  # type: ignore[no-untyped-def]
             anchor = placed[_text(element)]
 
 
+def _site(host: str) -> str:
+    host = host.lower().rstrip(".")
+    return host[4:] if host.startswith("www.") else host
+
+
+def canonical(root: _Element, address: str | None) -> str | None:
+    """The page's ``<link rel=canonical>`` made absolute, when the page was fetched from ``address``
+    and the canonical address is on the same site: a page may not claim another site's article
+    (and with it, that article's episode)."""
+    from urllib.parse import urljoin, urlsplit
+
+    if not address or not address.lower().startswith(("http://", "https://")):
+        return None
+    for link in root.iter("link"):
+        if "canonical" in (link.get("rel") or "").lower().split() and (link.get("href") or "").strip():
+            url = urljoin(address, link.get("href").strip())
+            parts, origin = urlsplit(url), urlsplit(address)
+            if parts.scheme in ("http", "https") and parts.hostname and origin.hostname \
+                    and _site(parts.hostname) == _site(origin.hostname):
+                return parts._replace(fragment="").geturl()
+            return None
+    return None
+
+
+def canonical_address(text: str, address: str) -> str:
+    """The address a fetched page names as its own (see ``canonical``), else ``address``."""
+    import lxml.html
+
+    try:
+        root = lxml.html.document_fromstring(_XML_DECLARATION.sub("", text, count=1))
+    except Exception:  # an unparsable page fails with a clear error when it is read
+        return address
+    return canonical(root, address) or address
+
+
 def read_html(text: str, source: str | None) -> Article:
     """Read a saved web page: its main article, title, author, date, language and sections."""
     import lxml.html
@@ -365,6 +400,7 @@ def read_html(text: str, source: str | None) -> Article:
     if document is None or document.body is None or not _text(document.body):
         raise InputError(f"{name}: no article text found in the page",
                          hint="Save the page's article as .txt or .md, or check that it is the article page.")
+    address = canonical(root, source) or source  # before _left_out, which takes the head apart
     title_element = root.find(".//title")
     title = _without_site(_squash(document.title or (title_element.text if title_element is not None else "") or ""),
                           document.sitename)
@@ -384,6 +420,6 @@ def read_html(text: str, source: str | None) -> Article:
         author=author,
         date=document.date if document.date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", document.date) else None,
         language=_language(root),
-        source=source,
+        source=address,
         removed=tuple(removed),
     )

@@ -11,7 +11,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from audio_edition.errors import InputError, OutputError
+from audio_edition import sidecars
+from audio_edition.errors import AudioEditionError, InputError, OutputError
+from audio_edition.ingest import web
 from audio_edition.publish import transaction
 from audio_edition.publish.catalog import Catalog, Episode
 from audio_edition.publish.show import Show, load_show
@@ -43,9 +45,13 @@ def _exclusive(show: Show) -> Iterator[None]:
 
 
 def _source_id(source: str) -> str:
+    """The identity of a file source (its absolute path); a URL's is its canonical address, known
+    once the page is fetched."""
     if source == "-":
-        raise InputError("publish needs article files, not standard input",
+        raise InputError("publish needs article files or URLs, not standard input",
                          hint="Save the article to a file: re-publishing it later updates the same episode.")
+    if web.is_url(source):
+        return source
     path = Path(source)
     if not path.is_file():
         raise InputError(f"{source}: no such file")
@@ -63,28 +69,70 @@ def settings_for(show: Show, changes: dict[str, object]):  # type: ignore[no-unt
 
 def publish(show_dir: Path, sources: list[str], changes: dict[str, object],
             on_progress: Progress | None = None) -> list[Published]:
-    """Build each source as an episode of the show, record it, and regenerate the site.
+    """Build each source (a file or an article URL) as an episode of the show, record it, and
+    regenerate the site; the first failure stops the run (see ``publish_each`` to go on).
 
     A source published before keeps its GUID, its file names (so its URL) and its first
     publication date. Builds run in parallel with other publishers; recording and rewriting
     the site happen one publisher at a time.
     """
-    from audio_edition import build
+    publisher = Publisher(show_dir, changes)
+    ids = [_source_id(s) for s in sources]  # every file checked before any is built
+    return [publisher.publish(source, on_progress=on_progress) for source, _ in zip(sources, ids)]
 
-    show = load_show(show_dir)
-    ids = [_source_id(s) for s in sources]
-    settings = settings_for(show, changes)
-    namespace = uuid.UUID(show.podcast_guid)
-    catalog = Catalog(show.root)
-    done: list[Published] = []
-    episodes_dir = show.root / "episodes"
-    episodes_dir.mkdir(exist_ok=True)
-    for source, source_id in zip(sources, ids):
-        guid = str(uuid.uuid5(namespace, source_id))
+
+@dataclass(frozen=True)
+class Failure:
+    """An input that could not be published, and why."""
+
+    source: str
+    error: AudioEditionError
+
+
+def publish_each(show_dir: Path, sources: list[str], changes: dict[str, object],
+                 on_done: Callable[[str, Published | Failure], None] | None = None) -> list[Published | Failure]:
+    """Publish every source that can be: a failure is recorded and the rest go on."""
+    publisher = Publisher(show_dir, changes)
+    outcomes: list[Published | Failure] = []
+    for source in sources:
+        try:
+            _source_id(source)
+            outcome: Published | Failure = publisher.publish(source)
+        except AudioEditionError as exc:
+            outcome = Failure(source, exc)
+        outcomes.append(outcome)
+        if on_done:
+            on_done(source, outcome)
+    return outcomes
+
+
+class Publisher:
+    """Publishes articles into one show: builds each, then records it and rewrites the site under
+    the show's lock."""
+
+    def __init__(self, show_dir: Path, changes: dict[str, object]) -> None:
+        self.show = load_show(show_dir)
+        self.settings = settings_for(self.show, changes)
+        self.catalog = Catalog(self.show.root)
+        self.namespace = uuid.UUID(self.show.podcast_guid)
+        self.episodes_dir = self.show.root / "episodes"
+        self.episodes_dir.mkdir(exist_ok=True)
+
+    def publish(self, source: str, document: web.Document | None = None,
+                on_progress: Progress | None = None) -> Published:
+        """Publish one article: a file, or a URL (fetched here unless ``document`` holds it)."""
+        from audio_edition import build, ingest
+
+        if web.is_url(source) and document is None:
+            document = ingest.fetch(source, self.settings.timeout_s)
+        source_id = ingest.source_address(document) if document is not None else _source_id(source)
+        guid = str(uuid.uuid5(self.namespace, source_id))
+        show, catalog, episodes_dir = self.show, self.catalog, self.episodes_dir
         folder = transaction.build_folder(episodes_dir)
         try:
-            result = build.build(source, folder.path / "episode.mp3", settings.with_changes(guid=guid),
-                                 on_progress=on_progress)
+            result = build.build(source, folder.path / "episode.mp3", self.settings.with_changes(guid=guid),
+                                 on_progress=on_progress, document=document)
+            source_id = result.article.source if document is not None and result.article.source else source_id
             with _exclusive(show):
                 _recover(show, catalog)
                 with catalog.transaction() as conn:
@@ -92,6 +140,7 @@ def publish(show_dir: Path, sources: list[str], changes: dict[str, object],
                     slug = existing.slug if existing else _free_slug(conn, episodes_dir, build.slug(result.article.title))
                 now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
                 article = result.article
+                cues = sidecars.transcript_cues(result.timeline, result.script) if result.script else []
                 episode = Episode(
                     guid=existing.guid if existing else guid, source=source_id, slug=slug, title=article.title,
                     author=article.author, description=build.summary(article, 600), language=result.language,
@@ -100,14 +149,14 @@ def publish(show_dir: Path, sources: list[str], changes: dict[str, object],
                     duration_ms=result.timeline.duration_ms,
                     sections=json.dumps([{"title": s.title, "paragraphs": list(s.paragraphs)}
                                          for s in article.sections], ensure_ascii=False),
+                    cues=json.dumps(cues, ensure_ascii=False),
                 ).cleaned()
                 moves = [(folder.path / f"episode{suffix}", episodes_dir / f"{slug}{suffix}") for suffix in EPISODE_FILES]
                 journal = transaction.begin(show.root, folder.path, moves, asdict(episode))
                 _finish(show, catalog, journal)
-            done.append(Published(episode, existing is None, result.synthesized, result.cached))
+            return Published(episode, existing is None, result.synthesized, result.cached)
         finally:
             folder.close()
-    return done
 
 
 def _finish(show: Show, catalog: Catalog, journal: dict[str, object]) -> None:

@@ -30,7 +30,46 @@ CREATE TABLE IF NOT EXISTS episodes (
     duration_ms INTEGER NOT NULL,
     sections TEXT NOT NULL           -- JSON: [{"title": str|null, "paragraphs": [str]}], for the page
 );
+-- (columns added since the first release are in COLUMNS_ADDED, added to older catalogs on opening)
+-- Article pages fetched from a site's feed: what the server and the text said last time, so the
+-- next run asks "changed?" with a conditional request and rebuilds only what did change.
+CREATE TABLE IF NOT EXISTS fetched (
+    url TEXT PRIMARY KEY,            -- the address the feed links to
+    feed TEXT,                       -- the feed that linked it
+    entry_id TEXT,                   -- the feed entry's id (guid or link)
+    source TEXT,                     -- the episode's source: the page's canonical address
+    etag TEXT,
+    last_modified TEXT,
+    digest TEXT,                     -- SHA-256 of the article's text as read: unchanged text is not rebuilt
+    checked TEXT NOT NULL,           -- when last asked, ISO 8601 UTC
+    error TEXT                       -- why the last attempt failed; null once it worked
+);
+-- The feeds themselves, kept so that a 304 for the feed still lets every article be checked.
+CREATE TABLE IF NOT EXISTS feeds (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    body BLOB,
+    checked TEXT NOT NULL
+);
 """
+
+COLUMNS_ADDED = {"cues": "TEXT NOT NULL DEFAULT '[]'"}
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What the catalog remembers of one article page linked from a feed."""
+
+    url: str
+    feed: str | None
+    entry_id: str | None
+    source: str | None
+    etag: str | None
+    last_modified: str | None
+    digest: str | None
+    checked: str
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +89,9 @@ class Episode:
     audio_bytes: int
     duration_ms: int
     sections: str
+    # JSON: the transcript as heard, for the player: [{"title": str|null, "paragraphs":
+    # [[[start_ms, end_ms, sentence], ...], ...]}]; "[]" for episodes published before it was kept
+    cues: str = "[]"
 
     def cleaned(self) -> Episode:
         """This episode with its text as feeds and pages may carry it: no control, private-use or
@@ -81,6 +123,10 @@ class Catalog:
             conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
             conn.execute("PRAGMA busy_timeout = 60000")
             conn.executescript(SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(episodes)")}
+            for name, declaration in COLUMNS_ADDED.items():
+                if name not in columns:  # a catalog from an earlier version
+                    conn.execute(f"ALTER TABLE episodes ADD COLUMN {name} {declaration}")
             yield conn
         except sqlite3.DatabaseError as exc:
             raise self._damaged(exc) from None
@@ -159,6 +205,33 @@ class Catalog:
             f"ON CONFLICT(guid) DO UPDATE SET {', '.join(f'{f} = excluded.{f}' for f in fields if f != 'guid')}",
             [getattr(episode.cleaned(), f) for f in fields],
         )
+
+    def fetched(self, url: str) -> Fetched | None:
+        with self._connect() as conn:
+            row = conn.execute(f"SELECT {', '.join(Fetched.__dataclass_fields__)} FROM fetched WHERE url = ?",
+                               (url,)).fetchone()
+        return Fetched(*row) if row else None
+
+    def remember_fetch(self, record: Fetched) -> None:
+        fields = list(Fetched.__dataclass_fields__)
+        with self.transaction() as conn:
+            conn.execute(f"INSERT OR REPLACE INTO fetched ({', '.join(fields)}) VALUES ({', '.join('?' for _ in fields)})",
+                         [getattr(record, f) for f in fields])
+
+    def feed(self, url: str) -> tuple[str | None, str | None, bytes | None]:
+        """(ETag, Last-Modified, body) of the feed as last fetched."""
+        with self._connect() as conn:
+            row = conn.execute("SELECT etag, last_modified, body FROM feeds WHERE url = ?", (url,)).fetchone()
+        return (row[0], row[1], row[2]) if row else (None, None, None)
+
+    def remember_feed(self, url: str, etag: str | None, last_modified: str | None, body: bytes, checked: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO feeds (url, etag, last_modified, body, checked) VALUES (?, ?, ?, ?, ?)",
+                         (url, etag, last_modified, body, checked))
+
+    def has_source(self, source: str) -> bool:
+        with self._connect() as conn:
+            return conn.execute("SELECT 1 FROM episodes WHERE source = ?", (source,)).fetchone() is not None
 
     def episodes(self) -> list[Episode]:
         """Every episode, newest first."""

@@ -82,6 +82,8 @@ class Show:
     locked: bool = True
     cover: str | None = "cover.jpg"  # relative to root
     build: dict[str, object] = field(default_factory=dict)
+    feeds: tuple[str, ...] = ()  # [sources] feeds: what 'publish --show DIR' with no input keeps up with
+    feed_limit: int | None = None  # [sources] limit: the newest N entries of each feed
 
     @property
     def feed_url(self) -> str:
@@ -205,6 +207,7 @@ def load_show(root: Path) -> Show:
         raise InputError(f"{path}: unknown [build] setting {unknown[0]!r}", hint=f"Known: {', '.join(BUILD_KEYS)}.")
     category = str(data.get("category", "News"))
     check_category(category)
+    feeds, feed_limit = _sources(path, data.get("sources", {}))
     from audio_edition.text.sanitize import clean, clean_line
 
     return Show(
@@ -213,7 +216,28 @@ def load_show(root: Path) -> Show:
         language=str(data.get("language", "en")), category=category,
         description=clean(str(data.get("description", "")))[0], explicit=bool(data.get("explicit", False)),
         locked=bool(data.get("locked", True)), cover=data.get("cover"), build=dict(build),
+        feeds=feeds, feed_limit=feed_limit,
     )
+
+
+SOURCES_KEYS = ("feeds", "limit")
+
+
+def _sources(path: Path, sources: object) -> tuple[tuple[str, ...], int | None]:
+    """The [sources] table: feeds = ["https://…/feed.xml", …], limit = N."""
+    example = 'e.g. [sources] feeds = ["https://example.com/feed.xml"]'
+    if not isinstance(sources, dict):
+        raise InputError(f"{path}: [sources] must be a table", hint=example)
+    unknown = sorted(set(sources) - set(SOURCES_KEYS))
+    if unknown:
+        raise InputError(f"{path}: unknown [sources] setting {unknown[0]!r}", hint=f"Known: {', '.join(SOURCES_KEYS)}.")
+    feeds = sources.get("feeds", [])
+    if not isinstance(feeds, list) or not all(isinstance(f, str) and re.match(r"https?://[^/\s]+", f) for f in feeds):
+        raise InputError(f"{path}: [sources] feeds must be a list of http(s) feed addresses", hint=example)
+    limit = sources.get("limit")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
+        raise InputError(f"{path}: [sources] limit must be a whole number of at least 1", hint="e.g. limit = 20")
+    return tuple(feeds), limit
 
 
 def copy_into(show: Show, path: Path, name: str) -> str:

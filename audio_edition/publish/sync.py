@@ -1,0 +1,144 @@
+"""Keeping a show in step with a site's feeds: publish what is new, rebuild what changed, and
+leave the rest alone, asking the server with conditional requests (ETag, Last-Modified).
+
+For each entry the catalog remembers the page's validators and a digest of its text as read. A
+304 costs nothing; a 200 whose text reads the same (a page whose ETag changes on every request)
+is not rebuilt either. A page that failed is tried again on the first run an hour or more later,
+so a broken link in a feed does not cost every run of a frequent cron job its timeout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+from audio_edition.errors import AudioEditionError
+from audio_edition.ingest import feeds, web
+from audio_edition.publish import Failure, Published, Publisher
+from audio_edition.publish.catalog import Fetched
+
+RETRY_FAILED_AFTER = dt.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """An entry whose page the server or its text says has not changed."""
+
+    url: str
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An entry that failed less than RETRY_FAILED_AFTER ago: not asked again yet."""
+
+    url: str
+    error: str
+    since: str
+
+
+Outcome = Published | Unchanged | Failure | Waiting
+Step = Callable[[int, int, str | None, Outcome | None], None]  # done, total, current url, outcome
+
+
+@dataclass
+class SyncReport:
+    """What a run did, entry by entry (and feeds that could not be read)."""
+
+    outcomes: list[tuple[str, Outcome]] = field(default_factory=list)
+    feed_failures: list[Failure] = field(default_factory=list)
+
+    def of(self, kind: type) -> list:  # type: ignore[type-arg]
+        return [outcome for _, outcome in self.outcomes if isinstance(outcome, kind)]
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.feed_failures or self.of(Failure))
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+def text_digest(article) -> str:  # type: ignore[no-untyped-def]
+    """SHA-256 of what an article says (title, author, date, sections), as read from its page."""
+    body = {"title": article.title, "author": article.author, "date": article.date,
+            "sections": [[s.title, list(s.paragraphs)] for s in article.sections]}
+    return hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def _feed_entries(publisher: Publisher, url: str) -> list[feeds.Entry]:
+    """The feed's entries: fetched conditionally, and read from the catalog's copy on a 304."""
+    catalog = publisher.catalog
+    etag, last_modified, body = catalog.feed(url)
+    got = web.fetch(url, publisher.settings.timeout_s, etag if body else None, last_modified if body else None)
+    if isinstance(got, web.NotModified):
+        return feeds.entries(body or b"", url)
+    found = feeds.entries(got.data, got.final_url)
+    catalog.remember_feed(url, got.etag, got.last_modified, got.data, _now().isoformat())
+    return found
+
+
+def sync(show_dir: Path, feed_urls: list[str], changes: dict[str, object], limit: int | None = None,
+         on_step: Step | None = None, publisher: Publisher | None = None) -> SyncReport:
+    """Bring the show up to date with ``feed_urls``: the newest ``limit`` entries of each."""
+    publisher = publisher or Publisher(show_dir, changes)
+    report = SyncReport()
+    work: list[tuple[str, feeds.Entry]] = []
+    seen: set[str] = set()
+    for url in feed_urls:
+        try:
+            found = _feed_entries(publisher, url)
+        except AudioEditionError as exc:
+            report.feed_failures.append(Failure(url, exc))
+            continue
+        for entry in found[:limit] if limit else found:
+            if entry.link not in seen:  # the same article in two feeds is published once
+                seen.add(entry.link)
+                work.append((url, entry))
+    step = on_step or (lambda done, total, current, outcome: None)
+    step(0, len(work), None, None)
+    for done, (feed_url, entry) in enumerate(work, 1):
+        step(done - 1, len(work), entry.link, None)
+        outcome = _sync_entry(publisher, feed_url, entry)
+        report.outcomes.append((entry.link, outcome))
+        step(done, len(work), entry.link, outcome)
+    return report
+
+
+def _sync_entry(publisher: Publisher, feed_url: str, entry: feeds.Entry) -> Outcome:
+    from audio_edition import ingest
+
+    catalog = publisher.catalog
+    record = catalog.fetched(entry.link)
+    now = _now()
+    if record is not None and record.error:
+        since = dt.datetime.fromisoformat(record.checked)
+        if now - since < RETRY_FAILED_AFTER:
+            return Waiting(entry.link, record.error, record.checked)
+    known = (record is not None and not record.error and record.source is not None
+             and catalog.has_source(record.source))
+    base = record or Fetched(entry.link, feed_url, entry.id, None, None, None, None, now.isoformat())
+    try:
+        got = web.fetch(entry.link, publisher.settings.timeout_s,
+                        base.etag if known else None, base.last_modified if known else None)
+        if isinstance(got, web.NotModified):
+            catalog.remember_fetch(replace(base, etag=got.etag, last_modified=got.last_modified,
+                                           checked=now.isoformat()))
+            return Unchanged(entry.link)
+        digest = text_digest(ingest.read_document(got))
+        if known and digest == base.digest:
+            catalog.remember_fetch(replace(base, etag=got.etag, last_modified=got.last_modified,
+                                           checked=now.isoformat()))
+            return Unchanged(entry.link)
+        published = publisher.publish(entry.link, document=got)
+    except AudioEditionError as exc:
+        reason = exc.message.removeprefix(f"{entry.link}: ").removeprefix(f"{entry.link} ")
+        catalog.remember_fetch(replace(base, checked=now.isoformat(), error=reason))
+        return Failure(entry.link, exc)
+    catalog.remember_fetch(Fetched(entry.link, feed_url, entry.id, published.episode.source, got.etag,
+                                   got.last_modified, digest, now.isoformat(), None))
+    return published
