@@ -28,7 +28,8 @@ from audio_edition.publish.show import Show
 
 TYPES = {".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".opus": "audio/ogg", ".vtt": "text/vtt; charset=utf-8",
          ".srt": "application/x-subrip; charset=utf-8", ".json": "application/json",
-         ".xml": "application/rss+xml; charset=utf-8", ".html": "text/html; charset=utf-8"}
+         ".xml": "application/rss+xml; charset=utf-8", ".html": "text/html; charset=utf-8",
+         ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 _HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$")
 _BIG = 10**18  # any byte position past this is past the end of every file we serve

