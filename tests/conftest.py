@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from contextlib import contextmanager
 import os
 import subprocess
 import sys
@@ -149,3 +150,21 @@ def processes_mentioning(text: str, by_folder: bool = False) -> list[str]:
             if text in line or (by_folder and cwd.startswith(text)):
                 found.append(line)
     return found
+
+
+@contextmanager
+def serving(show: Path) -> Iterator[str]:
+    """The show folder served by our preview server on a free loopback port: its base URL."""
+    import threading
+
+    from audio_edition.publish.server import make_server
+    from audio_edition.publish.show import load_show
+
+    server = make_server(load_show(show), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -7,16 +7,13 @@ import json
 import re
 import sqlite3
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 
 from audio_edition import publish
 from audio_edition.publish import create_show
-from audio_edition.publish.server import make_server
-from audio_edition.publish.show import load_show
-from conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE, serving
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from install_test_tools import chromium  # noqa: E402
@@ -30,12 +27,8 @@ def served(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     create_show(folder / "show", title="Town Listens", author="Eastbrook Library", email="audio@eastbrook.example",
                 base_url="https://eastbrook.example/listen/")
     publish.publish(folder / "show", [str(SAMPLE)], {"cache_dir": folder / "cache"})
-    server = make_server(load_show(folder / "show"), "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/", folder / "show"
-    server.shutdown()
-    server.server_close()
+    with serving(folder / "show") as base:
+        yield base, folder / "show"
 
 
 def vtt_cues(text: str) -> list[tuple[float, float, str]]:

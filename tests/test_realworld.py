@@ -50,3 +50,54 @@ def test_no_regression_against_the_known_figures(figures) -> None:  # type: igno
     worse = {k: (default[k], v) for k, v in KNOWN.items() if default[k] > v}
     assert worse == {}, worse
     assert default["zero_width"] == 0
+
+
+def test_real_pages_read_the_same_from_a_url_as_from_a_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A sample of the real pages served over HTTP on loopback (text/html, no charset in the header,
+    as many servers send them): the article read from its URL is the one read from the saved file."""
+    import gzip
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from audio_edition import build
+    from audio_edition.config import Settings
+
+    data = json.loads((REALWORLD / "evaldata.json").read_text())
+    chosen = sorted(data.values(), key=lambda entry: entry["file"])[::83]
+    pages = {f"/{n}/{entry['file']}": gzip.decompress((REALWORLD / "pages" / f"{entry['file']}.gz").read_bytes())
+             for n, entry in enumerate(chosen)}
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            body = pages[self.path]
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings = Settings(cache_dir=tmp_path / "cache", use_cache=False, engine="espeak")
+    try:
+        for path, body in pages.items():
+            saved = tmp_path / path.strip("/").replace("/", "-")
+            saved.write_bytes(body)
+            url = f"http://127.0.0.1:{server.server_address[1]}{path}"
+            try:
+                from_file = build.prepare(str(saved), settings)
+            except Exception as exc:  # the same error either way
+                with pytest.raises(type(exc)):
+                    build.prepare(url, settings)
+                continue
+            from_url = build.prepare(url, settings)
+            assert from_url.article.title == from_file.article.title, path
+            assert from_url.article.sections == from_file.article.sections, path
+            assert from_url.script.utterances == from_file.script.utterances, path
+            assert from_url.article.source.startswith("http://127.0.0.1:"), path  # another site's canonical is not taken
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -16,10 +15,9 @@ import feedparser
 import pytest
 
 from audio_edition import publish
-from audio_edition.publish.server import make_server
 from audio_edition.publish import create_show
-from audio_edition.publish.show import init_show, load_show
-from conftest import ROOT, SAMPLE
+from audio_edition.publish.show import init_show
+from conftest import ROOT, SAMPLE, serving
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from install_test_tools import chromium  # noqa: E402
@@ -32,12 +30,8 @@ def served(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     init_show(folder / "show", "Town Listens", "Eastbrook Library", "audio@eastbrook.example",
               "https://eastbrook.example/listen/")
     publish.publish(folder / "show", [str(SAMPLE)], {"cache_dir": folder / "cache"})
-    server = make_server(load_show(folder / "show"), "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/", folder / "show"
-    server.shutdown()
-    server.server_close()
+    with serving(folder / "show") as base:
+        yield base, folder / "show"
 
 
 def fetch(url: str, method: str = "GET", headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]

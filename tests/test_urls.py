@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import feedparser
@@ -14,6 +16,7 @@ import pytest
 
 from audio_edition.ingest import feeds, web
 from audio_edition.ingest.html import canonical_address
+from conftest import bare_path_env
 from localsite import ARTICLES, LocalSite
 from readers import probe_duration
 
@@ -212,3 +215,26 @@ def test_publish_goes_on_past_a_failed_article(cli, tmp_path: Path, site) -> Non
     run = cli("publish", site.url("/news/gone"), site.url("/news/river-path"), "--show", "show")
     assert run.code == 1 and "no such page" in run.stderr
     assert set(feed_entries(tmp_path / "show")) == {ARTICLES["river-path"][0]}
+
+
+def test_a_feed_run_killed_mid_way_is_finished_by_the_next(tmp_path: Path, site) -> None:  # type: ignore[no-untyped-def]
+    """SIGKILL once the first article is recorded and the second is building: the show stays
+    whole, and the next run publishes the rest, each article once."""
+    from test_faults import kill_when, no_process_left, second_build_started, show_agrees_with_itself
+
+    env = {"AUDIO_EDITION_CACHE_DIR": str(tmp_path / "cache"), "TMPDIR": str(tmp_path)}
+    subprocess.run([sys.executable, "-m", "audio_edition", "show", "init", "show", "--title", "T", "--author", "A",
+                    "--email", "a@b.example", "--base-url", "https://example.org/ferry/"], cwd=tmp_path,
+                   env=bare_path_env(env), check=True, capture_output=True)
+    show = tmp_path / "show"
+    args = [sys.executable, "-m", "audio_edition", "publish", "--from-feed", site.url("/atom.xml"), "--show", "show"]
+    proc = subprocess.Popen(args, cwd=tmp_path, env=bare_path_env(env), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    assert kill_when(proc, second_build_started(show)), "the run finished before the second article"
+    no_process_left(tmp_path)
+    assert len(feed_entries(show)) == 1
+    rerun = subprocess.run(args, cwd=tmp_path, env=bare_path_env(env), capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "2 new, 0 updated, 1 unchanged" in rerun.stderr
+    show_agrees_with_itself(show)
+    assert len(feed_entries(show)) == 3

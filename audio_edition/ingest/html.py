@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from audio_edition.errors import InputError
 from audio_edition.text.cleanup import byline_author
+from audio_edition.ingest.address import canonical
 from audio_edition.ingest.structure import numbered, omitted
 from audio_edition.models import Article, ParagraphKind, Removal, Section
 
@@ -349,30 +350,6 @@ def _merge_tables(precise, with_tables) -> None:  # type: ignore[no-untyped-def]
                 anchor = element
         elif _text(element) in placed:
             anchor = placed[_text(element)]
-
-
-def _site(host: str) -> str:
-    host = host.lower().rstrip(".")
-    return host[4:] if host.startswith("www.") else host
-
-
-def canonical(root: _Element, address: str | None) -> str | None:
-    """The page's ``<link rel=canonical>`` made absolute, when the page was fetched from ``address``
-    and the canonical address is on the same site: a page may not claim another site's article
-    (and with it, that article's episode)."""
-    from urllib.parse import urljoin, urlsplit
-
-    if not address or not address.lower().startswith(("http://", "https://")):
-        return None
-    for link in root.iter("link"):
-        if "canonical" in (link.get("rel") or "").lower().split() and (link.get("href") or "").strip():
-            url = urljoin(address, link.get("href").strip())
-            parts, origin = urlsplit(url), urlsplit(address)
-            if parts.scheme in ("http", "https") and parts.hostname and origin.hostname \
-                    and _site(parts.hostname) == _site(origin.hostname):
-                return parts._replace(fragment="").geturl()
-            return None
-    return None
 
 
 def canonical_address(text: str, address: str) -> str:
