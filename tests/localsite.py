@@ -128,6 +128,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         site, path = self.site, self.path
+        if path == "/loop":  # a redirect that never ends
+            self._hit(302)
+            self.send_response(302)
+            self.send_header("Location", "/loop")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if path.startswith("/moved/"):
             self._hit(301)
             self.send_response(301)

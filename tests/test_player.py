@@ -85,6 +85,7 @@ def test_player_in_headless_chromium(served) -> None:  # type: ignore[no-untyped
     assert target["start"] <= clicked["t"] < target["end"] and clicked["start"] == target["start"]
     entered, target = out["entered"], out["enterTarget"]
     assert out["focused"] == 5  # the Down arrow moved from the 5th sentence to the 6th
+    assert out["focusRing"] == {"style": "solid", "width": 3, "tabbable": 1}  # focus shows; one Tab stop
     assert target["start"] <= entered["t"] < target["end"] and not entered["paused"]
     assert abs(out["skips"]["forward"] - 30) < 0.1 and abs(out["skips"]["back"] - 15) < 0.1
     assert out["rateSelected"] == 1.5 and out["rateShortcut"] == 1.75 and out["rateSlower"] == 1.25

@@ -70,6 +70,7 @@ def test_busy_answers_are_retried(cli, site) -> None:  # type: ignore[no-untyped
     ("/news/huge", "the page is larger than 10 MB"),
     ("/news/slow", "the page did not arrive within 1 s"),
     ("/feed.xml", "is a feed, not an article page"),
+    ("/loop", "more than 5 redirects"),
 ])
 def test_pages_that_are_not_articles_fail_clearly_and_leave_nothing(cli, tmp_path: Path, site, path: str,
                                                                     message: str) -> None:  # type: ignore[no-untyped-def]

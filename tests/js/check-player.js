@@ -73,6 +73,8 @@ const state = () => {
     await page.evaluate(() => document.querySelectorAll(".cue[data-start]")[4].focus());
     await page.keyboard.press("ArrowDown");
     out.focused = await page.evaluate(() => [...document.querySelectorAll(".cue[data-start]")].indexOf(document.activeElement));
+    out.focusRing = await page.evaluate(() => { const s = getComputedStyle(document.activeElement);
+      return { style: s.outlineStyle, width: parseFloat(s.outlineWidth), tabbable: [...document.querySelectorAll(".cue[tabindex='0']")].length }; });
     out.enterTarget = await page.evaluate(() => { const c = document.activeElement; return { start: parseFloat(c.dataset.start), end: parseFloat(c.dataset.end) }; });
     await page.keyboard.press("Enter");
     await page.waitForFunction((s) => { const a = document.querySelector("audio"); return a.currentTime >= s && !a.paused; }, {}, out.enterTarget.start);
