@@ -64,7 +64,7 @@ def read(source: str, settings: Settings, stdin: bytes | None = None, document: 
     """Read an article (fetching it when ``source`` is a URL and ``document`` is not given) and
     apply the title/author overrides."""
     article = ingest.read_article(source, stdin, document, settings.timeout_s)
-    changes: dict[str, object] = {}
+    changes: dict[str, object] = {"source": settings.source_name} if settings.source_name else {}
     if settings.title and sanitize.clean_line(settings.title):
         changes["title"] = sanitize.clean_line(settings.title)
     if settings.author and sanitize.clean_line(settings.author):
@@ -350,6 +350,22 @@ def _unwritable(target: Path, exc: OSError, creating: bool = False) -> OutputErr
         return OutputError(f"{what}: {folder} is on a read-only file system", hint="Choose another folder.")
     return OutputError(f"{what}: {folder} does not accept new {'folders' if creating else 'files'} ({exc.strerror})",
                        hint="Choose an ordinary folder on a disk for the output.")
+
+
+def commit_files(placed: dict[Path, bytes]) -> None:
+    """Write files made elsewhere (a cluster's worker) into place as a build does: each to a
+    hidden temporary beside its target, then all renamed, so no target is ever half-written."""
+    staging = _Staging()
+    try:
+        for target, data in placed.items():
+            tmp = staging.reserve(target)
+            try:
+                tmp.write_bytes(data)
+            except OSError as exc:
+                raise _unwritable(target, exc) from exc
+        staging.commit()
+    finally:
+        staging.discard()
 
 
 def check_output(out: Path, bitrate_kbps: int) -> None:

@@ -56,6 +56,7 @@ class Settings:
     lexicon: Path | None = None  # TOML: "word or phrase" = "how to say it"
     jobs: int | None = None  # at most this many requests at once; None: the engine's fit (see synth.workers)
     rate: float = 1.0  # speaking speed factor, for engines that can change it
+    source_name: str | None = None  # the article's source as the user named it, when it is read elsewhere (a cluster)
     timeout_s: float = 30.0  # fetching an article page: the whole fetch, connecting to the last byte
     cache_dir: Path | None = None  # None: synth.default_cache_dir()
     use_cache: bool = True

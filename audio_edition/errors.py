@@ -57,6 +57,12 @@ class ToolchainError(AudioError):
     hint = "Run 'audio-edition doctor' to see which ffmpeg is used and what it lacks."
 
 
+class ClusterError(AudioEditionError):
+    """The Dask cluster cannot be reached, has no workers, runs another version, or lost a build."""
+
+    hint = "Check the scheduler's address and its workers ('dask worker ADDRESS')."
+
+
 class OutputError(AudioEditionError):
     """An output file or folder cannot be written."""
 

@@ -25,7 +25,8 @@ def decode_errors(path: Path) -> str:
 
 def probe_duration(path: Path) -> float:
     """The duration ffmpeg's demuxer reports (the number ffprobe -show_format shows, to 10 ms)."""
-    proc = subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True)
+    proc = subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True,
+                          errors="replace")  # ffmpeg cuts long tags mid-character
     match = re.search(r"Duration: (\d+):(\d+):(\d+\.\d+)", proc.stderr)
     assert match, proc.stderr
     h, m, s = match.groups()
@@ -34,7 +35,8 @@ def probe_duration(path: Path) -> float:
 
 def probe_stream(path: Path) -> dict[str, str]:
     """Codec, sample rate and channel layout of the first audio stream, as ffmpeg describes it."""
-    proc = subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True)
+    proc = subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True,
+                          errors="replace")  # ffmpeg cuts long tags mid-character
     match = re.search(r"Audio: (\w+)[^,]*, (\d+) Hz, (\w+)", proc.stderr)
     assert match, proc.stderr
     return {"codec": match.group(1), "sample_rate": match.group(2), "layout": match.group(3)}

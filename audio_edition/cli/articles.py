@@ -48,6 +48,8 @@ def build(
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where synthesized speech is cached.", envvar="AUDIO_EDITION_CACHE_DIR"),
     timeout: float = typer.Option(30.0, "--timeout", metavar="SECONDS", min=0.1, max=600.0, envvar="AUDIO_EDITION_TIMEOUT",
                                   help="For a URL: the longest a page may take to arrive, all of it."),
+    cluster: Optional[str] = typer.Option(None, "--cluster", metavar="ADDRESS", envvar="AUDIO_EDITION_CLUSTER",
+                                          help="Build on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786) instead of here."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary; errors only."),
 ) -> None:
     """Build one MP3 episode per article, with .vtt, .srt, .chapters.json and .report.json beside it."""
@@ -85,6 +87,13 @@ def build(
     if len(set(named)) != len(named):
         raise UsageError("two inputs would write the same episode file; rename one.")
 
+    if cluster:
+        targets = [t if t is not None else pipeline.output_for(src, output, out_dir, pipeline.read(src, settings, stdin).title)
+                   for src, t in zip(inputs, targets)]
+        if _build_on_cluster(cluster, inputs, targets, settings, stdin, quiet):
+            raise typer.Exit(1)
+        return
+
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -111,17 +120,71 @@ def build(
 
             result = pipeline.build(src, target, settings, stdin=stdin, on_progress=progress, on_stage=stage)
         if not quiet:
-            for note in result.article.notes:
-                err(f"Note: {label}: {note}")
-            summary = removed_summary(result.article.removed)
-            if summary:
-                err(f"Removed from {label}: {summary} (listed in {result.sidecars[-1].name})")
-            made = "nothing synthesized, all from cache" if result.synthesized == 0 else (
-                f"{result.synthesized} synthesized, {result.cached} from cache")
-            err(f"Built {result.output} ({duration(result.timeline.duration_ms / 1000)}, "
-                 f"{len(result.timeline.chapters)} chapters) with {result.engine} ({Path(result.voice).name}): "
-                 f"{made}, in {result.seconds:.1f} s")
+            _summarize(result, label)
         print(result.output)
+
+
+def _summarize(result, label: str, where: str = "") -> None:  # type: ignore[no-untyped-def]
+    """What a build says when it is done: its notes, what was removed, and what it made."""
+    for note in result.article.notes:
+        err(f"Note: {label}: {note}")
+    summary = removed_summary(result.article.removed)
+    if summary:
+        err(f"Removed from {label}: {summary} (listed in {result.sidecars[-1].name})")
+    made = "nothing synthesized, all from cache" if result.synthesized == 0 else (
+        f"{result.synthesized} synthesized, {result.cached} from cache")
+    err(f"Built {result.output} ({duration(result.timeline.duration_ms / 1000)}, "
+        f"{len(result.timeline.chapters)} chapters) with {result.engine} ({Path(result.voice).name}): "
+        f"{made}, in {result.seconds:.1f} s{where}")
+
+
+def _build_on_cluster(address: str, inputs: list[str], targets: list[Path], settings, stdin: Optional[bytes],
+                      quiet: bool) -> bool:  # type: ignore[no-untyped-def]
+    """Build every input on the cluster's workers, committing each episode here as it arrives;
+    a failed article is reported and the rest go on. True if any failed."""
+    from audio_edition import build as pipeline
+    from audio_edition import cluster as dask
+    from audio_edition.cli.common import progress_bar
+    from audio_edition.errors import AudioEditionError
+
+    failed = False
+    with dask.Cluster(address) as cluster, progress_bar(quiet) as bar:
+        task = bar.add_task(f"Building on {cluster.workers} workers", total=len(inputs))
+        jobs, where = [], []
+        for n, (src, target) in enumerate(zip(inputs, targets)):
+            try:
+                pipeline.check_output(target, settings.bitrate_kbps)
+                jobs.append(dask.job_for(src, target.suffix.lower(), settings, stdin))
+                where.append(n)
+            except AudioEditionError as exc:
+                failed = True
+                _failed_input(src, exc)
+                bar.advance(task)
+        for k, built in cluster.run(jobs):
+            n = where[k]
+            src, target = inputs[n], targets[n]
+            bar.advance(task)
+            label = "standard input" if src == "-" else src
+            if isinstance(built, AudioEditionError):
+                failed = True
+                _failed_input(label, built)
+                continue
+            try:
+                pipeline.commit_files(dask.local_paths(built, target))
+            except AudioEditionError as exc:
+                failed = True
+                _failed_input(label, exc)
+                continue
+            if not quiet:
+                _summarize(dask.with_output(built, target), label, f" on {built.worker}")
+            print(target)
+    return failed
+
+
+def _failed_input(label: str, exc) -> None:  # type: ignore[no-untyped-def]
+    hint = f" Hint: {exc.hint}" if exc.hint else ""
+    message = exc.message if label in exc.message else f"{label}: {exc.message}"
+    err(f"Error: {message}.{hint}")
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Optional
 
@@ -61,6 +62,8 @@ def publish(
                                        help="At most this many synthesis jobs at once (as for build)."),
     timeout: float = typer.Option(30.0, "--timeout", metavar="SECONDS", min=0.1, max=600.0, envvar="AUDIO_EDITION_TIMEOUT",
                                   help="For URLs and feeds: the longest one page may take to arrive."),
+    cluster: Optional[str] = typer.Option(None, "--cluster", metavar="ADDRESS", envvar="AUDIO_EDITION_CLUSTER",
+                                          help="Build on the Dask cluster whose scheduler is at ADDRESS; the show is still written here."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary lines; errors only."),
 ) -> None:
     """Build each article as an episode of the show and regenerate its feed and site.
@@ -82,10 +85,16 @@ def publish(
         if not feeds:
             raise UsageError("give articles to publish, --from-feed URL, or list feeds in the show's "
                              "show.toml ([sources] feeds = [\"https://…/feed.xml\"]).")
-    with progress_bar(quiet) as bar:
-        failed = _publish_inputs(publishing, show_dir, inputs, changes, quiet, bar) if inputs else False
+    with ExitStack() as stack:
+        connected = None
+        if cluster:
+            from audio_edition.cluster import Cluster
+
+            connected = stack.enter_context(Cluster(cluster))
+        bar = stack.enter_context(progress_bar(quiet))
+        failed = _publish_inputs(publishing, show_dir, inputs, changes, quiet, bar, connected) if inputs else False
         if feeds:
-            failed = _publish_feeds(show_dir, feeds, changes, limit, quiet, bar) or failed
+            failed = _publish_feeds(show_dir, feeds, changes, limit, quiet, bar, connected) or failed
     if failed:
         raise typer.Exit(1)
 
@@ -103,7 +112,7 @@ def _failed(source: str, exc: AudioEditionError) -> None:
 
 
 def _publish_inputs(publishing, show_dir: Path, inputs: list[str], changes: dict[str, object], quiet: bool,
-                    bar) -> bool:  # type: ignore[no-untyped-def]
+                    bar, cluster=None) -> bool:  # type: ignore[no-untyped-def]
     """Publish the given files and URLs; a failure is reported and the rest go on. True if any failed."""
     task = bar.add_task("Publishing", total=len(inputs))
     failed = False
@@ -119,16 +128,16 @@ def _publish_inputs(publishing, show_dir: Path, inputs: list[str], changes: dict
             _said(outcome)
         print(show_dir / "episodes" / f"{outcome.episode.slug}.mp3")
 
-    publishing.publish_each(show_dir, inputs, changes, on_done=done)
+    publishing.publish_each(show_dir, inputs, changes, on_done=done, cluster=cluster)
     return failed
 
 
 def _publish_feeds(show_dir: Path, feeds: list[str], changes: dict[str, object], limit: Optional[int], quiet: bool,
-                   bar) -> bool:  # type: ignore[no-untyped-def]
+                   bar, cluster=None) -> bool:  # type: ignore[no-untyped-def]
     """Bring the show up to date with the feeds. True if a feed or an article failed."""
     from urllib.parse import urlsplit
 
-    from audio_edition.publish import Failure, Published
+    from audio_edition.publish import Failure, Published, Publisher
     from audio_edition.publish.sync import Unchanged, Waiting, sync
 
     task = bar.add_task("Checking the feeds", total=None)
@@ -143,7 +152,7 @@ def _publish_feeds(show_dir: Path, feeds: list[str], changes: dict[str, object],
         elif isinstance(outcome, Failure):
             _failed(outcome.source, outcome.error)
 
-    report = sync(show_dir, feeds, changes, limit, on_step=step)
+    report = sync(show_dir, feeds, changes, limit, on_step=step, publisher=Publisher(show_dir, changes, cluster))
     for failure in report.feed_failures:
         _failed(failure.source, failure.error)
     waiting = report.of(Waiting)

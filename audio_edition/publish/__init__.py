@@ -17,6 +17,7 @@ from audio_edition.ingest import web
 from audio_edition.publish import transaction
 from audio_edition.publish.catalog import Catalog, Episode
 from audio_edition.publish.show import Show, load_show
+from audio_edition.scratch import ScratchFolder
 
 LOCK_FILE = ".publish.lock"
 EPISODE_FILES = (".mp3", ".vtt", ".srt", ".chapters.json", ".report.json")
@@ -90,73 +91,144 @@ class Failure:
 
 
 def publish_each(show_dir: Path, sources: list[str], changes: dict[str, object],
-                 on_done: Callable[[str, Published | Failure], None] | None = None) -> list[Published | Failure]:
-    """Publish every source that can be: a failure is recorded and the rest go on."""
-    publisher = Publisher(show_dir, changes)
-    outcomes: list[Published | Failure] = []
-    for source in sources:
-        try:
-            _source_id(source)
-            outcome: Published | Failure = publisher.publish(source)
-        except AudioEditionError as exc:
-            outcome = Failure(source, exc)
-        outcomes.append(outcome)
-        if on_done:
-            on_done(source, outcome)
-    return outcomes
+                 on_done: Callable[[str, Published | Failure], None] | None = None,
+                 cluster: object | None = None) -> list[Published | Failure]:
+    """Publish every source that can be: a failure is recorded and the rest go on. With a
+    ``cluster`` (cluster.Cluster), the builds run on its workers, side by side."""
+    publisher = Publisher(show_dir, changes, cluster)
+    return publisher.publish_many([(source, None) for source in sources], on_done)
+
+
+@dataclass
+class _Pending:
+    """A source about to be built into the show: its identity, and the hidden folder it builds in."""
+
+    source: str
+    document: web.Document | None
+    source_id: str
+    guid: str
+    folder: ScratchFolder
 
 
 class Publisher:
-    """Publishes articles into one show: builds each, then records it and rewrites the site under
-    the show's lock."""
+    """Publishes articles into one show: builds each (here, or on a cluster's workers), then
+    records it and rewrites the site under the show's lock: one writer, whatever builds."""
 
-    def __init__(self, show_dir: Path, changes: dict[str, object]) -> None:
+    def __init__(self, show_dir: Path, changes: dict[str, object], cluster: object | None = None) -> None:
         self.show = load_show(show_dir)
         self.settings = settings_for(self.show, changes)
         self.catalog = Catalog(self.show.root)
         self.namespace = uuid.UUID(self.show.podcast_guid)
         self.episodes_dir = self.show.root / "episodes"
         self.episodes_dir.mkdir(exist_ok=True)
+        self.cluster = cluster
 
-    def publish(self, source: str, document: web.Document | None = None,
-                on_progress: Progress | None = None) -> Published:
-        """Publish one article: a file, or a URL (fetched here unless ``document`` holds it)."""
-        from audio_edition import build, ingest
+    def _pending(self, source: str, document: web.Document | None) -> _Pending:
+        from audio_edition import ingest
 
         if web.is_url(source) and document is None:
             document = ingest.fetch(source, self.settings.timeout_s)
         source_id = ingest.source_address(document) if document is not None else _source_id(source)
         guid = str(uuid.uuid5(self.namespace, source_id))
-        show, catalog, episodes_dir = self.show, self.catalog, self.episodes_dir
-        folder = transaction.build_folder(episodes_dir)
+        return _Pending(source, document, source_id, guid, transaction.build_folder(self.episodes_dir))
+
+    def publish(self, source: str, document: web.Document | None = None,
+                on_progress: Progress | None = None) -> Published:
+        """Publish one article: a file, or a URL (fetched here unless ``document`` holds it)."""
+        from audio_edition import build
+
+        pending = self._pending(source, document)
         try:
-            result = build.build(source, folder.path / "episode.mp3", self.settings.with_changes(guid=guid),
-                                 on_progress=on_progress, document=document)
-            source_id = result.article.source if document is not None and result.article.source else source_id
-            with _exclusive(show):
-                _recover(show, catalog)
-                with catalog.transaction() as conn:
-                    existing = Catalog.find(conn, source_id)
-                    slug = existing.slug if existing else _free_slug(conn, episodes_dir, build.slug(result.article.title))
-                now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-                article = result.article
-                cues = sidecars.transcript_cues(result.timeline, result.script) if result.script else []
-                episode = Episode(
-                    guid=existing.guid if existing else guid, source=source_id, slug=slug, title=article.title,
-                    author=article.author, description=build.summary(article, 600), language=result.language,
-                    article_date=article.date, published=existing.published if existing else now, updated=now,
-                    audio_bytes=(folder.path / "episode.mp3").stat().st_size,
-                    duration_ms=result.timeline.duration_ms,
-                    sections=json.dumps([{"title": s.title, "paragraphs": list(s.paragraphs)}
-                                         for s in article.sections], ensure_ascii=False),
-                    cues=json.dumps(cues, ensure_ascii=False),
-                ).cleaned()
-                moves = [(folder.path / f"episode{suffix}", episodes_dir / f"{slug}{suffix}") for suffix in EPISODE_FILES]
-                journal = transaction.begin(show.root, folder.path, moves, asdict(episode))
-                _finish(show, catalog, journal)
-            return Published(episode, existing is None, result.synthesized, result.cached)
+            result = build.build(source, pending.folder.path / "episode.mp3", self.settings.with_changes(guid=pending.guid),
+                                 on_progress=on_progress, document=pending.document)
+            return self._record(pending, result)
         finally:
-            folder.close()
+            pending.folder.close()
+
+    def publish_many(self, items: list[tuple[str, web.Document | None]],
+                     on_done: Callable[[str, Published | Failure], None] | None = None) -> list[Published | Failure]:
+        """Publish each (source, fetched page or None); a failure is recorded and the rest go on."""
+        outcomes: dict[int, Published | Failure] = {}
+
+        def done(n: int, outcome: Published | Failure) -> None:
+            outcomes[n] = outcome
+            if on_done:
+                on_done(items[n][0], outcome)
+
+        if self.cluster is None:
+            for n, (source, document) in enumerate(items):
+                try:
+                    done(n, self.publish(source, document))
+                except AudioEditionError as exc:
+                    done(n, Failure(source, exc))
+        else:
+            self._publish_on_cluster(items, done)
+        return [outcomes[n] for n in range(len(items))]
+
+    def _publish_on_cluster(self, items: list[tuple[str, web.Document | None]],
+                            done: Callable[[int, Published | Failure], None]) -> None:
+        from audio_edition import build
+        from audio_edition import cluster as dask
+
+        pendings: dict[int, _Pending] = {}
+        jobs, where = [], []
+        try:
+            for n, (source, document) in enumerate(items):
+                try:
+                    pending = self._pending(source, document)
+                    job = dask.job_for(source, ".mp3", self.settings.with_changes(guid=pending.guid),
+                                       document=pending.document)
+                except AudioEditionError as exc:
+                    done(n, Failure(source, exc))
+                    continue
+                pendings[n] = pending
+                jobs.append(job)
+                where.append(n)
+            for k, built in self.cluster.run(jobs):  # type: ignore[attr-defined]
+                n = where[k]
+                pending = pendings[n]
+                if isinstance(built, AudioEditionError):
+                    done(n, Failure(pending.source, built))
+                    continue
+                episode = pending.folder.path / "episode.mp3"
+                try:
+                    build.commit_files(dask.local_paths(built, episode))
+                    done(n, self._record(pending, dask.with_output(built, episode)))
+                except AudioEditionError as exc:
+                    done(n, Failure(pending.source, exc))
+        finally:
+            for pending in pendings.values():
+                pending.folder.close()
+
+    def _record(self, pending: _Pending, result) -> Published:  # type: ignore[no-untyped-def]
+        """With the show's lock: give the built episode its slug, move its files into place
+        (journaled), save its catalog row and rewrite the site."""
+        from audio_edition import build
+
+        show, catalog, episodes_dir, folder = self.show, self.catalog, self.episodes_dir, pending.folder
+        source_id = result.article.source if pending.document is not None and result.article.source else pending.source_id
+        with _exclusive(show):
+            _recover(show, catalog)
+            with catalog.transaction() as conn:
+                existing = Catalog.find(conn, source_id)
+                slug = existing.slug if existing else _free_slug(conn, episodes_dir, build.slug(result.article.title))
+            now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+            article = result.article
+            cues = sidecars.transcript_cues(result.timeline, result.script) if result.script else []
+            episode = Episode(
+                guid=existing.guid if existing else pending.guid, source=source_id, slug=slug, title=article.title,
+                author=article.author, description=build.summary(article, 600), language=result.language,
+                article_date=article.date, published=existing.published if existing else now, updated=now,
+                audio_bytes=(folder.path / "episode.mp3").stat().st_size,
+                duration_ms=result.timeline.duration_ms,
+                sections=json.dumps([{"title": s.title, "paragraphs": list(s.paragraphs)}
+                                     for s in article.sections], ensure_ascii=False),
+                cues=json.dumps(cues, ensure_ascii=False),
+            ).cleaned()
+            moves = [(folder.path / f"episode{suffix}", episodes_dir / f"{slug}{suffix}") for suffix in EPISODE_FILES]
+            journal = transaction.begin(show.root, folder.path, moves, asdict(episode))
+            _finish(show, catalog, journal)
+        return Published(episode, existing is None, result.synthesized, result.cached)
 
 
 def _finish(show: Show, catalog: Catalog, journal: dict[str, object]) -> None:

@@ -84,7 +84,10 @@ def _feed_entries(publisher: Publisher, url: str) -> list[feeds.Entry]:
 
 def sync(show_dir: Path, feed_urls: list[str], changes: dict[str, object], limit: int | None = None,
          on_step: Step | None = None, publisher: Publisher | None = None) -> SyncReport:
-    """Bring the show up to date with ``feed_urls``: the newest ``limit`` entries of each."""
+    """Bring the show up to date with ``feed_urls``: the newest ``limit`` entries of each.
+
+    First every entry is checked (a conditional request, then the text's digest); then what is
+    new or changed is published, here or, with the publisher's cluster, on its workers."""
     publisher = publisher or Publisher(show_dir, changes)
     report = SyncReport()
     work: list[tuple[str, feeds.Entry]] = []
@@ -100,16 +103,49 @@ def sync(show_dir: Path, feed_urls: list[str], changes: dict[str, object], limit
                 seen.add(entry.link)
                 work.append((url, entry))
     step = on_step or (lambda done, total, current, outcome: None)
-    step(0, len(work), None, None)
-    for done, (feed_url, entry) in enumerate(work, 1):
-        step(done - 1, len(work), entry.link, None)
-        outcome = _sync_entry(publisher, feed_url, entry)
-        report.outcomes.append((entry.link, outcome))
-        step(done, len(work), entry.link, outcome)
+    total, finished = len(work), 0
+    outcomes: dict[str, Outcome] = {}
+
+    def settle(link: str, outcome: Outcome) -> None:
+        nonlocal finished
+        outcomes[link] = outcome
+        finished += 1
+        step(finished, total, link, outcome)
+
+    step(0, total, None, None)
+    to_publish: list[tuple[str, feeds.Entry, web.Document, str, Fetched]] = []
+    for feed_url, entry in work:
+        step(finished, total, entry.link, None)
+        checked = _check_entry(publisher, feed_url, entry)
+        if isinstance(checked, tuple):
+            to_publish.append((feed_url, entry, *checked))
+        else:
+            settle(entry.link, checked)
+    now = _now().isoformat()
+    by_link = {entry.link: (feed_url, entry, got, digest, base) for feed_url, entry, got, digest, base in to_publish}
+
+    def published(link: str, outcome: Published | Failure) -> None:
+        feed_url, entry, got, digest, base = by_link[link]
+        if isinstance(outcome, Failure):
+            publisher.catalog.remember_fetch(replace(base, checked=now, error=_reason(outcome.error, link)))
+        else:
+            publisher.catalog.remember_fetch(Fetched(link, feed_url, entry.id, outcome.episode.source, got.etag,
+                                                     got.last_modified, digest, now, None))
+        settle(link, outcome)
+
+    publisher.publish_many([(entry.link, got) for _, entry, got, _, _ in to_publish], published)
+    report.outcomes = [(entry.link, outcomes[entry.link]) for _, entry in work]
     return report
 
 
-def _sync_entry(publisher: Publisher, feed_url: str, entry: feeds.Entry) -> Outcome:
+def _reason(exc: AudioEditionError, link: str) -> str:
+    return exc.message.removeprefix(f"{link}: ").removeprefix(f"{link} ")
+
+
+def _check_entry(publisher: Publisher, feed_url: str, entry: feeds.Entry
+                 ) -> Outcome | tuple[web.Document, str, Fetched]:
+    """Unchanged, Waiting or Failure for an entry that needs no build; else (the page, its text
+    digest, its record) for one that does."""
     from audio_edition import ingest
 
     catalog = publisher.catalog
@@ -134,11 +170,7 @@ def _sync_entry(publisher: Publisher, feed_url: str, entry: feeds.Entry) -> Outc
             catalog.remember_fetch(replace(base, etag=got.etag, last_modified=got.last_modified,
                                            checked=now.isoformat()))
             return Unchanged(entry.link)
-        published = publisher.publish(entry.link, document=got)
     except AudioEditionError as exc:
-        reason = exc.message.removeprefix(f"{entry.link}: ").removeprefix(f"{entry.link} ")
-        catalog.remember_fetch(replace(base, checked=now.isoformat(), error=reason))
+        catalog.remember_fetch(replace(base, checked=now.isoformat(), error=_reason(exc, entry.link)))
         return Failure(entry.link, exc)
-    catalog.remember_fetch(Fetched(entry.link, feed_url, entry.id, published.episode.source, got.etag,
-                                   got.last_modified, digest, now.isoformat(), None))
-    return published
+    return got, digest, base

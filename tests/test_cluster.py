@@ -1,0 +1,244 @@
+"""Issue 13: builds and publishes on a real Dask cluster: a `dask scheduler` and two `dask worker`
+processes on 127.0.0.1 (real TCP), started here as a user starts them.
+
+The episodes are compared with local builds of the same articles (ffmpeg's duration, the
+chapters, the transcripts), and the scheduler's own task stream says where each build ran."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from conftest import bare_path_env
+from readers import probe_duration
+
+import distributed  # noqa: E402  (the [cluster] extra; the test extra has it)
+import cloudpickle  # noqa: E402  (comes with Dask)
+
+cloudpickle.register_pickle_by_value(sys.modules[__name__])  # functions run on the workers and scheduler
+
+FRAME_S = 1152 / 44100  # one MP3 frame at our sample rate
+FRAME_BYTES = 96_000 // 8 * 1152 // 44100 + 1  # and its size at the show's 96 kbps
+TOPICS = [
+    ("Night buses return to the valley", "The valley's night buses run again from Friday, after two years without them."),
+    ("A library of tools opens in the old school", "Neighbours can now borrow drills, ladders and sewing machines for a week at a time."),
+    ("The ferry timetable changes in spring", "From March the first crossing leaves at six, half an hour earlier than now."),
+    ("Allotments get a shared greenhouse", "The allotment society built a greenhouse that every plot holder can use in winter."),
+]
+FILLER = ("Residents asked for it at three meetings last year. The council found the money in its transport "
+          "budget, and the trial runs until the end of the year. If enough people use it, it stays.")
+
+
+def write_articles(folder: Path, words: int = 0) -> list[Path]:
+    """Four short news articles of our own; with ``words``, each goes on with that many generated
+    words (scripts/make_articles.py), so that a build takes a while."""
+    from conftest import _load_script
+
+    paths = []
+    for n, (title, lead) in enumerate(TOPICS):
+        path = folder / f"story-{n}.md"
+        body = "\n\n".join([lead, FILLER, f"## What comes next\n\n{lead} {FILLER}", FILLER.replace("year", "season")])
+        if words:
+            body += "\n\n" + _load_script("make_articles").article(words, seed=n + 1).split("\n", 1)[1]
+        path.write_text(f"# {title}\n\n{body}\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+class DaskCluster:
+    """`dask scheduler` and `dask worker` processes, each in its own process group."""
+
+    def __init__(self, folder: Path, workers: int = 2, preload: Path | None = None) -> None:
+        self.folder = folder
+        self.file = folder / "scheduler.json"
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.named: dict[str, subprocess.Popen[bytes]] = {}
+        dask = str(Path(sys.executable).with_name("dask"))
+        self._start([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                     "--scheduler-file", str(self.file)], "scheduler")
+        deadline = time.monotonic() + 30
+        while not self.file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.address = json.loads(self.file.read_text())["address"]
+        for n in range(workers):
+            args = [dask, "worker", self.address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
+                    "--host", "127.0.0.1", "--name", f"w{n}"]
+            if preload:
+                args += ["--preload", str(preload)]
+            self._start(args, f"worker{n}", {"AUDIO_EDITION_CACHE_DIR": str(folder / f"cache-w{n}")})
+        with self.client() as client:
+            client.wait_for_workers(workers, timeout=60)
+            info = client.scheduler_info(n_workers=-1)["workers"]
+            self.worker_addresses = sorted(info)
+            self.worker_procs = {address: self.named[str(info[address]["name"]).replace("w", "worker")]
+                                 for address in info}
+
+    def _start(self, args: list[str], name: str, env: dict[str, str] | None = None) -> None:
+        log = open(self.folder / f"{name}.log", "wb")
+        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=bare_path_env(env),
+                                start_new_session=True)
+        self.procs.append(proc)
+        self.named[name] = proc
+
+    def client(self):  # type: ignore[no-untyped-def]
+        return distributed.Client(self.address, timeout="30s", set_as_default=False)
+
+    def close(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    running = DaskCluster(tmp_path_factory.mktemp("dask"))
+    yield running
+    running.close()
+
+
+def run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "audio_edition", *args], cwd=cwd, env=bare_path_env(env),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def vtt_cues(text: str) -> list[tuple[float, float, str]]:
+    """A WebVTT file's cues, read with a regular expression (not our code)."""
+    def seconds(stamp: str) -> float:
+        h, m, s = stamp.split(":")
+        return int(h) * 3600 + int(m) * 60 + float(s)
+
+    import re
+
+    found = re.findall(r"(\d\d:\d\d:\d\d\.\d\d\d) --> (\d\d:\d\d:\d\d\.\d\d\d)\n(.+)", text)
+    return [(seconds(a), seconds(b), line) for a, b, line in found]
+
+
+def same_episode(remote: Path, here: Path) -> None:
+    """The same episode: duration within one MP3 frame (ffmpeg's reading), and the same chapters
+    and transcript cues (read from the files, not through our code)."""
+    assert abs(probe_duration(remote.with_suffix(".mp3")) - probe_duration(here.with_suffix(".mp3"))) <= FRAME_S
+    chapters = [json.loads(Path(f"{p}.chapters.json").read_text())["chapters"] for p in (remote, here)]
+    assert chapters[0] == chapters[1] and len(chapters[0]) >= 2
+    cues = [vtt_cues(Path(f"{p}.vtt").read_text()) for p in (remote, here)]
+    assert cues[0] == cues[1] and len(cues[0]) > 20
+    assert Path(f"{remote}.srt").read_text() == Path(f"{here}.srt").read_text()
+
+
+def test_publish_on_the_cluster_gives_the_local_feed_and_catalog(cluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    articles = write_articles(tmp_path)[:3]
+    details = ["--title", "Valley Listens", "--author", "Desk", "--email", "desk@valley.example",
+               "--base-url", "https://valley.example/listen/"]
+    for name in ("here", "there"):
+        assert run(["show", "init", name, *details], tmp_path).returncode == 0
+    fake = {"AUDIO_EDITION_ENGINE": "fake"}  # a deterministic engine: the episodes may be compared exactly
+    here = run(["publish", *map(str, articles), "--show", "here"], tmp_path, {"AUDIO_EDITION_CACHE_DIR": str(tmp_path / "c"), **fake})
+    assert here.returncode == 0, here.stderr
+    there = run(["publish", *map(str, articles), "--show", "there", "--cluster", cluster.address], tmp_path, fake)
+    assert there.returncode == 0, there.stderr
+
+    def feed(show: str) -> list[tuple[object, ...]]:
+        parsed = feedparser.parse((tmp_path / show / "feed.xml").read_bytes())
+        assert not parsed.bozo
+        return sorted((e.id, e.title, e.enclosures[0].href, e.enclosures[0].type, e.itunes_duration, e.link)
+                      for e in parsed.entries)
+
+    def catalog(show: str) -> list[tuple[object, ...]]:
+        with sqlite3.connect(tmp_path / show / ".catalog.sqlite") as db:
+            return sorted(db.execute("SELECT guid, source, slug, title, author, description, language, article_date, "
+                                     "audio_bytes, duration_ms, sections, cues FROM episodes").fetchall())
+
+    for show in ("here", "there"):  # the episodes' files, byte for byte
+        assert (tmp_path / show / "episodes").is_dir()
+    for mp3 in (tmp_path / "here" / "episodes").glob("*.mp3"):
+        assert (tmp_path / "there" / "episodes" / mp3.name).read_bytes() == mp3.read_bytes()
+
+    assert feed("there") == feed("here") and len(feed("here")) == 3
+    assert catalog("there") == catalog("here")
+
+
+def test_a_version_mismatch_is_one_clear_error(tmp_path: Path) -> None:
+    preload = tmp_path / "older_audio_edition.py"
+    preload.write_text("import audio_edition\naudio_edition.__version__ = '0.0.9'\n")  # as an older install reports
+    other = DaskCluster(tmp_path, workers=1, preload=preload)
+    try:
+        (tmp_path / "a.txt").write_text("A Title\n\nSome words to speak.\n")
+        result = run(["build", "a.txt", "--cluster", other.address], tmp_path)
+    finally:
+        other.close()
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert "runs audio-edition 0.0.9, this client 0.1.0" in lines[0] and "Hint: Install audio-edition 0.1.0" in lines[0]
+    assert not (tmp_path / "a.mp3").exists()
+
+
+def test_an_unreachable_scheduler_is_one_clear_error(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    (tmp_path / "a.txt").write_text("A Title\n\nSome words to speak.\n")
+    result = run(["build", "a.txt", "--cluster", f"tcp://127.0.0.1:{port}"], tmp_path,
+                 {"AUDIO_EDITION_CLUSTER_TIMEOUT": "2"})
+    assert result.returncode == 1 and result.stderr.startswith(f"Error: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}")
+
+
+def test_espeak_speaks_on_a_worker(cluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The real engine in a worker process (in that process, one build at a time)."""
+    (tmp_path / "note.txt").write_text("Ferry Note\n\nThe first ferry leaves at six from Monday.\n")
+    result = run(["build", "note.txt", "--engine", "espeak", "--cluster", cluster.address], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "with espeak (en-US)" in result.stderr and " on tcp://127.0.0.1:" in result.stderr
+    assert probe_duration(tmp_path / "note.mp3") > 3
+    assert json.loads((tmp_path / "note.report.json").read_text())["source"] == "note.txt"
+
+
+def executing(dask_worker) -> list[str]:  # type: ignore[no-untyped-def]
+    """On a worker: the keys of the builds it is running now."""
+    return [str(ts.key) for ts in dask_worker.state.executing if str(ts.key).startswith("audio-edition-build")]
+
+
+def test_four_articles_on_two_workers_match_local_builds_though_a_worker_dies(cluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Last in this file: it kills one of the two workers."""
+    articles = write_articles(tmp_path, words=800)  # a few seconds of mixing and encoding each
+    (tmp_path / "empty.txt").write_text("   \n")  # fails on its worker, by name; the others finish
+    with cluster.client() as client:
+        start = client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.get_task_stream_index())
+        proc = subprocess.Popen([sys.executable, "-m", "audio_edition", "build", *map(str, articles), "empty.txt",
+                                 "--out-dir", "remote", "--cluster", cluster.address], cwd=tmp_path,
+                                env=bare_path_env({"AUDIO_EDITION_ENGINE": "fake"}), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        victim, lost = cluster.worker_addresses[-1], []
+        deadline = time.monotonic() + 60
+        while not lost and time.monotonic() < deadline:  # the second worker, in the middle of a build
+            lost = client.run(executing, workers=[victim]).get(victim, [])
+            time.sleep(0.05)
+        assert lost, "no build reached the second worker"
+        time.sleep(0.3)
+        os.killpg(cluster.worker_procs[victim].pid, signal.SIGKILL)  # mid-build
+        out, err = proc.communicate(timeout=300)
+        stream = client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.get_task_stream(start_index=start))
+    assert proc.returncode == 1, err  # the empty article failed...
+    assert "Error: empty.txt" in err and "empty" in err
+    assert len(out.split()) == 4  # ...and the four episodes arrived
+    # The scheduler's record: every build ran on a worker; what the killed worker held (its build,
+    # and any queued behind it) ran on the other; the empty article's is the one that erred.
+    ours = [r for r in stream if str(r["key"]).startswith("audio-edition-build")]
+    assert sorted(r.get("status") for r in ours) == ["OK"] * 4 + ["error"], ours
+    assert {r["worker"] for r in ours} <= set(cluster.worker_addresses)
+    rerun = [r["worker"] for r in ours if str(r["key"]) in lost]
+    assert rerun == [cluster.worker_addresses[0]], (lost, [(r["key"], r["worker"], r["status"]) for r in ours])
+
+    local = run(["build", *map(str, articles), "--out-dir", "local"], tmp_path, {"AUDIO_EDITION_ENGINE": "fake"})
+    assert local.returncode == 0, local.stderr
+    for article in articles:
+        same_episode(tmp_path / "remote" / article.stem, tmp_path / "local" / article.stem)
