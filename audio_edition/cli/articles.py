@@ -87,10 +87,12 @@ def build(
     if len(set(named)) != len(named):
         raise UsageError("two inputs would write the same episode file; rename one.")
 
-    if cluster:
+    import os
+
+    if cluster or (len(inputs) > 1 and (settings.jobs or os.cpu_count() or 1) > 1):
         targets = [t if t is not None else pipeline.output_for(src, output, out_dir, pipeline.read(src, settings, stdin).title)
                    for src, t in zip(inputs, targets)]
-        if _build_on_cluster(cluster, inputs, targets, settings, stdin, quiet):
+        if _build_batch(cluster, inputs, targets, settings, stdin, quiet):
             raise typer.Exit(1)
         return
 
@@ -138,23 +140,33 @@ def _summarize(result, label: str, where: str = "") -> None:  # type: ignore[no-
         f"{made}, in {result.seconds:.1f} s{where}")
 
 
-def _build_on_cluster(address: str, inputs: list[str], targets: list[Path], settings, stdin: Optional[bytes],
-                      quiet: bool) -> bool:  # type: ignore[no-untyped-def]
-    """Build every input on the cluster's workers, committing each episode here as it arrives;
-    a failed article is reported and the rest go on. True if any failed."""
+def _build_batch(address: Optional[str], inputs: list[str], targets: list[Path], settings, stdin: Optional[bytes],
+                 quiet: bool) -> bool:  # type: ignore[no-untyped-def]
+    """Build several inputs side by side: on the cluster at ``address``, else here, one process
+    per article and at most --jobs at once (each article's speech then in its own process). Each
+    episode is committed as it arrives; a failed article is reported and the rest go on. True if
+    any failed."""
+    from audio_edition import batch
     from audio_edition import build as pipeline
-    from audio_edition import cluster as dask
     from audio_edition.cli.common import progress_bar
     from audio_edition.errors import AudioEditionError
 
+    if address:
+        from audio_edition.cluster import Cluster
+
+        runner = Cluster(address)
+    else:
+        runner = batch.LocalPool(settings.jobs)
     failed = False
-    with dask.Cluster(address) as cluster, progress_bar(quiet) as bar:
-        task = bar.add_task(f"Building on {cluster.workers} workers", total=len(inputs))
+    with runner as cluster, progress_bar(quiet) as bar:
+        where_to = f"on {cluster.workers} workers" if address else f"{cluster.workers} at a time"
+        task = bar.add_task(f"Building {where_to}", total=len(inputs))
         jobs, where = [], []
         for n, (src, target) in enumerate(zip(inputs, targets)):
             try:
                 pipeline.check_output(target, settings.bitrate_kbps)
-                jobs.append(dask.job_for(src, target.suffix.lower(), settings, stdin))
+                jobs.append(batch.job_for(src, target.suffix.lower(), settings.with_changes(jobs=1), stdin,
+                                          here=not address))
                 where.append(n)
             except AudioEditionError as exc:
                 failed = True
@@ -170,13 +182,13 @@ def _build_on_cluster(address: str, inputs: list[str], targets: list[Path], sett
                 _failed_input(label, built)
                 continue
             try:
-                pipeline.commit_files(dask.local_paths(built, target))
+                pipeline.commit_files(batch.local_paths(built, target))
             except AudioEditionError as exc:
                 failed = True
                 _failed_input(label, exc)
                 continue
             if not quiet:
-                _summarize(dask.with_output(built, target), label, f" on {built.worker}")
+                _summarize(batch.with_output(built, target), label, f" on {built.worker}" if address else "")
             print(target)
     return failed
 

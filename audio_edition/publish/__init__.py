@@ -167,8 +167,7 @@ class Publisher:
 
     def _publish_on_cluster(self, items: list[tuple[str, web.Document | None]],
                             done: Callable[[int, Published | Failure], None]) -> None:
-        from audio_edition import build
-        from audio_edition import cluster as dask
+        from audio_edition import batch, build
 
         pendings: dict[int, _Pending] = {}
         jobs, where = [], []
@@ -176,7 +175,7 @@ class Publisher:
             for n, (source, document) in enumerate(items):
                 try:
                     pending = self._pending(source, document)
-                    job = dask.job_for(source, ".mp3", self.settings.with_changes(guid=pending.guid),
+                    job = batch.job_for(source, ".mp3", self.settings.with_changes(guid=pending.guid),
                                        document=pending.document)
                 except AudioEditionError as exc:
                     done(n, Failure(source, exc))
@@ -192,8 +191,8 @@ class Publisher:
                     continue
                 episode = pending.folder.path / "episode.mp3"
                 try:
-                    build.commit_files(dask.local_paths(built, episode))
-                    done(n, self._record(pending, dask.with_output(built, episode)))
+                    build.commit_files(batch.local_paths(built, episode))
+                    done(n, self._record(pending, batch.with_output(built, episode)))
                 except AudioEditionError as exc:
                     done(n, Failure(pending.source, exc))
         finally:
