@@ -48,7 +48,7 @@ def write_articles(folder: Path, words: int = 0) -> list[Path]:
         path = folder / f"story-{n}.md"
         body = "\n\n".join([lead, FILLER, f"## What comes next\n\n{lead} {FILLER}", FILLER.replace("year", "season")])
         if words:
-            body += "\n\n" + _load_script("make_articles").article(words, seed=n + 1).split("\n", 1)[1]
+            body += "\n\n" + _load_script("make_articles").article(words, seed=n + words).split("\n", 1)[1]
         path.write_text(f"# {title}\n\n{body}\n", encoding="utf-8")
         paths.append(path)
     return paths
@@ -203,6 +203,33 @@ def test_espeak_speaks_on_a_worker(cluster, tmp_path: Path) -> None:  # type: ig
     assert json.loads((tmp_path / "note.report.json").read_text())["source"] == "note.txt"
 
 
+def test_ctrl_c_cancels_what_has_not_started(cluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    articles = write_articles(tmp_path, words=600)  # not the kill test's: nothing of them in the workers' caches
+    proc = subprocess.Popen([sys.executable, "-m", "audio_edition", "build", *map(str, articles), "--out-dir", "out",
+                             "--cluster", cluster.address], cwd=tmp_path,
+                            env=bare_path_env({"AUDIO_EDITION_ENGINE": "fake"}), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    ours = lambda dask_scheduler: sorted(str(k) for k in dask_scheduler.tasks  # noqa: E731
+                                         if str(k).startswith("audio-edition-build"))
+    with cluster.client() as client:
+        deadline = time.monotonic() + 60
+        while not any(client.run(executing).values()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(client.run_on_scheduler(ours)) == 4  # two running, two waiting
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130 and err.strip().endswith("Interrupted."), err
+        deadline = time.monotonic() + 20
+        while client.run_on_scheduler(ours) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert client.run_on_scheduler(ours) == []  # nothing left for the workers to start
+        deadline = time.monotonic() + 60  # (a build already running finishes, and is thrown away)
+        while any(client.run(executing).values()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert len(list((tmp_path / "out").glob("*.mp3"))) < 4  # the waiting builds never ran
+    assert not list((tmp_path / "out").glob(".*.part"))
+
+
 def executing(dask_worker) -> list[str]:  # type: ignore[no-untyped-def]
     """On a worker: the keys of the builds it is running now."""
     return [str(ts.key) for ts in dask_worker.state.executing if str(ts.key).startswith("audio-edition-build")]
@@ -223,7 +250,7 @@ def test_four_articles_on_two_workers_match_local_builds_though_a_worker_dies(cl
             lost = client.run(executing, workers=[victim]).get(victim, [])
             time.sleep(0.05)
         assert lost, "no build reached the second worker"
-        time.sleep(0.3)
+        time.sleep(0.1)
         os.killpg(cluster.worker_procs[victim].pid, signal.SIGKILL)  # mid-build
         out, err = proc.communicate(timeout=300)
         stream = client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.get_task_stream(start_index=start))
