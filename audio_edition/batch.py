@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 import uuid
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -85,12 +86,14 @@ def run_job(job: Job) -> Built:
     """On a worker: build the article in a scratch folder and return the files."""
     from audio_edition import build
 
-    try:
+    worker = "local"
+    if "distributed" in sys.modules:  # on a Dask worker (it is never imported for a local batch)
         from distributed import get_worker
 
-        worker = get_worker().address
-    except (ImportError, ValueError):
-        worker = "local"
+        try:
+            worker = get_worker().address
+        except ValueError:
+            pass
     from audio_edition import scratch
 
     scratch.sweep(None, SCRATCH_PREFIX)  # what builds killed on this machine left

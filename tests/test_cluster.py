@@ -166,6 +166,19 @@ def test_publish_on_the_cluster_gives_the_local_feed_and_catalog(cluster, tmp_pa
     assert catalog("there") == catalog("here")
 
 
+def test_without_cluster_nothing_imports_dask(tmp_path: Path) -> None:
+    """Several articles side by side here (worker processes of our own), and not a trace of Dask."""
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.txt").write_text(f"Story {name}\n\nThe ferry leaves at six on weekdays.\n")
+    script = ("import sys\nfrom audio_edition.cli import main\nsys.argv = ['audio-edition', 'build', 'a.txt', 'b.txt', "
+              "'--out-dir', 'out', '--engine', 'fake', '--jobs', '2']\ntry:\n    main()\nexcept SystemExit as exc:\n"
+              "    assert not exc.code, exc.code\nprint(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=bare_path_env(), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.mp3")) == ["a.mp3", "b.mp3"]
+
+
 def test_a_version_mismatch_is_one_clear_error(tmp_path: Path) -> None:
     preload = tmp_path / "older_audio_edition.py"
     preload.write_text("import audio_edition\naudio_edition.__version__ = '0.0.9'\n")  # as an older install reports
@@ -204,7 +217,7 @@ def test_espeak_speaks_on_a_worker(cluster, tmp_path: Path) -> None:  # type: ig
 
 
 def test_ctrl_c_cancels_what_has_not_started(cluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    articles = write_articles(tmp_path, words=600)  # not the kill test's: nothing of them in the workers' caches
+    articles = write_articles(tmp_path, words=450)  # not the kill test's: nothing of them in the workers' caches
     proc = subprocess.Popen([sys.executable, "-m", "audio_edition", "build", *map(str, articles), "--out-dir", "out",
                              "--cluster", cluster.address], cwd=tmp_path,
                             env=bare_path_env({"AUDIO_EDITION_ENGINE": "fake"}), stdout=subprocess.PIPE,
@@ -237,7 +250,7 @@ def executing(dask_worker) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_four_articles_on_two_workers_match_local_builds_though_a_worker_dies(cluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Last in this file: it kills one of the two workers."""
-    articles = write_articles(tmp_path, words=800)  # a few seconds of mixing and encoding each
+    articles = write_articles(tmp_path, words=500)  # a second or two of mixing and encoding each
     (tmp_path / "empty.txt").write_text("   \n")  # fails on its worker, by name; the others finish
     with cluster.client() as client:
         start = client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.get_task_stream_index())

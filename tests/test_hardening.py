@@ -564,7 +564,7 @@ NUMBERS = st.sampled_from(["12345678901234567890", "1,234,567", "3.14159", "-42"
 TEXT = st.lists(st.one_of(st.text(max_size=20), NASTY, NUMBERS, st.just(" "), st.just("\n\n")), max_size=40).map("".join)
 
 
-@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(TEXT, st.sampled_from(["en", "de", "fr", "es", "pt-BR", "it", "ru", "ja", "ar"]), st.sampled_from([".txt", ".md", ".html"]))
 def test_fuzz_the_text_pipeline_raises_only_our_errors_and_lets_nothing_unwanted_through(text: str, lang: str, suffix: str) -> None:
     from audio_edition import build
