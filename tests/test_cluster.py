@@ -216,12 +216,17 @@ def test_espeak_speaks_on_a_worker(cluster, tmp_path: Path) -> None:  # type: ig
     assert json.loads((tmp_path / "note.report.json").read_text())["source"] == "note.txt"
 
 
+def as_at_a_terminal() -> None:
+    """A background job (CI) inherits SIGINT ignored; at a terminal, Ctrl-C interrupts."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_cancels_what_has_not_started(cluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     articles = write_articles(tmp_path, words=450)  # not the kill test's: nothing of them in the workers' caches
     proc = subprocess.Popen([sys.executable, "-m", "audio_edition", "build", *map(str, articles), "--out-dir", "out",
                              "--cluster", cluster.address], cwd=tmp_path,
                             env=bare_path_env({"AUDIO_EDITION_ENGINE": "fake"}), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=as_at_a_terminal)
     ours = lambda dask_scheduler: sorted(str(k) for k in dask_scheduler.tasks  # noqa: E731
                                          if str(k).startswith("audio-edition-build"))
     with cluster.client() as client:
