@@ -20,8 +20,18 @@ os.environ["AUDIO_EDITION_ENGINE"] = "espeak"
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "media" / "sample-article.md"
-# The shared real-world sample (not ours to copy into the repo); CI clones the repo beside shared/.
+# The shared real-world data (not ours to copy into the repo): CI clones the repo beside shared/; a
+# clone elsewhere names them with $AUDIO_EDITION_SEED and $AUDIO_EDITION_REALWORLD.
 SEED = Path(os.environ.get("AUDIO_EDITION_SEED", ROOT.parent / "shared" / "samples" / "seed-article.txt"))
+REALWORLD = Path(os.environ.get("AUDIO_EDITION_REALWORLD", ROOT.parent / "shared" / "realworld"))
+
+
+def require_realworld() -> Path:
+    """The annotated real pages, or a failure saying where they were looked for and how to name them."""
+    if not (REALWORLD / "evaldata.json").is_file():
+        pytest.fail(f"the real-world pages are not at {REALWORLD}: clone the repo beside ../shared, "
+                    "or set AUDIO_EDITION_REALWORLD")
+    return REALWORLD
 
 
 def require_seed() -> Path:

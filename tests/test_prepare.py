@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, require_seed
+from conftest import ROOT, require_seed, require_realworld
 CONTRACT_KEYS = {"title", "author", "date", "language", "source", "sections", "utterances", "removed"}
 
 
@@ -174,9 +174,7 @@ def test_detection_agrees_with_what_real_pages_declare() -> None:
     from audio_edition.ingest.html import read_html
     from audio_edition.text.language import base, detect
 
-    pages = ROOT.parent / "shared" / "realworld" / "pages"
-    if not pages.is_dir():
-        pytest.skip(f"the shared real-world pages are not at {pages}")
+    pages = require_realworld() / "pages"
     agree = total = 0
     slowest = 0.0
     for page in sorted(pages.glob("*.html.gz"))[::7]:

@@ -13,9 +13,8 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import REALWORLD, ROOT, require_realworld
 
-REALWORLD = ROOT.parent / "shared" / "realworld"
 
 # Figures of the sample at the time of writing (issue 10): what may not get worse.
 KNOWN = {"with_missing": 28, "without_spoken_ours": 0, "glued": 2, "symbols": 0, "errors": 0}
@@ -23,8 +22,7 @@ KNOWN = {"with_missing": 28, "without_spoken_ours": 0, "glued": 2, "symbols": 0,
 
 @pytest.fixture(scope="module")
 def figures() -> dict[str, dict[str, int]]:
-    if not (REALWORLD / "evaldata.json").is_file():
-        pytest.fail(f"the real-world pages are not at {REALWORLD}: CI clones the repo beside ../shared")
+    require_realworld()
     out = {}
     for mode in ("paraphrase",):  # dedupe off is covered by false_removals: no annotated passage is removed
         run = subprocess.run([sys.executable, str(ROOT / "scripts" / "eval_realworld.py"), "--json", "--every", "10",
@@ -61,7 +59,7 @@ def test_real_pages_read_the_same_from_a_url_as_from_a_file(tmp_path) -> None:  
     from audio_edition import build
     from audio_edition.config import Settings
 
-    data = json.loads((REALWORLD / "evaldata.json").read_text())
+    data = json.loads((require_realworld() / "evaldata.json").read_text())
     chosen = sorted(data.values(), key=lambda entry: entry["file"])[::83]
     pages = {f"/{n}/{entry['file']}": gzip.decompress((REALWORLD / "pages" / f"{entry['file']}.gz").read_bytes())
              for n, entry in enumerate(chosen)}
