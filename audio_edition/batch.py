@@ -13,14 +13,13 @@ import multiprocessing
 import os
 import sys
 import threading
-import uuid
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
 from audio_edition.config import Settings
-from audio_edition.errors import AudioEditionError, ClusterError
+from audio_edition.errors import AudioEditionError, ClusterError, InputError
 from audio_edition.ingest import web
 
 PATH_FIELDS = ("intro", "outro", "cover", "bed", "lexicon")  # files a build reads besides the article
@@ -70,11 +69,11 @@ def job_for(source: str, suffix: str, settings: Settings, stdin: bytes | None = 
     elif document is None:
         path = Path(source)
         if not path.is_file():
-            raise AudioEditionError(f"{source}: no such file", hint="Check the path.")
+            raise InputError(f"{source}: no such file", hint="Check the path.")
         article = (path.name, files_module.read(path, "article", "Split it into several articles.",
                                                 limit_mb=ingest.MAX_ARTICLE_MB))
         if not settings.guid:  # as a local build names it: by the file's absolute path, here
-            settings = settings.with_changes(guid=str(uuid.uuid5(build.EPISODE_NAMESPACE, str(path.resolve()))))
+            settings = settings.with_changes(guid=build.episode_guid(source, path.name))
         settings = settings.with_changes(source_name=source)
     shared = os.environ.get("AUDIO_EDITION_CLUSTER_CACHE")
     cache = settings.cache_dir if here else (Path(shared) if shared else None)
@@ -97,14 +96,13 @@ def run_job(job: Job) -> Built:
     from audio_edition import scratch
 
     scratch.sweep(None, SCRATCH_PREFIX)  # what builds killed on this machine left
-    with _ONE_BUILD_AT_A_TIME, scratch.ScratchFolder(None, SCRATCH_PREFIX) as place:
-        folder = place.path
+    with _ONE_BUILD_AT_A_TIME, scratch.ScratchFolder(None, SCRATCH_PREFIX) as scratch_folder:
+        folder = scratch_folder.path
         changes: dict[str, object] = {}
         for name, (file_name, data) in job.files.items():
-            place = folder / name
-            place.mkdir()
-            (place / file_name).write_bytes(data)
-            changes[name] = place / file_name
+            (folder / name).mkdir()
+            (folder / name / file_name).write_bytes(data)
+            changes[name] = folder / name / file_name
         settings = job.settings.with_changes(jobs=job.settings.jobs or 1, **changes)
         source, stdin = "-", None
         if job.article is not None and job.article[0] != "-":

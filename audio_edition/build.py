@@ -248,15 +248,20 @@ def summary(article: Article, limit: int) -> str:
     return text
 
 
+def episode_guid(source: str | None, title: str) -> str:
+    """A stable GUID: the same source always gives the same episode identity (a URL as it is, a
+    file by its absolute path; with neither, the title)."""
+    if source and web.is_url(source):
+        identity = source
+    else:
+        identity = str(Path(source).resolve()) if source else title
+    return str(uuid.uuid5(EPISODE_NAMESPACE, identity))
+
+
 def episode_meta(article: Article, settings: Settings, language: str) -> EpisodeMeta:
     """The tag values for an article."""
     cover, mime = _cover(settings.cover)
     date = article.date  # none when the article has none: the build date is not its date
-    # A stable GUID: the same source file always gives the same episode identity.
-    if article.source and web.is_url(article.source):
-        identity = article.source
-    else:
-        identity = str(Path(article.source).resolve()) if article.source else article.title
     return EpisodeMeta(
         title=article.title,
         author=article.author or settings.default_author or settings.show_name,  # never leave the artist blank
@@ -265,7 +270,7 @@ def episode_meta(article: Article, settings: Settings, language: str) -> Episode
         language=language,
         description=summary(article, 300),
         long_description=summary(article, 4000),
-        guid=settings.guid or str(uuid.uuid5(EPISODE_NAMESPACE, identity)),
+        guid=settings.guid or episode_guid(article.source, article.title),
         cover=cover,
         cover_mime=mime,
     )

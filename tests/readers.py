@@ -212,3 +212,14 @@ def srt_cues(path: Path) -> list[tuple[float, float, str]]:
         cues.append((t[0] * 3600 + t[1] * 60 + t[2] + t[3] / 1000, t[4] * 3600 + t[5] * 60 + t[6] + t[7] / 1000,
                      "\n".join(lines[2:])))
     return cues
+
+
+def vtt_cues(text: str) -> list[tuple[float, float, str]]:
+    """A WebVTT file's cues (start and end in seconds, to the millisecond, and the first text
+    line), read with a regular expression."""
+    def seconds(stamp: str) -> float:
+        h, m, s = stamp.split(":")
+        return round(int(h) * 3600 + int(m) * 60 + float(s), 3)
+
+    found = re.findall(r"(\d\d:\d\d:\d\d\.\d\d\d) --> (\d\d:\d\d:\d\d\.\d\d\d)\n(.+)", text)
+    return [(seconds(a), seconds(b), line) for a, b, line in found]

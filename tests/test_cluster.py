@@ -19,7 +19,7 @@ import feedparser
 import pytest
 
 from conftest import bare_path_env
-from readers import probe_duration
+from readers import probe_duration, vtt_cues
 
 import distributed  # noqa: E402  (the [cluster] extra; the test extra has it)
 import cloudpickle  # noqa: E402  (comes with Dask)
@@ -109,18 +109,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
 def run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "audio_edition", *args], cwd=cwd, env=bare_path_env(env),
                           capture_output=True, text=True, timeout=timeout)
-
-
-def vtt_cues(text: str) -> list[tuple[float, float, str]]:
-    """A WebVTT file's cues, read with a regular expression (not our code)."""
-    def seconds(stamp: str) -> float:
-        h, m, s = stamp.split(":")
-        return int(h) * 3600 + int(m) * 60 + float(s)
-
-    import re
-
-    found = re.findall(r"(\d\d:\d\d:\d\d\.\d\d\d) --> (\d\d:\d\d:\d\d\.\d\d\d)\n(.+)", text)
-    return [(seconds(a), seconds(b), line) for a, b, line in found]
 
 
 def same_episode(remote: Path, here: Path) -> None:

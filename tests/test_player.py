@@ -14,6 +14,7 @@ import pytest
 from audio_edition import publish
 from audio_edition.publish import create_show
 from conftest import ROOT, SAMPLE, serving
+from readers import vtt_cues
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from install_test_tools import chromium  # noqa: E402
@@ -29,16 +30,6 @@ def served(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     publish.publish(folder / "show", [str(SAMPLE)], {"cache_dir": folder / "cache"})
     with serving(folder / "show") as base:
         yield base, folder / "show"
-
-
-def vtt_cues(text: str) -> list[tuple[float, float, str]]:
-    """The cues of a WebVTT file, read with a regular expression (not our code)."""
-    def seconds(stamp: str) -> float:
-        h, m, s = stamp.split(":")
-        return round(int(h) * 3600 + int(m) * 60 + float(s), 3)
-
-    found = re.findall(r"(\d\d:\d\d:\d\d\.\d\d\d) --> (\d\d:\d\d:\d\d\.\d\d\d)\n(.+)", text)
-    return [(seconds(a), seconds(b), line) for a, b, line in found]
 
 
 def test_transcript_sentences_carry_the_captions_cue_times(served) -> None:  # type: ignore[no-untyped-def]

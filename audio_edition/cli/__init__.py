@@ -6,7 +6,7 @@ import os
 import sys
 
 from audio_edition.cli import articles, shows, tools  # noqa: F401  (they add their commands to app)
-from audio_edition.cli.common import err, app
+from audio_edition.cli.common import app, err, error_line
 from audio_edition.errors import AudioEditionError
 
 __all__ = ["app", "main"]
@@ -20,8 +20,7 @@ def main() -> None:
     except AudioEditionError as exc:
         if debug:
             raise
-        hint = f" Hint: {exc.hint}" if exc.hint else ""
-        err(f"Error: {exc.message}.{hint}")
+        error_line(exc)
         sys.exit(1)
     except SystemExit as exc:
         if exc.code == 130:  # typer turns Ctrl-C (KeyboardInterrupt) into a silent exit 130

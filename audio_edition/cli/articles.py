@@ -9,7 +9,8 @@ from typing import Optional
 
 import typer
 
-from audio_edition.cli.common import UsageError, option_changes, check_flags, duration, err, given, removed_summary, app
+from audio_edition.cli.common import (UsageError, app, check_flags, duration, err, error_line, given, option_changes,
+                                      removed_summary)
 
 
 @app.command()
@@ -170,7 +171,7 @@ def _build_batch(address: Optional[str], inputs: list[str], targets: list[Path],
                 where.append(n)
             except AudioEditionError as exc:
                 failed = True
-                _failed_input(src, exc)
+                error_line(exc, src)
                 bar.advance(task)
         for k, built in cluster.run(jobs):
             n = where[k]
@@ -179,24 +180,18 @@ def _build_batch(address: Optional[str], inputs: list[str], targets: list[Path],
             label = "standard input" if src == "-" else src
             if isinstance(built, AudioEditionError):
                 failed = True
-                _failed_input(label, built)
+                error_line(built, label)
                 continue
             try:
                 pipeline.commit_files(batch.local_paths(built, target))
             except AudioEditionError as exc:
                 failed = True
-                _failed_input(label, exc)
+                error_line(exc, label)
                 continue
             if not quiet:
                 _summarize(batch.with_output(built, target), label, f" on {built.worker}" if address else "")
             print(target)
     return failed
-
-
-def _failed_input(label: str, exc) -> None:  # type: ignore[no-untyped-def]
-    hint = f" Hint: {exc.hint}" if exc.hint else ""
-    message = exc.message if label in exc.message else f"{label}: {exc.message}"
-    err(f"Error: {message}.{hint}")
 
 
 @app.command()

@@ -100,3 +100,11 @@ def progress_bar(quiet: bool):  # type: ignore[no-untyped-def]
     console = Console(stderr=True)
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     console=console, transient=True, disable=quiet or not console.is_terminal, redirect_stderr=True)
+
+
+def error_line(exc, label: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Our one line for an error the user can act on: ``Error: MESSAGE. Hint: HINT``, the message
+    prefixed with ``label`` (the input it is about) unless it names it already."""
+    message = exc.message if label is None or label in exc.message else f"{label}: {exc.message}"
+    hint = f" Hint: {exc.hint}" if exc.hint else ""
+    err(f"Error: {message}.{hint}")

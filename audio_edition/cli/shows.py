@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from audio_edition.cli.common import UsageError, option_changes, check_flags, duration, err, app, progress_bar
+from audio_edition.cli.common import UsageError, app, check_flags, duration, err, error_line, option_changes, progress_bar
 from audio_edition.errors import AudioEditionError
 
 show_app = typer.Typer(help="Create and manage a show (a podcast and its listening site).", no_args_is_help=True)
@@ -105,12 +105,6 @@ def _said(item) -> None:  # type: ignore[no-untyped-def]
         f"({duration(episode.duration_ms / 1000)}; {item.synthesized} synthesized, {item.cached} from cache)")
 
 
-def _failed(source: str, exc: AudioEditionError) -> None:
-    hint = f" Hint: {exc.hint}" if exc.hint else ""
-    message = exc.message if source in exc.message else f"{source}: {exc.message}"
-    err(f"Error: {message}.{hint}")
-
-
 def _publish_inputs(publishing, show_dir: Path, inputs: list[str], changes: dict[str, object], quiet: bool,
                     bar, cluster=None) -> bool:  # type: ignore[no-untyped-def]
     """Publish the given files and URLs; a failure is reported and the rest go on. True if any failed."""
@@ -122,7 +116,7 @@ def _publish_inputs(publishing, show_dir: Path, inputs: list[str], changes: dict
         bar.advance(task)
         if isinstance(outcome, publishing.Failure):
             failed = True
-            _failed(source, outcome.error)
+            error_line(outcome.error, source)
             return
         if not quiet:
             _said(outcome)
@@ -150,11 +144,11 @@ def _publish_feeds(show_dir: Path, feeds: list[str], changes: dict[str, object],
                 _said(outcome)
             print(show_dir / "episodes" / f"{outcome.episode.slug}.mp3")
         elif isinstance(outcome, Failure):
-            _failed(outcome.source, outcome.error)
+            error_line(outcome.error, outcome.source)
 
     report = sync(show_dir, feeds, changes, limit, on_step=step, publisher=Publisher(show_dir, changes, cluster))
     for failure in report.feed_failures:
-        _failed(failure.source, failure.error)
+        error_line(failure.error, failure.source)
     waiting = report.of(Waiting)
     if not quiet:
         published = report.of(Published)

@@ -94,22 +94,18 @@ class NotModified:
     last_modified: str | None
 
 
-class _Retry:
-    """urllib3's Retry with Retry-After capped: built lazily so importing us costs nothing."""
+def _retry_policy():  # type: ignore[no-untyped-def]
+    """urllib3's Retry for 429 and 5xx answers, with Retry-After capped (redirects are requests')."""
+    from urllib3.util.retry import Retry
 
-    @staticmethod
-    def make():  # type: ignore[no-untyped-def]
-        from urllib3.util.retry import Retry
+    class CappedRetry(Retry):
+        def get_retry_after(self, response):  # type: ignore[no-untyped-def]
+            wait = super().get_retry_after(response)
+            return None if wait is None else min(wait, MAX_RETRY_AFTER_S)
 
-        class CappedRetry(Retry):
-            def get_retry_after(self, response):  # type: ignore[no-untyped-def]
-                wait = super().get_retry_after(response)
-                return None if wait is None else min(wait, MAX_RETRY_AFTER_S)
-
-        return CappedRetry(total=RETRIES, connect=2, read=0, redirect=MAX_REDIRECTS, status=RETRIES,
-                           backoff_factor=BACKOFF_S, backoff_max=4.0, status_forcelist=(429, 500, 502, 503, 504),
-                           allowed_methods=("GET", "HEAD"), respect_retry_after_header=True, raise_on_status=False,
-                           raise_on_redirect=False)
+    return CappedRetry(total=RETRIES, connect=2, read=0, status=RETRIES, backoff_factor=BACKOFF_S, backoff_max=4.0,
+                       status_forcelist=(429, 500, 502, 503, 504), allowed_methods=("GET", "HEAD"),
+                       respect_retry_after_header=True, raise_on_status=False)
 
 
 def _session():  # type: ignore[no-untyped-def]
@@ -117,7 +113,7 @@ def _session():  # type: ignore[no-untyped-def]
     from requests.adapters import HTTPAdapter
 
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=_Retry.make())
+    adapter = HTTPAdapter(max_retries=_retry_policy())
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.max_redirects = MAX_REDIRECTS
@@ -199,9 +195,9 @@ def fetch(url: str, timeout_s: float = DEFAULT_TIMEOUT_S, etag: str | None = Non
     except (requests.exceptions.ConnectTimeout,) as exc:
         raise FetchError(f"{url}: could not connect to {host} within {min(CONNECT_TIMEOUT_S, timeout_s):g} s",
                          hint="Check the address and the network.") from exc
-    except (requests.exceptions.ReadTimeout, requests.exceptions.ChunkedEncodingError) as exc:
-        if time.monotonic() >= deadline - 0.05 or isinstance(exc, requests.exceptions.ReadTimeout):
-            raise _too_slow(url, timeout_s) from None
+    except requests.exceptions.ReadTimeout:
+        raise _too_slow(url, timeout_s) from None
+    except requests.exceptions.ChunkedEncodingError:
         raise FetchError(f"{url}: the connection broke while reading the page", hint="Try again later.") from None
     except requests.exceptions.SSLError as exc:
         raise FetchError(f"{url}: the secure connection to {host} failed ({_root_cause(exc)})",
