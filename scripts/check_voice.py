@@ -21,9 +21,9 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> int:
-    from audio_edition import build
+    from audio_edition.pipeline import build
     from audio_edition.audio.takecheck import check_wav
-    from audio_edition.config import Settings
+    from audio_edition.settings import Settings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("article", nargs="?", default=str(ROOT.parent / "shared" / "samples" / "seed-article.txt"))

@@ -77,8 +77,8 @@ def trafilatura_text(page: bytes) -> str:
 
 def evaluate(job: tuple[str, dict, str]) -> PageResult:
     url, entry, dedupe = job
-    from audio_edition import build
-    from audio_edition.config import Settings
+    from audio_edition.pipeline import build
+    from audio_edition.settings import Settings
     from audio_edition.errors import AudioEditionError
 
     name = entry["file"]

@@ -23,7 +23,6 @@ Prints one line per difference and exits 1 if there is any.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil

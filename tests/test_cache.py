@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from audio_edition.cache import TRAILER, DiskCache, parse_size
+from audio_edition.storage.cache import TRAILER, DiskCache, parse_size
 from conftest import SAMPLE
 from readers import decoded_samples
 
@@ -99,7 +99,7 @@ def test_entries_written_before_checksums_are_dropped_and_rebuilt(tmp_path: Path
 def test_leftover_temporary_files_of_killed_runs_are_swept(cli, tmp_path: Path, isolated_cache: Path) -> None:  # type: ignore[no-untyped-def]
     folder = isolated_cache / ".tmp"
     folder.mkdir(parents=True, exist_ok=True)
-    from audio_edition.cache import _HOST
+    from audio_edition.storage.cache import _HOST
 
     dead = folder / f"{_HOST}-4194303-abandoned"  # above any pid this machine hands out
     dead.write_bytes(bytes(1 << 20))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from audio_edition.audio import encode, mp3frames, segments, toolchain
-from audio_edition.engines.espeak import EspeakEngine
+from audio_edition.speech.engines.espeak import EspeakEngine
 from readers import decoded_pcm, walk_mp3
 
 pytestmark = pytest.mark.usefixtures("ffmpeg_choice")

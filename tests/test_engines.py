@@ -7,10 +7,10 @@ import wave
 
 import pytest
 
-from audio_edition import engines
-from audio_edition.engines import Availability, Engine
-from audio_edition.engines.espeak import EspeakEngine
-from audio_edition.engines.fake import FakeEngine
+from audio_edition.speech import registry as engines
+from audio_edition.speech.registry import Availability, Engine
+from audio_edition.speech.engines.espeak import EspeakEngine
+from audio_edition.speech.engines.fake import FakeEngine
 from audio_edition.errors import EngineError
 
 

@@ -262,7 +262,8 @@ def test_idle_synthesis_workers_and_the_resource_tracker_die_with_their_parent(t
     gone: without the kernel's parent-death signal they would live on (as the tester found)."""
     program = """
 import os, sys, time, multiprocessing
-from audio_edition import engines, synth
+from audio_edition.speech import registry as engines
+from audio_edition.speech import synthesis as synth
 executor = synth._executor(engines.get("espeak"), 2)
 list(executor.map(len, ["a", "bb"]))  # the workers are up, and now idle
 tracker = multiprocessing.resource_tracker._resource_tracker._pid

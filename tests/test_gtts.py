@@ -12,9 +12,9 @@ import pytest
 import requests
 import responses
 
-from audio_edition import build
-from audio_edition.config import Settings
-from audio_edition.engines.gtts import GttsEngine
+from audio_edition.pipeline import build
+from audio_edition.settings import Settings
+from audio_edition.speech.engines.gtts import GttsEngine
 from audio_edition.errors import EngineError
 from readers import decode_errors, ffmetadata, walk_mp3
 

@@ -567,10 +567,10 @@ TEXT = st.lists(st.one_of(st.text(max_size=20), NASTY, NUMBERS, st.just(" "), st
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(TEXT, st.sampled_from(["en", "de", "fr", "es", "pt-BR", "it", "ru", "ja", "ar"]), st.sampled_from([".txt", ".md", ".html"]))
 def test_fuzz_the_text_pipeline_raises_only_our_errors_and_lets_nothing_unwanted_through(text: str, lang: str, suffix: str) -> None:
-    from audio_edition import build
-    from audio_edition.config import Settings
+    from audio_edition.pipeline import build
+    from audio_edition.settings import Settings
     from audio_edition.errors import AudioEditionError
-    from audio_edition.text.sanitize import unwanted
+    from audio_edition.ingest.sanitize import unwanted
 
     if suffix == ".html":
         text = f"<html><body><article><h1>T {text}</h1><p>{text}</p><p>{text}</p></article></body></html>"

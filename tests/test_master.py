@@ -13,8 +13,8 @@ from pathlib import Path
 import eyed3
 import pytest
 
-from audio_edition import build
-from audio_edition.config import Settings
+from audio_edition.pipeline import build
+from audio_edition.settings import Settings
 from conftest import SAMPLE, require_seed
 from readers import (FFMPEG, decode_errors, decoded_pcm, decoded_samples, ebur128, ffmetadata, id3v2_frames, srt_cues,
                      walk_mp3, webvtt_parse)
@@ -135,9 +135,9 @@ def test_chapters_agree_across_readers_and_the_json(episodes) -> None:  # type: 
 
 
 def test_duration_is_the_sum_of_its_parts_within_one_frame(episodes) -> None:  # type: ignore[no-untyped-def]
-    from audio_edition import synth
+    from audio_edition.speech import synthesis as synth
     from audio_edition.audio import mix, segments
-    from audio_edition.cache import DiskCache
+    from audio_edition.storage.cache import DiskCache
 
     result = episodes["sample"]
     settings = Settings()

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from audio_edition.audio import loudness, mix, segments, toolchain
-from audio_edition.audio.produce import _clip_digest
-from audio_edition.engines.fake import FakeEngine, tone_wav
+from audio_edition.pipeline.produce import _clip_digest
+from audio_edition.speech.engines.fake import FakeEngine, tone_wav
 from audio_edition.errors import AudioError, InputError
 from audio_edition.models import Article, Section, Take
-from audio_edition.text.speech import build_script
+from audio_edition.text.script import build_script
 from readers import FFMPEG
 
 

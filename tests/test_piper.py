@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from audio_edition import engines
+from audio_edition.speech import registry as engines
 from audio_edition.audio.takecheck import check_wav
-from audio_edition.cache import DiskCache
-from audio_edition.engines import piper
+from audio_edition.storage.cache import DiskCache
+from audio_edition.speech.registry import piper
 
 JOE = "en_US-joe-medium"
 SENTENCES = ["The harbour town had its hottest June on record.",
@@ -99,7 +99,7 @@ def test_without_piper_auto_uses_espeak_and_says_why(monkeypatch: pytest.MonkeyP
 
 def test_voices_come_from_the_voices_folder_and_a_path_and_change_the_cache_key(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from audio_edition.synth import _identity
+    from audio_edition.speech.synthesis import _identity
 
     joe = next(v for v in piper.find_voices() if v.name == JOE)
     folder = tmp_path / "voices"
@@ -126,7 +126,7 @@ def test_voices_come_from_the_voices_folder_and_a_path_and_change_the_cache_key(
 
 
 def test_rate_speeds_up_piper_and_espeak(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from audio_edition.tags import read_episode
+    from audio_edition.episode.tags import read_episode
 
     (tmp_path / "a.txt").write_text("Rate\n\n" + " ".join(SENTENCES) + "\n")
     for engine in ("piper", "espeak"):

@@ -17,7 +17,7 @@ import podcastparser
 import pytest
 from mutagen.mp3 import MP3
 
-from audio_edition.build import slug
+from audio_edition.pipeline.build import slug
 from conftest import ROOT, SAMPLE, SEED, bare_path_env
 
 CORPUS = ROOT / "tests" / "corpus"

@@ -243,7 +243,7 @@ def test_a_short_or_close_text_keeps_the_declared_language() -> None:
 
 def test_list_items_are_apart_with_a_short_pause(tmp_path: Path) -> None:
     from audio_edition.ingest import read_article
-    from audio_edition.text.speech import Pauses, build_script
+    from audio_edition.text.script import Pauses, build_script
 
     pauses = Pauses()
     for name, text in [

@@ -56,8 +56,8 @@ def test_real_pages_read_the_same_from_a_url_as_from_a_file(tmp_path) -> None:  
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    from audio_edition import build
-    from audio_edition.config import Settings
+    from audio_edition.pipeline import build
+    from audio_edition.settings import Settings
 
     data = json.loads((require_realworld() / "evaldata.json").read_text())
     chosen = sorted(data.values(), key=lambda entry: entry["file"])[::83]

@@ -8,7 +8,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from audio_edition.models import Article, Section
-from audio_edition.text.speech import Pauses, build_script, chunk, first_words, short_title
+from audio_edition.text.script import Pauses, build_script, chunk, first_words, short_title
 
 PAUSES = Pauses()
 
@@ -61,7 +61,7 @@ def test_paragraphs_are_spoken_sentence_by_sentence() -> None:
 
 
 def test_sentence_splitting_respects_abbreviations_initials_and_ordinals() -> None:
-    from audio_edition.text.speech import sentences
+    from audio_edition.text.script import sentences
 
     assert sentences("Dr. Smith met the U.S. team. J. R. Tolkien wrote it. Was it 9 a.m.? Yes.") == [
         "Dr. Smith met the U.S. team.", "J. R. Tolkien wrote it.", "Was it 9 a.m.?", "Yes."]

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from audio_edition.cache import DiskCache
-from audio_edition.engines.espeak import EspeakEngine
-from audio_edition.engines.fake import FakeEngine
+from audio_edition.storage.cache import DiskCache
+from audio_edition.speech.engines.espeak import EspeakEngine
+from audio_edition.speech.engines.fake import FakeEngine
 from audio_edition.errors import EngineError
-from audio_edition import synth
-from audio_edition.synth import TakeCache, synthesize
+from audio_edition.speech import synthesis as synth
+from audio_edition.speech.synthesis import TakeCache, synthesize
 
 
 class CountingEngine(FakeEngine):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from audio_edition import scratch
+from audio_edition.storage import scratch
 from audio_edition.audio import loudness, toolchain
 from audio_edition.audio.loudness import Canvas
 from audio_edition.errors import AudioError, OutputError

@@ -177,7 +177,7 @@ def forget() -> None:
 
 
 def _probe_record(cache_root: Path | None, path: str, size: int, mtime_ns: int) -> dict:
-    from audio_edition.cache import DiskCache, default_cache_dir, digest
+    from audio_edition.storage.cache import DiskCache, default_cache_dir, digest
 
     cache = DiskCache(cache_root or default_cache_dir())
     key = digest("ffmpeg-probe", PROBE_VERSION, path, str(size), str(mtime_ns))

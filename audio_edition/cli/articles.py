@@ -54,8 +54,8 @@ def build(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary; errors only."),
 ) -> None:
     """Build one MP3 episode per article, with .vtt, .srt, .chapters.json and .report.json beside it."""
-    from audio_edition import build as pipeline
-    from audio_edition.config import Settings
+    from audio_edition.pipeline import build as pipeline
+    from audio_edition.settings import Settings
 
     if len(inputs) > 1 and output is not None:
         raise UsageError("-o names one file; with several inputs use --out-dir.")
@@ -147,13 +147,13 @@ def _build_batch(address: Optional[str], inputs: list[str], targets: list[Path],
     per article and at most --jobs at once (each article's speech then in its own process). Each
     episode is committed as it arrives; a failed article is reported and the rest go on. True if
     any failed."""
-    from audio_edition import batch
-    from audio_edition import build as pipeline
+    from audio_edition.runners import jobs as batch
+    from audio_edition.pipeline import build as pipeline
     from audio_edition.cli.common import progress_bar
     from audio_edition.errors import AudioEditionError
 
     if address:
-        from audio_edition.cluster import Cluster
+        from audio_edition.runners.dask import Cluster
 
         runner = Cluster(address)
     else:
@@ -210,9 +210,9 @@ def prepare(
                                   help="As for build."),
 ) -> None:
     """Show exactly what would be spoken, and what was removed, without synthesizing."""
-    from audio_edition import build as pipeline
-    from audio_edition.config import Settings
-    from audio_edition.sidecars import prepare_json
+    from audio_edition.pipeline import build as pipeline
+    from audio_edition.settings import Settings
+    from audio_edition.episode.sidecars import prepare_json
 
     check_flags(ctx)
     changes = option_changes(ctx, {"engine": "engine", "lang": "language", "title": "title", "author": "author",
@@ -245,7 +245,7 @@ def inspect(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Read an episode back: audio properties, tags and chapters."""
-    from audio_edition.tags import read_episode
+    from audio_edition.episode.tags import read_episode
 
     info = read_episode(episode)
     if as_json:

@@ -88,7 +88,7 @@ def publish(
     with ExitStack() as stack:
         connected = None
         if cluster:
-            from audio_edition.cluster import Cluster
+            from audio_edition.runners.dask import Cluster
 
             connected = stack.enter_context(Cluster(cluster))
         bar = stack.enter_context(progress_bar(quiet))
@@ -131,7 +131,7 @@ def _publish_feeds(show_dir: Path, feeds: list[str], changes: dict[str, object],
     """Bring the show up to date with the feeds. True if a feed or an article failed."""
     from urllib.parse import urlsplit
 
-    from audio_edition.publish import Failure, Published, Publisher
+    from audio_edition.publish.publisher import Failure, Published, Publisher
     from audio_edition.publish.sync import Unchanged, Waiting, sync
 
     task = bar.add_task("Checking the feeds", total=None)

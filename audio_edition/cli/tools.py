@@ -18,7 +18,7 @@ MAX_VOICES_LISTED = 20  # engines with more (espeak's hundred) are summed up
 @app.command("engines")
 def list_engines(as_json: bool = typer.Option(False, "--json", help="Print a JSON list.")) -> None:
     """List the speech engines, whether each works here and, if not, why."""
-    from audio_edition import engines
+    from audio_edition.speech import registry as engines
 
     rows, voices = [], {}
     for name in engines.names():
@@ -56,7 +56,7 @@ def doctor(
                                              envvar="AUDIO_EDITION_CACHE_DIR"),
 ) -> None:
     """Check what a build would use here: ffmpeg and what it lacks, the engines and their voices, the cache."""
-    from audio_edition import doctor as checks
+    from audio_edition.pipeline import doctor as checks
 
     found = checks.report(cache_dir)
     problems = checks.problems(found)
@@ -74,7 +74,7 @@ CACHE_DIR_OPTION = typer.Option(None, "--cache-dir", help="The cache folder (def
 
 
 def _cache(cache_dir: Optional[Path]):  # type: ignore[no-untyped-def]
-    from audio_edition.cache import DiskCache, default_cache_dir
+    from audio_edition.storage.cache import DiskCache, default_cache_dir
 
     return DiskCache(cache_dir or default_cache_dir())
 
@@ -112,7 +112,7 @@ def cache_prune(
     cache_dir: Optional[Path] = CACHE_DIR_OPTION,
 ) -> None:
     """Remove the least recently used entries until the cache fits in SIZE."""
-    from audio_edition.cache import parse_size
+    from audio_edition.storage.cache import parse_size
 
     limit = parse_size(max_size)
     cache = _cache(cache_dir)

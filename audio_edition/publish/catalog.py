@@ -99,7 +99,7 @@ class Episode:
         feed). Catalogs written before the sanitizer existed are repaired this way as they are read."""
         from dataclasses import replace
 
-        from audio_edition.text.sanitize import clean, clean_line
+        from audio_edition.ingest.sanitize import clean, clean_line
 
         sections = [{"title": clean_line(s["title"]) if s.get("title") else s.get("title"),
                      "paragraphs": [clean(p)[0] for p in s.get("paragraphs", [])]}

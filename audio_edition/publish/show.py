@@ -142,7 +142,7 @@ def init_show(root: Path, title: str, author: str, email: str, base_url: str, la
     """Create ``root/show.toml`` (and copy the cover in); refuse to overwrite an existing show."""
     import tomli_w
 
-    from audio_edition.config import media_dir
+    from audio_edition.settings import media_dir
 
     if (root / SHOW_FILE).exists():
         raise OutputError(f"{root / SHOW_FILE} already exists", hint="Edit it, or choose another folder.")
@@ -171,7 +171,7 @@ def init_show(root: Path, title: str, author: str, email: str, base_url: str, la
 
 
 def _read_cover(path: Path) -> bytes:
-    from audio_edition.cover import read_cover
+    from audio_edition.episode.cover import read_cover
 
     return read_cover(path)[0]
 
@@ -208,7 +208,7 @@ def load_show(root: Path) -> Show:
     category = str(data.get("category", "News"))
     check_category(category)
     feeds, feed_limit = _sources(path, data.get("sources", {}))
-    from audio_edition.text.sanitize import clean, clean_line
+    from audio_edition.ingest.sanitize import clean, clean_line
 
     return Show(
         root=root, title=clean_line(str(data["title"])), author=clean_line(str(data["author"])),

@@ -18,7 +18,7 @@ from typing import Callable
 
 from audio_edition.errors import AudioEditionError
 from audio_edition.ingest import feeds, web
-from audio_edition.publish import Failure, Published, Publisher
+from audio_edition.publish.publisher import Failure, Published, Publisher
 from audio_edition.publish.catalog import Fetched
 
 RETRY_FAILED_AFTER = dt.timedelta(hours=1)

@@ -17,9 +17,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from audio_edition import scratch
+from audio_edition.storage import scratch
 from audio_edition.errors import OutputError
-from audio_edition.scratch import ScratchFolder
+from audio_edition.storage.scratch import ScratchFolder
 
 JOURNAL = ".publish-journal.json"
 BUILD_PREFIX = ".build-"

@@ -50,7 +50,7 @@ LEXICON_HINT = ('A lexicon is a TOML file of pairs, one per line: "Nguyen" = "wi
 def load_lexicon(path: Path) -> dict[str, Pronunciation]:
     """A TOML file of ``"word or phrase" = "how to say it"`` pairs; a value may instead be phonemes,
     ``"[[ ŋwˈiən ]]"``, or a table ``{ say = "win", phonemes = "ŋwˈiən" }``."""
-    from audio_edition import files
+    from audio_edition.storage import files
 
     raw = files.read(path, "lexicon file", LEXICON_HINT, limit_mb=5)
     try:

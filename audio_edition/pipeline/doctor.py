@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audio_edition import engines
+from audio_edition.speech import registry as engines
 from audio_edition.audio import toolchain
-from audio_edition.cache import DiskCache, default_cache_dir
+from audio_edition.storage.cache import DiskCache, default_cache_dir
 from audio_edition.errors import AudioEditionError
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from audio_edition.errors import InputError, OutputError
 from audio_edition.models import Chapter, EpisodeMeta
-from audio_edition.sidecars import clock
+from audio_edition.episode.sidecars import clock
 
 # ID3 text frames written from EpisodeMeta: frame id -> attribute. A test pins this table.
 TEXT_FRAMES: dict[str, str] = {
@@ -244,7 +244,7 @@ def read_episode(path: Path) -> EpisodeInfo:
     atoms and Nero chapters) or Opus (Vorbis comments and CHAPTERnnn), as ``build`` writes them."""
     from mutagen import MutagenError
 
-    from audio_edition import files
+    from audio_edition.storage import files
 
     hint = "Give the path of an episode: .mp3, .m4a or .opus."
     files.check_regular(path, "episode", hint)

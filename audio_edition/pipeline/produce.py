@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from audio_edition import synth
+from audio_edition.speech import synthesis as synth
 from audio_edition.audio import encode, loudness, mix, segments, toolchain
 from audio_edition.audio.loudness import Profile
-from audio_edition.cache import DiskCache, digest
-from audio_edition.config import Settings
-from audio_edition.engines import Engine
+from audio_edition.storage.cache import DiskCache, digest
+from audio_edition.settings import Settings
+from audio_edition.speech.registry import Engine
 from audio_edition.errors import InputError
 from audio_edition.models import Script, Take, Timeline
 
@@ -51,7 +51,7 @@ def _clip_files(settings: Settings) -> dict[str, Path]:
 
 
 def _clip_digest(path: Path, role: str) -> str:
-    from audio_edition import files
+    from audio_edition.storage import files
 
     hint = f"Check the path, or pass --no-{role}."
     files.check_regular(path, f"{role} file", hint)

@@ -15,13 +15,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from audio_edition import engines, ingest, scratch, sidecars, tags
+from audio_edition.speech import registry as engines
+from audio_edition import ingest
+from audio_edition.storage import scratch
+from audio_edition.episode import sidecars
+from audio_edition.episode import tags
 from audio_edition.audio import encode, toolchain
-from audio_edition.audio.produce import produce
+from audio_edition.pipeline.produce import produce
 from audio_edition.ingest import web
-from audio_edition.text import cleanup, language, normalize, sanitize, speech
-from audio_edition.cache import DiskCache, default_cache_dir, digest
-from audio_edition.config import Settings
+from audio_edition.ingest import sanitize
+from audio_edition.text import cleanup, language, normalize
+from audio_edition.text.script import Pauses, build_script
+from audio_edition.storage.cache import DiskCache, default_cache_dir, digest
+from audio_edition.settings import Settings
 from audio_edition.errors import EngineError, InputError, OutputError
 from audio_edition.models import Article, EpisodeMeta, Script, Timeline
 
@@ -151,7 +157,7 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None,
     if not article.paragraphs:
         raise InputError(f"{source if source != '-' else 'standard input'}: nothing left to speak after cleanup",
                          hint="Check the report of what was removed with 'audio-edition prepare --json', or use --dedupe off.")
-    pauses = speech.Pauses(between_paragraphs=settings.pause_ms, before_section=settings.section_pause_ms)
+    pauses = Pauses(between_paragraphs=settings.pause_ms, before_section=settings.section_pause_ms)
     if settings.rate != 1.0:
         setter = getattr(engine, "set_rate", None)
         if setter is None:
@@ -166,7 +172,7 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None,
                          f"({', '.join(unused[:5])})")
     if notes:
         article = replace(article, notes=(*article.notes, *notes))
-    script = speech.build_script(article, lang, engine.max_chars, normalize.normalizer(lang, words), pauses)
+    script = build_script(article, lang, engine.max_chars, normalize.normalizer(lang, words), pauses)
     return Prepared(article, script, engine, voice)
 
 
@@ -229,7 +235,7 @@ def slug(title: str, limit: int = 60) -> str:
 def _cover(path: Path | None) -> tuple[bytes | None, str | None]:
     if path is None:
         return None, None
-    from audio_edition.cover import read_cover
+    from audio_edition.episode.cover import read_cover
 
     return read_cover(path)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
-from audio_edition.config import Settings
+from audio_edition.settings import Settings
 from audio_edition.errors import AudioEditionError, ClusterError, InputError
 from audio_edition.ingest import web
 
@@ -54,7 +54,9 @@ def job_for(source: str, suffix: str, settings: Settings, stdin: bytes | None = 
     """Pack a build for another process: read every file it needs here, on the client. ``here``:
     the process is on this machine, and uses this build's cache; elsewhere a worker uses its own
     (or $AUDIO_EDITION_CLUSTER_CACHE, a folder every worker shares)."""
-    from audio_edition import build, files as files_module, ingest
+    from audio_edition.pipeline import build
+    from audio_edition.storage import files as files_module
+    from audio_edition import ingest
 
     packed: dict[str, tuple[str, bytes]] = {}
     for name in PATH_FIELDS:
@@ -83,7 +85,7 @@ def job_for(source: str, suffix: str, settings: Settings, stdin: bytes | None = 
 
 def run_job(job: Job) -> Built:
     """On a worker: build the article in a scratch folder and return the files."""
-    from audio_edition import build
+    from audio_edition.pipeline import build
 
     worker = "local"
     if "distributed" in sys.modules:  # on a Dask worker (it is never imported for a local batch)
@@ -93,7 +95,7 @@ def run_job(job: Job) -> Built:
             worker = get_worker().address
         except ValueError:
             pass
-    from audio_edition import scratch
+    from audio_edition.storage import scratch
 
     scratch.sweep(None, SCRATCH_PREFIX)  # what builds killed on this machine left
     with _ONE_BUILD_AT_A_TIME, scratch.ScratchFolder(None, SCRATCH_PREFIX) as scratch_folder:
@@ -126,7 +128,7 @@ def run_job(job: Job) -> Built:
 
 def local_paths(built: Built, out: Path) -> dict[Path, bytes]:
     """Where a worker's files go on the client, for the episode ``out``."""
-    from audio_edition import build
+    from audio_edition.pipeline import build
 
     stem = out.with_suffix("")
     placed = {out: built.files[out.suffix.lower()]}
@@ -137,7 +139,7 @@ def local_paths(built: Built, out: Path) -> dict[Path, bytes]:
 
 def with_output(built: Built, out: Path):  # type: ignore[no-untyped-def]
     """The worker's BuildResult, with the client's paths."""
-    from audio_edition import build
+    from audio_edition.pipeline import build
 
     stem = out.with_suffix("")
     return replace(built.result, output=out,  # type: ignore[type-var]
@@ -179,7 +181,7 @@ class LocalPool:
         started; the builds running stop with this process (their processes die with it)."""
         if not jobs:
             return
-        from audio_edition.synth import _children_deaf_to_ctrl_c, _worker_started
+        from audio_edition.speech.synthesis import _children_deaf_to_ctrl_c, _worker_started
 
         with _children_deaf_to_ctrl_c():
             pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(jobs)), mp_context=multiprocessing.get_context("spawn"),

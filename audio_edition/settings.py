@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from audio_edition.engines import DEFAULT_ENGINE
+from audio_edition.speech.registry import DEFAULT_ENGINE
 
 DEFAULT_BITRATE_KBPS = 96
 DEFAULT_LOUDNESS_LUFS = -16.0  # Apple's and most podcast hosts' target, as heard (mono as dual mono)

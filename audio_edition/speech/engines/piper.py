@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from audio_edition.engines import Availability, Voice
+from audio_edition.speech.registry import Availability, Voice
 from audio_edition.errors import EngineError
 from audio_edition.models import Take
 
@@ -50,7 +50,7 @@ class PiperVoiceFile:
 
 
 def voices_dir() -> Path:
-    from audio_edition.cache import default_voices_dir
+    from audio_edition.storage.cache import default_voices_dir
 
     return default_voices_dir()
 

@@ -13,7 +13,7 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from audio_edition.engines import Availability, Voice
+from audio_edition.speech.registry import Availability, Voice
 from audio_edition.errors import EngineError
 from audio_edition.models import Take
 

@@ -19,7 +19,7 @@ import uuid
 from typing import Iterator
 
 from audio_edition import __version__
-from audio_edition.batch import TASK_PREFIX, Job, Outcome, outcome_of, run_job
+from audio_edition.runners.jobs import TASK_PREFIX, Job, Outcome, outcome_of, run_job
 from audio_edition.errors import ClusterError
 
 CONNECT_TIMEOUT_S = float(os.environ.get("AUDIO_EDITION_CLUSTER_TIMEOUT", "20"))  # to reach it, and for a worker

@@ -17,7 +17,7 @@ import threading
 import time
 import types
 
-from audio_edition.engines import Availability, Voice
+from audio_edition.speech.registry import Availability, Voice
 from audio_edition.errors import EngineError
 from audio_edition.models import Take
 

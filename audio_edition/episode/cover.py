@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from audio_edition import files
+from audio_edition.storage import files
 from audio_edition.errors import InputError
 
 MIN_PX, MAX_PX = 1400, 3000

@@ -8,7 +8,7 @@ import math
 import struct
 import wave
 
-from audio_edition.engines import Availability, Voice
+from audio_edition.speech.registry import Availability, Voice
 from audio_edition.errors import EngineError
 from audio_edition.models import Take
 

@@ -20,8 +20,8 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from audio_edition.cache import DiskCache, digest
-from audio_edition.engines import Engine
+from audio_edition.storage.cache import DiskCache, digest
+from audio_edition.speech.registry import Engine
 from audio_edition.errors import AudioEditionError, EngineError
 from audio_edition.models import Take
 

@@ -1,0 +1,294 @@
+"""Publishing: a show folder that is a complete static site (feed.xml, index.html, episodes/)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import uuid
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from audio_edition.episode import sidecars
+from audio_edition.errors import AudioEditionError, InputError, OutputError
+from audio_edition.ingest import web
+from audio_edition.publish import transaction
+from audio_edition.publish.catalog import Catalog, Episode
+from audio_edition.publish.show import Show, load_show
+from audio_edition.storage.scratch import ScratchFolder
+
+LOCK_FILE = ".publish.lock"
+EPISODE_FILES = (".mp3", ".vtt", ".srt", ".chapters.json", ".report.json")
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Published:
+    """One input published: its episode as the catalog now holds it, and whether it was new."""
+
+    episode: Episode
+    new: bool
+    synthesized: int
+    cached: int
+
+
+@contextmanager
+def _exclusive(show: Show) -> Iterator[None]:
+    """One publisher at a time updates the catalog and rewrites the site (others wait)."""
+    with open(show.root / LOCK_FILE, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _source_id(source: str) -> str:
+    """The identity of a file source (its absolute path); a URL's is its canonical address, known
+    once the page is fetched."""
+    if source == "-":
+        raise InputError("publish needs article files or URLs, not standard input",
+                         hint="Save the article to a file: re-publishing it later updates the same episode.")
+    if web.is_url(source):
+        return source
+    path = Path(source)
+    if not path.is_file():
+        raise InputError(f"{source}: no such file")
+    return str(path.resolve())
+
+
+def settings_for(show: Show, changes: dict[str, object]):  # type: ignore[no-untyped-def]
+    """Build settings: defaults, then the show's, then what this run's flags say."""
+    from audio_edition.settings import Settings
+
+    base = Settings(show_name=show.title, default_author=show.author,
+                    cover=(show.root / show.cover) if show.cover else None)
+    return base.with_changes(**show.settings_changes()).with_changes(**changes)
+
+
+def publish(show_dir: Path, sources: list[str], changes: dict[str, object],
+            on_progress: Progress | None = None) -> list[Published]:
+    """Build each source (a file or an article URL) as an episode of the show, record it, and
+    regenerate the site; the first failure stops the run (see ``publish_each`` to go on).
+
+    A source published before keeps its GUID, its file names (so its URL) and its first
+    publication date. Builds run in parallel with other publishers; recording and rewriting
+    the site happen one publisher at a time.
+    """
+    publisher = Publisher(show_dir, changes)
+    ids = [_source_id(s) for s in sources]  # every file checked before any is built
+    return [publisher.publish(source, on_progress=on_progress) for source, _ in zip(sources, ids)]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An input that could not be published, and why."""
+
+    source: str
+    error: AudioEditionError
+
+
+def publish_each(show_dir: Path, sources: list[str], changes: dict[str, object],
+                 on_done: Callable[[str, Published | Failure], None] | None = None,
+                 cluster: object | None = None) -> list[Published | Failure]:
+    """Publish every source that can be: a failure is recorded and the rest go on. With a
+    ``cluster`` (cluster.Cluster), the builds run on its workers, side by side."""
+    publisher = Publisher(show_dir, changes, cluster)
+    return publisher.publish_many([(source, None) for source in sources], on_done)
+
+
+@dataclass
+class _Pending:
+    """A source about to be built into the show: its identity, and the hidden folder it builds in."""
+
+    source: str
+    document: web.Document | None
+    source_id: str
+    guid: str
+    folder: ScratchFolder
+
+
+class Publisher:
+    """Publishes articles into one show: builds each (here, or on a cluster's workers), then
+    records it and rewrites the site under the show's lock: one writer, whatever builds."""
+
+    def __init__(self, show_dir: Path, changes: dict[str, object], cluster: object | None = None) -> None:
+        self.show = load_show(show_dir)
+        self.settings = settings_for(self.show, changes)
+        self.catalog = Catalog(self.show.root)
+        self.namespace = uuid.UUID(self.show.podcast_guid)
+        self.episodes_dir = self.show.root / "episodes"
+        self.episodes_dir.mkdir(exist_ok=True)
+        self.cluster = cluster
+
+    def _pending(self, source: str, document: web.Document | None) -> _Pending:
+        from audio_edition import ingest
+
+        if web.is_url(source) and document is None:
+            document = ingest.fetch(source, self.settings.timeout_s)
+        source_id = ingest.source_address(document) if document is not None else _source_id(source)
+        guid = str(uuid.uuid5(self.namespace, source_id))
+        return _Pending(source, document, source_id, guid, transaction.build_folder(self.episodes_dir))
+
+    def publish(self, source: str, document: web.Document | None = None,
+                on_progress: Progress | None = None) -> Published:
+        """Publish one article: a file, or a URL (fetched here unless ``document`` holds it)."""
+        from audio_edition.pipeline import build
+
+        pending = self._pending(source, document)
+        try:
+            result = build.build(source, pending.folder.path / "episode.mp3", self.settings.with_changes(guid=pending.guid),
+                                 on_progress=on_progress, document=pending.document)
+            return self._record(pending, result)
+        finally:
+            pending.folder.close()
+
+    def publish_many(self, items: list[tuple[str, web.Document | None]],
+                     on_done: Callable[[str, Published | Failure], None] | None = None) -> list[Published | Failure]:
+        """Publish each (source, fetched page or None); a failure is recorded and the rest go on."""
+        outcomes: dict[int, Published | Failure] = {}
+
+        def done(n: int, outcome: Published | Failure) -> None:
+            outcomes[n] = outcome
+            if on_done:
+                on_done(items[n][0], outcome)
+
+        if self.cluster is None:
+            for n, (source, document) in enumerate(items):
+                try:
+                    done(n, self.publish(source, document))
+                except AudioEditionError as exc:
+                    done(n, Failure(source, exc))
+        else:
+            self._publish_on_cluster(items, done)
+        return [outcomes[n] for n in range(len(items))]
+
+    def _publish_on_cluster(self, items: list[tuple[str, web.Document | None]],
+                            done: Callable[[int, Published | Failure], None]) -> None:
+        from audio_edition.runners import jobs as batch
+        from audio_edition.pipeline import build
+
+        pendings: dict[int, _Pending] = {}
+        jobs, where = [], []
+        try:
+            for n, (source, document) in enumerate(items):
+                try:
+                    pending = self._pending(source, document)
+                    job = batch.job_for(source, ".mp3", self.settings.with_changes(guid=pending.guid),
+                                       document=pending.document)
+                except AudioEditionError as exc:
+                    done(n, Failure(source, exc))
+                    continue
+                pendings[n] = pending
+                jobs.append(job)
+                where.append(n)
+            for k, built in self.cluster.run(jobs):  # type: ignore[attr-defined]
+                n = where[k]
+                pending = pendings[n]
+                if isinstance(built, AudioEditionError):
+                    done(n, Failure(pending.source, built))
+                    continue
+                episode = pending.folder.path / "episode.mp3"
+                try:
+                    build.commit_files(batch.local_paths(built, episode))
+                    done(n, self._record(pending, batch.with_output(built, episode)))
+                except AudioEditionError as exc:
+                    done(n, Failure(pending.source, exc))
+        finally:
+            for pending in pendings.values():
+                pending.folder.close()
+
+    def _record(self, pending: _Pending, result) -> Published:  # type: ignore[no-untyped-def]
+        """With the show's lock: give the built episode its slug, move its files into place
+        (journaled), save its catalog row and rewrite the site."""
+        from audio_edition.pipeline import build
+
+        show, catalog, episodes_dir, folder = self.show, self.catalog, self.episodes_dir, pending.folder
+        source_id = result.article.source if pending.document is not None and result.article.source else pending.source_id
+        with _exclusive(show):
+            _recover(show, catalog)
+            with catalog.transaction() as conn:
+                existing = Catalog.find(conn, source_id)
+                slug = existing.slug if existing else _free_slug(conn, episodes_dir, build.slug(result.article.title))
+            now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+            article = result.article
+            cues = sidecars.transcript_cues(result.timeline, result.script) if result.script else []
+            episode = Episode(
+                guid=existing.guid if existing else pending.guid, source=source_id, slug=slug, title=article.title,
+                author=article.author, description=build.summary(article, 600), language=result.language,
+                article_date=article.date, published=existing.published if existing else now, updated=now,
+                audio_bytes=(folder.path / "episode.mp3").stat().st_size,
+                duration_ms=result.timeline.duration_ms,
+                sections=json.dumps([{"title": s.title, "paragraphs": list(s.paragraphs)}
+                                     for s in article.sections], ensure_ascii=False),
+                cues=json.dumps(cues, ensure_ascii=False),
+            ).cleaned()
+            moves = [(folder.path / f"episode{suffix}", episodes_dir / f"{slug}{suffix}") for suffix in EPISODE_FILES]
+            journal = transaction.begin(show.root, folder.path, moves, asdict(episode))
+            _finish(show, catalog, journal)
+        return Published(episode, existing is None, result.synthesized, result.cached)
+
+
+def _finish(show: Show, catalog: Catalog, journal: dict[str, object]) -> None:
+    """Carry a journaled publish to its end: files in place, catalog row saved, site rewritten."""
+    transaction.move_files(journal)
+    with catalog.transaction() as conn:
+        Catalog.save(conn, Episode(**journal["episode"]))  # type: ignore[arg-type]
+    regenerate(show, catalog)
+    catalog.back_up()
+    transaction.end(show.root, journal)
+
+
+def _recover(show: Show, catalog: Catalog) -> bool:
+    """With the show's lock held: finish a publish that was killed half-way, and sweep what killed
+    builds left behind. True when there was something to finish."""
+    journal = transaction.pending(show.root)
+    if journal is not None:
+        _finish(show, catalog, journal)
+    transaction.sweep(show.root)
+    return journal is not None
+
+
+def _free_slug(conn, episodes_dir: Path, wanted: str) -> str:  # type: ignore[no-untyped-def]
+    slug, n = wanted, 2
+    while Catalog.slug_taken(conn, slug) or (episodes_dir / f"{slug}.mp3").exists():
+        slug, n = f"{wanted}-{n}", n + 1
+    return slug
+
+
+def regenerate(show: Show, catalog: Catalog | None = None) -> list[Episode]:
+    """Rewrite feed.xml, index.html and the episode pages from the catalog."""
+    from audio_edition.publish.feed import build_feed
+    from audio_edition.publish.site import render_site, write_atomic
+
+    episodes = (catalog or Catalog(show.root)).episodes()
+    try:
+        for path, html in render_site(show, episodes).items():
+            write_atomic(path, html)
+        write_atomic(show.root / "feed.xml", build_feed(show, episodes))
+    except OSError as exc:
+        raise OutputError(f"cannot write the site in {show.root}: {exc.strerror}") from exc
+    return episodes
+
+
+def create_show(root: Path, **details: object) -> Show:
+    """``show init``: show.toml, the cover, and the site with its (empty) feed, ready to serve."""
+    from audio_edition.publish.show import init_show
+
+    show = init_show(root, **details)  # type: ignore[arg-type]
+    regenerate(show)
+    return show
+
+
+def regenerate_site(show_dir: Path) -> list[Episode]:
+    """``feed --show DIR``: the site again, from what was published. A publish that was killed
+    half-way is finished first, leftovers are swept, and the catalog's file sizes are checked
+    against the files."""
+    show = load_show(show_dir)
+    catalog = Catalog(show.root)
+    with _exclusive(show):
+        _recover(show, catalog)
+        catalog.reconcile_sizes(show.root / "episodes")
+        return regenerate(show, catalog)

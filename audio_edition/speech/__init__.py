@@ -1,0 +1,1 @@
+"""Speaking: the Engine protocol and its registry, the engines, and synthesis in worker processes."""
