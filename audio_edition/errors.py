@@ -17,7 +17,8 @@ class AudioEditionError(Exception):
     def __str__(self) -> str:
         return self.message
 
-    def __reduce__(self):  # keep the hint when an error crosses from a worker process
+    def __reduce__(self) -> tuple[type[AudioEditionError], tuple[str, str]]:
+        """Keep the hint when an error crosses from a worker process."""
         return (type(self), (self.message, self.hint))
 
 
@@ -25,6 +26,10 @@ class InputError(AudioEditionError):
     """The article (or a clip, cover or lexicon) cannot be read or holds nothing to speak."""
 
     hint = "Check the path and that the file is UTF-8 text (.txt, .md or .html)."
+
+
+class MissingFileError(InputError):
+    """A file the user named (an article, a clip, a cover, a lexicon) does not exist."""
 
 
 class FetchError(InputError):

@@ -1,19 +1,36 @@
-"""Settings for a build: defaults, then the environment, then flags the user gave."""
+"""Settings for a build: defaults, then the environment, then flags the user gave.
+
+Every default and bound a user can meet is stated here once; the command line, show.toml and
+the stages read them from here.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, Literal
 
-from audio_edition.speech.registry import DEFAULT_ENGINE
+from audio_edition.errors import SettingError
 
+AUTO = "auto"  # --engine auto: the best offline engine installed with a voice for the article's language
+DEFAULT_ENGINE = AUTO
+DEFAULT_LANGUAGE = "en"  # when an article declares none and is too short to tell
 DEFAULT_BITRATE_KBPS = 96
 DEFAULT_LOUDNESS_LUFS = -16.0  # Apple's and most podcast hosts' target, as heard (mono as dual mono)
 DEFAULT_SHOW_NAME = "Audio Edition"
+DEFAULT_PAUSE_MS = 800  # between paragraphs
+DEFAULT_SECTION_PAUSE_MS = 1600  # before a new section
+DEFAULT_CROSSFADE_MS = 800  # intro tail under the speech, outro fading in over the last pause
+DedupeMode = Literal["off", "exact", "paraphrase"]  # none, exact copies, or reworded copies too
+DEDUPE_MODES: tuple[DedupeMode, ...] = ("off", "exact", "paraphrase")
+DEFAULT_DEDUPE: DedupeMode = "paraphrase"
+DEFAULT_RATE = 1.0  # the voice's own speed
+DEFAULT_TIMEOUT_S = 30.0  # fetching a page: the whole fetch, connecting to the last byte
 RATE_RANGE = (0.5, 2.0)
 LOUDNESS_RANGE = (-40.0, -6.0)  # quieter is lost in a car; louder cannot keep a true peak under -1 dBTP
 MAX_PAUSE_MS = 10_000
+TIMEOUT_RANGE = (0.1, 600.0)
 
 
 def media_dir() -> Path:
@@ -48,23 +65,21 @@ class Settings:
     guid: str | None = None  # the episode's GUID (TGID); None: derived from the source
     bitrate_kbps: int = DEFAULT_BITRATE_KBPS
     loudness_lufs: float = DEFAULT_LOUDNESS_LUFS
-    pause_ms: int = 800  # between paragraphs
-    section_pause_ms: int = 1600  # before a new section
-    crossfade_ms: int = 800  # intro tail under the speech, outro fading in over the last pause
+    pause_ms: int = DEFAULT_PAUSE_MS
+    section_pause_ms: int = DEFAULT_SECTION_PAUSE_MS
+    crossfade_ms: int = DEFAULT_CROSSFADE_MS
     bed: Path | None = None  # music under the opening title, ducked under the voice
-    dedupe: str = "paraphrase"  # off | exact | paraphrase
+    dedupe: DedupeMode = DEFAULT_DEDUPE
     lexicon: Path | None = None  # TOML: "word or phrase" = "how to say it"
-    jobs: int | None = None  # at most this many requests at once; None: the engine's fit (see synth.workers)
-    rate: float = 1.0  # speaking speed factor, for engines that can change it
+    jobs: int | None = None  # at most this many requests at once; None: the engine's fit (see synthesis.workers)
+    rate: float = DEFAULT_RATE  # speaking speed factor, for engines that can change it
     source_name: str | None = None  # the article's source as the user named it, when it is read elsewhere (a cluster)
-    timeout_s: float = 30.0  # fetching an article page: the whole fetch, connecting to the last byte
-    cache_dir: Path | None = None  # None: synth.default_cache_dir()
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    cache_dir: Path | None = None  # None: storage.cache.default_cache_dir()
     use_cache: bool = True
 
     def __post_init__(self) -> None:
         """The same bounds for every way in: build's flags, publish's flags, show.toml, the library."""
-        from audio_edition.errors import SettingError
-
         if not LOUDNESS_RANGE[0] <= self.loudness_lufs <= LOUDNESS_RANGE[1]:
             raise SettingError(f"a loudness target of {self.loudness_lufs:g} LUFS is outside {LOUDNESS_RANGE[0]:g} "
                              f"to {LOUDNESS_RANGE[1]:g}",
@@ -74,17 +89,17 @@ class Settings:
             if not 0 <= value <= MAX_PAUSE_MS:
                 raise SettingError(f"--{name[:-3].replace('_', '-')} of {value / 1000:g} s is outside 0 to "
                                  f"{MAX_PAUSE_MS // 1000} s")
-        if self.dedupe not in ("off", "exact", "paraphrase"):
+        if self.dedupe not in DEDUPE_MODES:
             raise SettingError(f"dedupe must be off, exact or paraphrase, not '{self.dedupe}'")
         if self.jobs is not None and self.jobs < 1:
             raise SettingError(f"jobs must be at least 1, not {self.jobs}")
         if not RATE_RANGE[0] <= self.rate <= RATE_RANGE[1]:
             raise SettingError(f"a rate of {self.rate:g} is outside {RATE_RANGE[0]:g} to {RATE_RANGE[1]:g}",
                                hint="1.0 is the voice's own speed; 1.2 is a fifth faster.")
-        if not 0 < self.timeout_s <= 600:
-            raise SettingError(f"a timeout of {self.timeout_s:g} s is outside 0 to 600 s",
+        if not 0 < self.timeout_s <= TIMEOUT_RANGE[1]:
+            raise SettingError(f"a timeout of {self.timeout_s:g} s is outside 0 to {TIMEOUT_RANGE[1]:g} s",
                                hint="30 s suits most sites; allow longer for a slow one.")
 
-    def with_changes(self, **changes: object) -> Settings:
+    def with_changes(self, **changes: Any) -> Settings:
         """A copy with the given fields replaced (for flags the user actually passed)."""
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> int:
-    from audio_edition.pipeline import build
+    from audio_edition import pipeline
     from audio_edition.audio.takecheck import check_wav
     from audio_edition.settings import Settings
 
@@ -31,7 +31,7 @@ def main() -> int:
     parser.add_argument("--voice", default=None)
     parser.add_argument("--rate", type=float, default=1.0)
     args = parser.parse_args()
-    prepared = build.prepare(args.article, Settings(engine=args.engine, voice=args.voice, rate=args.rate, use_cache=False))
+    prepared = pipeline.prepare(args.article, Settings(engine=args.engine, voice=args.voice, rate=args.rate, use_cache=False))
     engine, voice, language = prepared.engine, prepared.voice, prepared.script.language
     engine.synthesize("Warm up.", voice, language)  # the model's load is not synthesis
     texts = list(dict.fromkeys(u.text for u in prepared.script.utterances))

@@ -77,9 +77,9 @@ def trafilatura_text(page: bytes) -> str:
 
 def evaluate(job: tuple[str, dict, str]) -> PageResult:
     url, entry, dedupe = job
-    from audio_edition.pipeline import build
-    from audio_edition.settings import Settings
+    from audio_edition import pipeline
     from audio_edition.errors import AudioEditionError
+    from audio_edition.settings import Settings
 
     name = entry["file"]
     started = time.monotonic()
@@ -89,7 +89,7 @@ def evaluate(job: tuple[str, dict, str]) -> PageResult:
     page = folder / (Path(name).stem + ".html")
     page.write_bytes(raw)  # as saved: our reader finds the page's encoding itself
     try:
-        prepared = build.prepare(str(page), Settings(dedupe=dedupe, cache_dir=folder / "cache", use_cache=False))
+        prepared = pipeline.prepare(str(page), Settings(dedupe=dedupe, cache_dir=folder / "cache", use_cache=False))
     except AudioEditionError as exc:
         result.error = exc.message
         prepared = None
@@ -105,7 +105,7 @@ def evaluate(job: tuple[str, dict, str]) -> PageResult:
         article = prepared.article
         parts = [article.title, *(s.title or "" for s in article.sections), *article.paragraphs]
         spoken = squash(" ".join(parts))
-        extracted = set(build.read(str(page), Settings()).paragraphs)  # before cleanup
+        extracted = set(pipeline.read(str(page), Settings()).paragraphs)  # before cleanup
         for removal in article.removed:
             if removal.reason == "duplicate":
                 result.duplicates.append(removal.text)

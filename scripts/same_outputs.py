@@ -3,8 +3,9 @@
 
     python scripts/same_outputs.py OLD_CHECKOUT [NEW_CHECKOUT]   (NEW defaults to this one)
 
-Each checkout's code runs as a user runs it (``python -m audio_edition``, with PYTHONPATH set to
-the checkout), on the same copies of the project's sample and test articles in the same folder
+Each checkout's code runs as a user runs it (``python -m audio_edition``), installed in a virtual
+environment of its own (made on first use, over this Python's packages, so that each checkout's
+entry points are its own), on the same copies of the project's sample and test articles in the same folder
 (so that GUIDs, which come from absolute paths, agree), with the same empty cache, and espeak as
 the engine. Compared byte for byte:
 
@@ -14,6 +15,7 @@ the engine. Compared byte for byte:
   sample also as .m4a and .opus; ``inspect --json`` of each MP3;
 - ``engines --json``, ``doctor --json`` (with the cache's size taken out), ``--help`` of every
   command, and error lines for bad input;
+  (an Opus file's Ogg serial numbers, which ffmpeg draws at random, are masked);
 - a show: ``show init``, ``publish`` of two articles, ``feed``: show.toml, feed.xml, every page
   and episode file (publication times, which are the clock's, are masked).
 
@@ -40,18 +42,43 @@ TIMES = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:\d\d|Z
                    rb"|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d \w{3} \d{4} \d\d:\d\d:\d\d [+-]\d{4}")
 
 
+def ogg_unserialized(data: bytes) -> bytes:
+    """An Ogg file with each page's stream serial number and checksum masked: ffmpeg picks the
+    serial at random, so two encodes of the same audio differ there and only there."""
+    out = bytearray(data)
+    at = out.find(b"OggS")
+    while at != -1 and at + 27 <= len(out):
+        out[at + 14:at + 18] = b"SSSS"
+        out[at + 22:at + 26] = b"CCCC"
+        at = out.find(b"OggS", at + 27)
+    return bytes(out)
+
+
 def articles(root: Path) -> list[Path]:
     found = [root / "media" / "sample-article.md", *sorted((root / "tests" / "corpus").glob("*.txt")),
              *sorted((root / "tests" / "corpus").glob("*.md")), *sorted((root / "tests" / "pages").glob("*.html"))]
     return found + ([SEED] if SEED.is_file() else [])
 
 
+def python_for(checkout: Path) -> Path:
+    """A virtual environment with ``checkout`` installed (editable, without its dependencies, which
+    come from this Python's packages): its Python."""
+    import hashlib
+
+    venv = Path(tempfile.gettempdir()) / "same-outputs-venvs" / hashlib.sha256(str(checkout).encode()).hexdigest()[:12]
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "-e", str(checkout)], check=True)
+    return python
+
+
 def run(checkout: Path, work: Path, args: list[str], stdin: bytes | None = None) -> bytes:
     """The command's exit status, standard output and standard error, as one record."""
-    env = dict(os.environ, PYTHONPATH=str(checkout), AUDIO_EDITION_ENGINE="espeak",
-               AUDIO_EDITION_CACHE_DIR=str(work / "cache"), COLUMNS="100")
+    env = dict(os.environ, AUDIO_EDITION_ENGINE="espeak", AUDIO_EDITION_CACHE_DIR=str(work / "cache"), COLUMNS="100")
     env.pop("AUDIO_EDITION_FFMPEG", None)
-    proc = subprocess.run([sys.executable, "-m", "audio_edition", *args], cwd=work, env=env, input=stdin,
+    env.pop("PYTHONPATH", None)
+    proc = subprocess.run([str(python_for(checkout)), "-m", "audio_edition", *args], cwd=work, env=env, input=stdin,
                           capture_output=True, timeout=600)
     return b"exit %d\n--- stdout\n%s\n--- stderr\n%s" % (proc.returncode, proc.stdout, proc.stderr)
 
@@ -95,7 +122,8 @@ def outputs(checkout: Path, work: Path, inputs: list[Path]) -> dict[str, bytes]:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             if path.name in ("catalog.sqlite", "catalog.sqlite.bak", ".publish.lock") or ".bak" in path.name:
                 continue  # SQLite's bytes hold page layout; the catalog's content shows in the pages and feed
-            got[str(path.relative_to(work))] = path.read_bytes()
+            data = path.read_bytes()
+            got[str(path.relative_to(work))] = ogg_unserialized(data) if path.suffix == ".opus" else data
     return {name: TIMES.sub(b"TIME", data) for name, data in got.items()}
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
-from contextlib import contextmanager
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -158,6 +158,22 @@ def processes_mentioning(text: str, by_folder: bool = False) -> list[str]:
             except OSError:
                 continue
             if text in line or (by_folder and cwd.startswith(text)):
+                found.append(line)
+    return found
+
+
+def children_of(pid: int) -> list[str]:
+    """Command lines of the running processes whose parent is ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                parent = int(stat.rsplit(")", 1)[1].split()[1])
+                line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except (OSError, ValueError, IndexError):
+                continue
+            if parent == pid:
                 found.append(line)
     return found
 

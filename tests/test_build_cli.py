@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import SAMPLE
 from readers import decode_errors, ffmetadata, probe_duration, walk_mp3
 
@@ -196,7 +195,8 @@ def test_usage_errors_exit_2(cli, tmp_path: Path, args) -> None:  # type: ignore
 
 def test_debug_shows_the_traceback(cli) -> None:  # type: ignore[no-untyped-def]
     run = cli("build", "missing.txt", env={"AUDIO_EDITION_DEBUG": "1"})
-    assert run.code == 1 and "Traceback" in run.stderr and "InputError" in run.stderr
+    last = run.stderr.strip().splitlines()[-1]
+    assert run.code == 1 and "Traceback" in run.stderr and last.startswith("audio_edition.errors.MissingFileError: "), last
 
 
 def test_inspect_errors(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-
-from audio_edition.storage.cache import TRAILER, DiskCache, parse_size
 from conftest import SAMPLE
 from readers import decoded_samples
+
+from audio_edition.storage.cache import TRAILER, DiskCache, parse_size
 
 
 def entries(cache: Path, namespace: str) -> list[Path]:

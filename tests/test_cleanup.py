@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from audio_edition.text.cleanup import byline_author, strip_furniture
 from audio_edition.ingest.text import read_text
+from audio_edition.text.cleanup import byline_author, strip_furniture
 
 
 @pytest.mark.parametrize("line, language, name", [

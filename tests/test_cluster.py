@@ -15,14 +15,15 @@ import sys
 import time
 from pathlib import Path
 
+import cloudpickle  # noqa: E402  (comes with Dask)
+import distributed  # noqa: E402  (the [cluster] extra; the test extra has it)
 import feedparser
 import pytest
-
 from conftest import bare_path_env
 from readers import probe_duration, vtt_cues
 
-import distributed  # noqa: E402  (the [cluster] extra; the test extra has it)
-import cloudpickle  # noqa: E402  (comes with Dask)
+from audio_edition import __version__
+from audio_edition.runners.identity import build_identity
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # functions run on the workers and scheduler
 
@@ -178,7 +179,26 @@ def test_a_version_mismatch_is_one_clear_error(tmp_path: Path) -> None:
         other.close()
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 1 and len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    assert "runs audio-edition 0.0.9, this client 0.1.0" in lines[0] and "Hint: Install audio-edition 0.1.0" in lines[0]
+    assert f"runs audio-edition 0.0.9, this client {__version__}" in lines[0]
+    assert f"Hint: Install audio-edition {__version__}" in lines[0]
+    assert not (tmp_path / "a.mp3").exists()
+
+
+def test_a_worker_with_other_code_under_the_same_version_is_refused(tmp_path: Path) -> None:
+    """The same version number with other files (a patched install, a checkout with changes)."""
+    preload = tmp_path / "patched_audio_edition.py"
+    preload.write_text("import audio_edition.runners.identity as identity\n"
+                       "identity.build_identity = lambda: identity.__version__ + '+000000000000'\n")
+    other = DaskCluster(tmp_path, workers=1, preload=preload)
+    try:
+        (tmp_path / "a.txt").write_text("A Title\n\nSome words to speak.\n")
+        result = run(["build", "a.txt", "--cluster", other.address], tmp_path)
+    finally:
+        other.close()
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1, result.stderr
+    assert f"runs another build of audio-edition {__version__} ({__version__}+000000000000, this client " \
+           f"{build_identity()})" in lines[0] and "the very same audio-edition" in lines[0]
     assert not (tmp_path / "a.mp3").exists()
 
 
@@ -256,8 +276,14 @@ def test_four_articles_on_two_workers_match_local_builds_though_a_worker_dies(cl
             lost = client.run(executing, workers=[victim]).get(victim, [])
             time.sleep(0.05)
         assert lost, "no build reached the second worker"
-        time.sleep(0.1)
-        os.killpg(cluster.worker_procs[victim].pid, signal.SIGKILL)  # mid-build
+        # Mid-build, by what the scheduler says: the worker is stopped (it can finish nothing more),
+        # its build is still being processed there, and only then is it killed.
+        os.killpg(cluster.worker_procs[victim].pid, signal.SIGSTOP)
+        states = client.run_on_scheduler(lambda dask_scheduler, keys=tuple(lost): [
+            (dask_scheduler.tasks[k].state, str(getattr(dask_scheduler.tasks[k].processing_on, "address", "")))
+            for k in keys if k in dask_scheduler.tasks])
+        assert states and all(state == ("processing", victim) for state in states), states
+        os.killpg(cluster.worker_procs[victim].pid, signal.SIGKILL)
         out, err = proc.communicate(timeout=300)
         stream = client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.get_task_stream(start_index=start))
     assert proc.returncode == 1, err  # the empty article failed...

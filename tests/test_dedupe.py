@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from audio_edition.text.dedupe import conflicting, dedupe, find_duplicates, normalize
 from audio_edition.ingest import read_article
-from audio_edition.text.language import detect
 from audio_edition.models import Article, Section
+from audio_edition.text.dedupe import conflicting, dedupe, find_duplicates, normalize
+from audio_edition.text.language import detect
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 LABELS = {k: v for k, v in json.loads((CORPUS / "labels.json").read_text()).items() if not k.startswith("_")}

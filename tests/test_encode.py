@@ -9,10 +9,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from readers import decoded_pcm, walk_mp3
 
 from audio_edition.audio import encode, mp3frames, segments, toolchain
 from audio_edition.speech.engines.espeak import EspeakEngine
-from readers import decoded_pcm, walk_mp3
 
 pytestmark = pytest.mark.usefixtures("ffmpeg_choice")
 

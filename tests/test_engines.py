@@ -7,11 +7,11 @@ import wave
 
 import pytest
 
+from audio_edition.errors import EngineError
+from audio_edition.speech import Availability, Engine
 from audio_edition.speech import registry as engines
-from audio_edition.speech.registry import Availability, Engine
 from audio_edition.speech.engines.espeak import EspeakEngine
 from audio_edition.speech.engines.fake import FakeEngine
-from audio_edition.errors import EngineError
 
 
 def wav_info(data: bytes) -> tuple[int, int, float, int]:

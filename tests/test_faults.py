@@ -20,12 +20,11 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import feedparser
 import pytest
-
 from conftest import bare_path_env, processes_mentioning
 from readers import decode_errors
 
@@ -69,9 +68,13 @@ def kill_when(proc: subprocess.Popen[bytes], ready: Callable[[], bool], timeout:
     return False
 
 
-def after(seconds: float) -> Callable[[], bool]:
-    start_at = time.monotonic()
-    return lambda: time.monotonic() - start_at >= seconds
+def more_takes(cache: Path) -> Callable[[], bool]:
+    """True once the cache holds more spoken takes than now: the build is speaking."""
+    def takes() -> int:
+        return sum(1 for p in (cache / "takes").rglob("*") if p.suffix in (".wav", ".mp3"))
+
+    before = takes()
+    return lambda: takes() > before
 
 
 def grown(folder: Path, pattern: str) -> Callable[[], bool]:
@@ -101,11 +104,11 @@ def build_case(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
     return folder, new
 
 
-BUILD_STAGES: dict[str, Callable[[Path, Path], Callable[[], bool]]] = {  # (output folder, TMPDIR) -> when
-    "reading": lambda out, tmp: after(0.3),
-    "speaking": lambda out, tmp: after(2.0),
-    "encoding-parts": lambda out, tmp: grown(tmp, "audio-edition-parts-*/part*.mp3"),
-    "joining": lambda out, tmp: grown(out, ".ep.mp3.*.part"),
+BUILD_STAGES: dict[str, Callable[[Path, Path, Path], Callable[[], bool]]] = {  # (output folder, TMPDIR, cache) -> when
+    "staged": lambda out, tmp, cache: exists(lambda: list(out.glob(".ep.mp3.*.part"))),  # read, scripted, outputs reserved
+    "speaking": lambda out, tmp, cache: more_takes(cache),
+    "encoding-parts": lambda out, tmp, cache: grown(tmp, "audio-edition-parts-*/part*.mp3"),
+    "joining": lambda out, tmp, cache: grown(out, ".ep.mp3.*.part"),
 }
 
 
@@ -122,8 +125,9 @@ def test_a_killed_build_never_replaces_a_good_episode_and_leaves_nothing_after_a
     shutil.copytree(source / "cache", cache)
     env = {"AUDIO_EDITION_CACHE_DIR": str(cache), "TMPDIR": str(tmp_path)}
     shutil.rmtree(cache / "episodes")  # so the build really mixes and encodes
+    ready = BUILD_STAGES[stage](work, tmp_path, cache)
     proc = start(["build", str(article), "-o", "ep.mp3"], work, env)
-    killed = kill_when(proc, BUILD_STAGES[stage](work, tmp_path))
+    killed = kill_when(proc, ready)
     assert killed, f"the build finished before the stage '{stage}'"
     no_process_left(tmp_path)
     visible = {p.name: p.read_bytes() for p in work.iterdir() if not p.name.startswith(".")}
@@ -209,25 +213,28 @@ def show_agrees_with_itself(show: Path) -> None:
 
 
 def second_build_started(show: Path) -> Callable[[], bool]:
-    """The first article's publish has committed (its journal came and went) and the second's
-    build folder is in use."""
-    seen = {"journal": False}
+    """The first article's publish has committed (its journal came and went) and a build folder
+    other than the first's is in use: the second article's."""
     journal = show / ".publish-journal.json"
+    first: set[str] = set()
+    seen = {"journal": False}
 
     def check() -> bool:
-        if journal.exists():
+        folders = {p.parent.name for p in (show / "episodes").glob(".build-*/.owner")}
+        if journal.exists():  # the first article's files are moving out of its build folder
             seen["journal"] = True
+            first.update(folders)
             return False
-        return seen["journal"] and bool(list((show / "episodes").glob(".build-*/.owner")))
+        return seen["journal"] and bool(folders - first)
     return check
 
 
-PUBLISH_STAGES: dict[str, Callable[[Path], Callable[[], bool]]] = {
-    "building-first": lambda show: exists(lambda: list((show / "episodes").glob(".build-*/.owner"))),
-    "encoding-first": lambda show: grown(show / "episodes", ".build-*/.episode.mp3.*.part"),
-    "journal-written": lambda show: exists(lambda: [p for p in [show / ".publish-journal.json"] if p.exists()]),
-    "building-second": second_build_started,
-    "after-a-while": lambda show: after(1.0),
+PUBLISH_STAGES: dict[str, Callable[[Path, Path], Callable[[], bool]]] = {  # (show, cache) -> when
+    "building-first": lambda show, cache: exists(lambda: list((show / "episodes").glob(".build-*/.owner"))),
+    "speaking-first": lambda show, cache: more_takes(cache),
+    "encoding-first": lambda show, cache: grown(show / "episodes", ".build-*/.episode.mp3.*.part"),
+    "journal-written": lambda show, cache: exists(lambda: [p for p in [show / ".publish-journal.json"] if p.exists()]),
+    "building-second": lambda show, cache: second_build_started(show),
 }
 
 
@@ -238,8 +245,9 @@ def test_a_killed_publish_is_finished_by_the_next_run_with_the_same_guids_and_ur
     show = tmp_path / "show"
     shutil.copytree(folder / "base", show)
     env = {"AUDIO_EDITION_CACHE_DIR": str(tmp_path / "cache"), "TMPDIR": str(tmp_path)}
+    ready = PUBLISH_STAGES[stage](show, tmp_path / "cache")
     proc = start(["publish", *sources, "--show", str(show), "--engine", "fake"], tmp_path, env)
-    killed = kill_when(proc, PUBLISH_STAGES[stage](show))
+    killed = kill_when(proc, ready)
     assert killed, f"the publish finished before the stage '{stage}'"
     no_process_left(tmp_path)
     public_files_are_whole(show)

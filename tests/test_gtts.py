@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 import requests
 import responses
+from readers import decode_errors, ffmetadata, walk_mp3
 
-from audio_edition.pipeline import build
+from audio_edition import pipeline
+from audio_edition.errors import EngineError
 from audio_edition.settings import Settings
 from audio_edition.speech.engines.gtts import GttsEngine
-from audio_edition.errors import EngineError
-from readers import decode_errors, ffmetadata, walk_mp3
 
 ENDPOINT = re.compile(r"https://translate\.google\.[a-z.]+/_/TranslateWebserverUi/data/batchexecute")
 
@@ -109,7 +109,7 @@ def test_gtts_builds_a_valid_episode(tmp_path: Path, mp3_bytes: bytes) -> None:
     article = tmp_path / "note.md"
     article.write_text("# A Short Note\n\nFirst paragraph.\n\n## Later\n\nSecond paragraph, a little longer.\n")
     out = tmp_path / "note.mp3"
-    result = build.build(str(article), out, Settings(engine="gtts", jobs=4))
+    result = pipeline.build(str(article), out, Settings(engine="gtts", jobs=4))
     assert result.synthesized == 4 and len(responses.calls) == 4  # title, two paragraphs, one heading
     assert decode_errors(out) == ""
     frames = walk_mp3(out)
@@ -132,29 +132,42 @@ def test_gtts_cli_without_network_exits_1_quickly_and_writes_nothing(cli, tmp_pa
 
 
 @responses.activate
-def test_gtts_keeps_one_session_per_thread(mp3_bytes: bytes) -> None:
-    """gTTS opens a session (a TLS connection, certificates loaded again) per request; inside gTTS,
-    each of our worker threads keeps one instead. Everyone else's requests are untouched."""
+def test_gtts_keeps_one_session_per_thread_and_gives_gtts_back_its_requests(mp3_bytes: bytes,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """gTTS opens a session (a TLS connection, certificates loaded again) per request; while our
+    takes are spoken, each speaking thread keeps one instead. Outside our calls gTTS's module has
+    plain requests again, and other threads never see the kept session."""
     import threading
 
     import gtts.tts
 
+    from audio_edition.speech.engines.gtts import _kept_sessions
+
+    made: list[requests.Session] = []
+    real_init = requests.Session.__init__
+
+    def counting_init(session: requests.Session) -> None:
+        made.append(session)
+        real_init(session)
+
+    monkeypatch.setattr(requests.Session, "__init__", counting_init)
     responses.post(ENDPOINT, body=batchexecute_body(mp3_bytes))
-    engine = GttsEngine(backoff_s=0)
+    engine = GttsEngine(backoff_s=0.25)
     for n in range(3):
         assert engine.synthesize(f"Sentence {n}.", "com", "en").audio == mp3_bytes
-    assert len(responses.calls) == 3
-    here = gtts.tts.requests.Session()
-    assert gtts.tts.requests.Session() is here
-    with here as session:
-        assert isinstance(session, requests.Session)
-    assert session.adapters  # still open after the with block, for the next request
-    other: list[object] = []
-    thread = threading.Thread(target=lambda: other.append(gtts.tts.requests.Session()))
-    thread.start()
-    thread.join()
-    assert other[0] is not here
-    assert requests.Session is not gtts.tts.requests.Session and isinstance(requests.Session(), requests.Session)
+    assert len(responses.calls) == 3 and len(made) == 1  # three requests, one session
+    assert gtts.tts.requests is requests  # given back once our takes are spoken
+    with _kept_sessions(0.25):
+        here = gtts.tts.requests.Session()
+        with here as session:
+            assert session is made[0]
+        assert session.adapters  # still open after the with block, for the next request
+        other: list[object] = []
+        thread = threading.Thread(target=lambda: other.append(gtts.tts.requests.Session()))
+        thread.start()
+        thread.join()
+        assert isinstance(other[0], requests.Session) and other[0] is not session
+    assert gtts.tts.requests is requests and requests.Session() is not session
 
 
 @responses.activate

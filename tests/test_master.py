@@ -12,32 +12,42 @@ from pathlib import Path
 
 import eyed3
 import pytest
-
-from audio_edition.pipeline import build
-from audio_edition.settings import Settings
 from conftest import SAMPLE, require_seed
-from readers import (FFMPEG, decode_errors, decoded_pcm, decoded_samples, ebur128, ffmetadata, id3v2_frames, srt_cues,
-                     walk_mp3, webvtt_parse)
+from readers import (
+    FFMPEG,
+    decode_errors,
+    decoded_pcm,
+    decoded_samples,
+    ebur128,
+    ffmetadata,
+    id3v2_frames,
+    srt_cues,
+    walk_mp3,
+    webvtt_parse,
+)
+
+from audio_edition import pipeline
+from audio_edition.settings import Settings
 
 FRAME = 1152
 pytestmark = pytest.mark.usefixtures("ffmpeg_choice")
 
 
 @pytest.fixture(scope="module")
-def episodes(tmp_path_factory: pytest.TempPathFactory, clips: dict[str, Path], ffmpeg_choice) -> dict[str, build.BuildResult]:  # type: ignore[no-untyped-def]
+def episodes(tmp_path_factory: pytest.TempPathFactory, clips: dict[str, Path], ffmpeg_choice) -> dict[str, pipeline.BuildResult]:  # type: ignore[no-untyped-def]
     """The sample with the default engine, and a build with a loud 48 kHz stereo intro."""
     folder = tmp_path_factory.mktemp("episodes")
     settings = Settings(cache_dir=folder / "cache")
     return {
-        "sample": build.build(str(SAMPLE), folder / "sample.mp3", settings),
-        "loud": build.build(str(SAMPLE), folder / "loud.mp3", settings.with_changes(intro=clips["loud_mp3"])),
+        "sample": pipeline.build(str(SAMPLE), folder / "sample.mp3", settings),
+        "loud": pipeline.build(str(SAMPLE), folder / "loud.mp3", settings.with_changes(intro=clips["loud_mp3"])),
     }
 
 
 @pytest.fixture(scope="module")
-def seed_episode(tmp_path_factory: pytest.TempPathFactory, ffmpeg_choice) -> build.BuildResult:  # type: ignore[no-untyped-def]
+def seed_episode(tmp_path_factory: pytest.TempPathFactory, ffmpeg_choice) -> pipeline.BuildResult:  # type: ignore[no-untyped-def]
     folder = tmp_path_factory.mktemp("seed")
-    return build.build(str(require_seed()), folder / "seed.mp3", Settings(cache_dir=folder / "cache"))
+    return pipeline.build(str(require_seed()), folder / "seed.mp3", Settings(cache_dir=folder / "cache"))
 
 
 @pytest.mark.parametrize("name", ["sample", "loud"])
@@ -64,7 +74,7 @@ def test_seed_episode(seed_episode) -> None:  # type: ignore[no-untyped-def]
 def test_loudness_target_is_configurable(tmp_path: Path, target: float) -> None:
     """From broadcast's -23 to the -14 some apps play at: at -14 the limiter works 6 dB deeper."""
     (tmp_path / "a.md").write_text(SAMPLE.read_text())
-    result = build.build(str(tmp_path / "a.md"), tmp_path / "a.mp3", Settings(loudness_lufs=target, cache_dir=tmp_path / "c"))
+    result = pipeline.build(str(tmp_path / "a.md"), tmp_path / "a.mp3", Settings(loudness_lufs=target, cache_dir=tmp_path / "c"))
     integrated, true_peak = ebur128(result.output)
     assert abs(integrated - target) <= 0.5 and true_peak <= -1.0
 
@@ -97,7 +107,7 @@ def test_cues_are_sentences_at_the_times_the_mix_placed_them(episodes) -> None: 
 def test_cues_start_where_the_speech_in_the_file_starts(tmp_path: Path) -> None:
     """Independent of the timeline: in the decoded file, each cue's start is where sound begins after a pause."""
     (tmp_path / "a.txt").write_text("A Title\n\nOne sentence here. Another one follows it.\n\nA second paragraph now.\n")
-    result = build.build(str(tmp_path / "a.txt"), tmp_path / "a.mp3",
+    result = pipeline.build(str(tmp_path / "a.txt"), tmp_path / "a.mp3",
                          Settings(engine="fake", intro=None, outro=None, cache_dir=tmp_path / "c"))
     pcm = decoded_pcm(result.output)
 
@@ -135,13 +145,13 @@ def test_chapters_agree_across_readers_and_the_json(episodes) -> None:  # type: 
 
 
 def test_duration_is_the_sum_of_its_parts_within_one_frame(episodes) -> None:  # type: ignore[no-untyped-def]
-    from audio_edition.speech import synthesis as synth
     from audio_edition.audio import mix, segments
+    from audio_edition.speech import synthesis as synth
     from audio_edition.storage.cache import DiskCache
 
     result = episodes["sample"]
     settings = Settings()
-    prepared = build.prepare(str(SAMPLE), settings)
+    prepared = pipeline.prepare(str(SAMPLE), settings)
     takes = synth.TakeCache(DiskCache(result.output.parent / "cache"))
     take_samples = 0
     for u in prepared.script.utterances:
@@ -173,7 +183,7 @@ def test_tag_details_that_break_players(episodes) -> None:  # type: ignore[no-un
 def test_long_chapter_titles_are_shortened_at_a_word(tmp_path: Path) -> None:
     long = "A heading that goes on and on and on about many things, far longer than any player can show"
     (tmp_path / "a.md").write_text(f"# Title\n\nIntro text.\n\n## {long}\n\nBody text.\n")
-    result = build.build(str(tmp_path / "a.md"), tmp_path / "a.mp3",
+    result = pipeline.build(str(tmp_path / "a.md"), tmp_path / "a.mp3",
                          Settings(engine="fake", cache_dir=tmp_path / "c"))
     titles = [c.title for c in eyed3.load(str(result.output)).tag.chapters]
     shortened = titles[2]
@@ -236,7 +246,7 @@ def test_layout_options(cli, tmp_path: Path, clips: dict[str, Path]) -> None:  #
 def test_loudness_and_true_peak_hold_at_every_bitrate(tmp_path: Path, suffix: str, kbps: int) -> None:
     """The codec's loudness loss and peak overshoot come from a table (encode.CODEC_TABLE): an episode
     at each kind of bitrate measures on target, as heard, without a second round."""
-    result = build.build(str(SAMPLE), tmp_path / f"ep{suffix}", Settings(bitrate_kbps=kbps, cache_dir=tmp_path / "c"))
+    result = pipeline.build(str(SAMPLE), tmp_path / f"ep{suffix}", Settings(bitrate_kbps=kbps, cache_dir=tmp_path / "c"))
     integrated, true_peak = ebur128(result.output)
     assert abs(integrated - -16.0) <= 0.5, integrated
     assert true_peak <= -1.0, true_peak

@@ -9,14 +9,14 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from readers import FFMPEG
 
 from audio_edition.audio import loudness, mix, segments, toolchain
-from audio_edition.pipeline.produce import _clip_digest
-from audio_edition.speech.engines.fake import FakeEngine, tone_wav
 from audio_edition.errors import AudioError, InputError
 from audio_edition.models import Article, Section, Take
+from audio_edition.pipeline.production import _clip_digest
+from audio_edition.speech.engines.fake import FakeEngine, tone_wav
 from audio_edition.text.script import build_script
-from readers import FFMPEG
 
 
 def script_and_takes(paragraphs: tuple[str, ...] = ("First para. It has two sentences.", "Second para.")):  # type: ignore[no-untyped-def]

@@ -3,18 +3,18 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import wave
-import io
 from pathlib import Path
 
 import pytest
 
-from audio_edition.speech import registry as engines
 from audio_edition.audio.takecheck import check_wav
+from audio_edition.speech import registry as engines
+from audio_edition.speech.engines import piper
 from audio_edition.storage.cache import DiskCache
-from audio_edition.speech.registry import piper
 
 JOE = "en_US-joe-medium"
 SENTENCES = ["The harbour town had its hottest June on record.",

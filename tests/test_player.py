@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, SAMPLE, serving
+from readers import vtt_cues
 
 from audio_edition import publish
 from audio_edition.publish import create_show
-from conftest import ROOT, SAMPLE, serving
-from readers import vtt_cues
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from install_test_tools import chromium  # noqa: E402

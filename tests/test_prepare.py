@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, require_realworld, require_seed
 
-from conftest import ROOT, require_seed, require_realworld
 CONTRACT_KEYS = {"title", "author", "date", "language", "source", "sections", "utterances", "removed"}
 
 
@@ -140,27 +140,27 @@ def test_a_declared_language_loads_no_detector(tmp_path: Path) -> None:
     """When the document says its language and its text is too short to doubt it (under 40 words),
     nothing is detected: the detector is not even imported."""
     (tmp_path / "a.md").write_text("---\ntitle: Wahl\nlang: de\n---\n\nDie Wahl findet am Sonntag statt, sagte sie.\n")
-    code = ("import sys; from pathlib import Path; from audio_edition.pipeline import build; from audio_edition.settings import Settings; "
-            f"p = build.prepare({str(tmp_path / 'a.md')!r}, Settings()); "
+    code = ("import sys; from pathlib import Path; from audio_edition import pipeline; from audio_edition.settings import Settings; "
+            f"p = pipeline.prepare({str(tmp_path / 'a.md')!r}, Settings()); "
             "assert p.script.language == 'de'; assert 'pycld2' not in sys.modules, 'detector loaded'")
     subprocess.run([sys.executable, "-c", code], check=True, env=dict(os.environ))
 
 
 def test_detection_is_cached_by_text(tmp_path: Path, isolated_cache: Path) -> None:
-    from audio_edition.pipeline import build
+    from audio_edition import pipeline
     from audio_edition.settings import Settings
     from audio_edition.text import language
 
     article = tmp_path / "wahl.txt"
     article.write_text((ROOT / "tests" / "corpus" / "08-wahl.txt").read_text())
-    assert build.prepare(str(article), Settings()).script.language == "de"
+    assert pipeline.prepare(str(article), Settings()).script.language == "de"
     from audio_edition.storage.cache import DiskCache
 
     cache = DiskCache(isolated_cache)
     keys = [p.stem for p in (isolated_cache / "language").rglob("*.txt")]
     assert [cache.get("language", key, "txt") for key in keys] == [b"de:99"]  # languages and their share of the text
     cache.put("language", keys[0], "txt", b"fr:97")  # what the cache says is used: detection is not run again
-    assert build.prepare(str(article), Settings()).script.language == "fr"
+    assert pipeline.prepare(str(article), Settings()).script.language == "fr"
     assert language.DETECTOR == "cld2-shares"
 
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import feedparser
 import podcastparser
 import pytest
+from conftest import ROOT, SAMPLE, SEED, bare_path_env
 from mutagen.mp3 import MP3
 
-from audio_edition.pipeline.build import slug
-from conftest import ROOT, SAMPLE, SEED, bare_path_env
+from audio_edition.episode.naming import slug
 
 CORPUS = ROOT / "tests" / "corpus"
 TRICKY = 'Q3 <script>alert(1)</script> & "Guidance" ]]>'

@@ -140,8 +140,9 @@ def test_a_layout_table_of_links_is_not_read_but_a_data_table_is(tmp_path: Path)
 
 
 def test_blocks_inside_kept_containers_are_paragraphs_of_their_own(tmp_path: Path) -> None:
-    from audio_edition.ingest.html import _flatten
     from lxml import etree
+
+    from audio_edition.ingest.extract import flatten as _flatten
 
     body = etree.fromstring("<body><div><div><p>One.</p><p>Two.</p>lead out</div>tail</div><p>Three.</p></body>")
     _flatten(body)

@@ -12,9 +12,7 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REALWORLD, ROOT, require_realworld
-
 
 # Figures of the sample at the time of writing (issue 10): what may not get worse.
 KNOWN = {"with_missing": 28, "without_spoken_ours": 0, "glued": 2, "symbols": 0, "errors": 0}
@@ -56,7 +54,7 @@ def test_real_pages_read_the_same_from_a_url_as_from_a_file(tmp_path) -> None:  
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    from audio_edition.pipeline import build
+    from audio_edition import pipeline
     from audio_edition.settings import Settings
 
     data = json.loads((require_realworld() / "evaldata.json").read_text())
@@ -85,12 +83,12 @@ def test_real_pages_read_the_same_from_a_url_as_from_a_file(tmp_path) -> None:  
             saved.write_bytes(body)
             url = f"http://127.0.0.1:{server.server_address[1]}{path}"
             try:
-                from_file = build.prepare(str(saved), settings)
+                from_file = pipeline.prepare(str(saved), settings)
             except Exception as exc:  # the same error either way
                 with pytest.raises(type(exc)):
-                    build.prepare(url, settings)
+                    pipeline.prepare(url, settings)
                 continue
-            from_url = build.prepare(url, settings)
+            from_url = pipeline.prepare(url, settings)
             assert from_url.article.title == from_file.article.title, path
             assert from_url.article.sections == from_file.article.sections, path
             assert from_url.script.utterances == from_file.script.utterances, path

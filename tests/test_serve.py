@@ -13,11 +13,11 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from conftest import ROOT, SAMPLE, serving
 
 from audio_edition import publish
 from audio_edition.publish import create_show
 from audio_edition.publish.show import init_show
-from conftest import ROOT, SAMPLE, serving
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from install_test_tools import chromium  # noqa: E402

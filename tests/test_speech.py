@@ -8,7 +8,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from audio_edition.models import Article, Section
-from audio_edition.text.script import Pauses, build_script, chunk, first_words, short_title
+from audio_edition.text.script import (
+    Pauses,
+    build_script,
+    chunk,
+    first_words,
+    short_title,
+)
 
 PAUSES = Pauses()
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from audio_edition.storage.cache import DiskCache
-from audio_edition.speech.engines.espeak import EspeakEngine
-from audio_edition.speech.engines.fake import FakeEngine
 from audio_edition.errors import EngineError
 from audio_edition.speech import synthesis as synth
+from audio_edition.speech.engines.espeak import EspeakEngine
+from audio_edition.speech.engines.fake import FakeEngine
 from audio_edition.speech.synthesis import TakeCache, synthesize
+from audio_edition.storage.cache import DiskCache
 
 
 class CountingEngine(FakeEngine):
@@ -93,9 +92,9 @@ def _seconds(wav: bytes) -> float:
 def test_parallel_espeak_in_processes_keeps_each_take_with_its_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # espeak-ng's output varies by a few milliseconds from run to run, so compare lengths:
     # texts of growing length must give takes of growing length, as they do one by one.
-    monkeypatch.setattr(synth, "POOL_MIN_CHARS", 0)  # these few words would otherwise be spoken in this process
     texts = [" ".join(["word"] * n) + "." for n in (2, 6, 12, 20, 30, 42)]
     engine = EspeakEngine()
+    engine.pool_min_chars = 0  # type: ignore[misc]  # these few words would otherwise be spoken in this process
     voice = engine.resolve_voice(None, "en")
     keys = [TakeCache.key(engine, voice, "en", t) for t in texts]
 
@@ -126,29 +125,34 @@ def test_foreign_exceptions_become_engine_errors(tmp_path: Path) -> None:
 
 
 class SlowNetworkEngine(FakeEngine):
-    """Waits like a network engine and records how many requests it had in flight at once."""
+    """Waits like a network engine and records how many requests it had in flight at once. The
+    first requests wait (up to a second) until ``crowd`` of them are in flight together, so the
+    peak is what the synthesizer allows, not what the scheduler happened to overlap."""
 
     concurrency = "thread"
     offline = False
     max_jobs = 8
 
-    def __init__(self) -> None:
+    def __init__(self, crowd: int = 1) -> None:
         self.active = self.peak = 0
-        self.lock = threading.Lock()
+        self.crowd = crowd
+        self.changed = threading.Condition()
 
     def synthesize(self, text, voice, language):  # type: ignore[no-untyped-def]
-        with self.lock:
+        with self.changed:
             self.active += 1
             self.peak = max(self.peak, self.active)
-        time.sleep(0.05)
-        with self.lock:
+            self.changed.notify_all()
+            self.changed.wait_for(lambda: self.peak >= self.crowd, timeout=1.0)
+        take = super().synthesize(text, voice, language)
+        with self.changed:
             self.active -= 1
-        return super().synthesize(text, voice, language)
+        return take
 
 
 @pytest.mark.parametrize("jobs, expected", [(None, 8), (3, 3), (1, 1)])
 def test_a_network_engine_runs_at_its_own_concurrency_capped_by_jobs(tmp_path: Path, jobs, expected: int) -> None:  # type: ignore[no-untyped-def]
-    engine = SlowNetworkEngine()
+    engine = SlowNetworkEngine(crowd=expected)
     collect(engine, [f"Sentence number {n}." for n in range(24)], TakeCache(DiskCache(tmp_path)), jobs=jobs)
     assert engine.peak == expected  # not the core count: a service's limit has nothing to do with our cores
 

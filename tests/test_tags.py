@@ -6,13 +6,13 @@ from pathlib import Path
 
 import eyed3
 import pytest
+from readers import chap_body, ffmetadata, id3v2_frames
 
-from audio_edition.episode import tags
 from audio_edition.audio import encode, segments, toolchain
-from audio_edition.speech.engines.fake import tone_wav
+from audio_edition.episode import tags
 from audio_edition.errors import InputError
 from audio_edition.models import Chapter, EpisodeMeta
-from readers import chap_body, ffmetadata, id3v2_frames
+from audio_edition.speech.engines.fake import tone_wav
 
 COVER = Path(__file__).resolve().parent.parent / "media" / "cover.jpg"
 

@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLE, SYSTEM_FFMPEG
 
 from audio_edition import __version__
 from audio_edition.audio import toolchain
-from conftest import SAMPLE, SYSTEM_FFMPEG
 
 WHEEL = toolchain.locate()[1] == "imageio-ffmpeg" and toolchain.locate()[0]
 

@@ -12,15 +12,15 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from audio_edition.storage import scratch
-from audio_edition.audio import loudness, toolchain
+from audio_edition.audio import loudness, mp3frames, toolchain
 from audio_edition.audio.loudness import Canvas
 from audio_edition.errors import AudioError, OutputError
 from audio_edition.models import Chapter
+from audio_edition.storage import scratch
 
 RATE = 44100
 # The limiter runs at twice our rate, so it sees the peaks between samples (true peaks). On our speech
@@ -225,7 +225,6 @@ def _encode_mp3_parts(render: Render, samples: int, path: Path, bitrate_kbps: in
     ffmpeg (fed by its own thread), and the parts' frames joined (mp3frames.py)."""
     import threading
 
-    from audio_edition.audio import mp3frames
 
     # Part n renders from a[n] to the next split: a part after the first drops the silence that its
     # predecessor's last frame and its own codec delay will take up, so that it decodes where the

@@ -21,8 +21,8 @@ import queue
 import subprocess
 import threading
 from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from audio_edition.audio import segments, toolchain
 

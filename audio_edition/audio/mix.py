@@ -11,8 +11,8 @@ the same whatever the length of the article.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from audio_edition.audio import loudness, segments
 from audio_edition.audio.loudness import Canvas, Profile

@@ -13,7 +13,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from audio_edition.audio import toolchain
+from audio_edition.audio import mp3, toolchain
 from audio_edition.errors import AudioError, InputError
 
 if TYPE_CHECKING:
@@ -106,7 +106,6 @@ def take_pcm(audio: bytes, fmt: str) -> bytes:
     AudioSegment = _pydub()
     try:
         if fmt == "mp3":
-            from audio_edition.audio import mp3
 
             pcm, rate, channels = mp3.decode(audio)
             seg = AudioSegment(data=pcm, sample_width=2, frame_rate=rate, channels=channels)

@@ -16,12 +16,19 @@ import re
 import shutil
 import subprocess
 import threading
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO
 
-from audio_edition.errors import AudioEditionError, AudioError, OutputError, ToolchainError
+from audio_edition.errors import (
+    AudioEditionError,
+    AudioError,
+    OutputError,
+    ToolchainError,
+)
+from audio_edition.storage.cache import DiskCache, default_cache_dir, digest
 
 ENV = "AUDIO_EDITION_FFMPEG"
 PROBE_VERSION = "1"  # bump when the probes or the features they report change
@@ -177,7 +184,6 @@ def forget() -> None:
 
 
 def _probe_record(cache_root: Path | None, path: str, size: int, mtime_ns: int) -> dict:
-    from audio_edition.storage.cache import DiskCache, default_cache_dir, digest
 
     cache = DiskCache(cache_root or default_cache_dir())
     key = digest("ffmpeg-probe", PROBE_VERSION, path, str(size), str(mtime_ns))

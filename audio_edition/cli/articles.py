@@ -5,57 +5,76 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING
 
 import typer
 
-from audio_edition.cli.common import (UsageError, app, check_flags, duration, err, error_line, given, option_changes,
-                                      removed_summary)
+from audio_edition import settings as defaults
+from audio_edition.cli.common import (
+    DEDUPE_METAVAR,
+    UsageError,
+    app,
+    check_flags,
+    duration,
+    err,
+    error_line,
+    given,
+    option_changes,
+    progress_bar,
+    removed_summary,
+)
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from audio_edition.errors import AudioEditionError
+    from audio_edition.pipeline import BuildResult
 
 
 @app.command()
 def build(
     ctx: typer.Context,
     inputs: list[str] = typer.Argument(..., metavar="INPUT...", help="Article files (.txt, .md, .html), article URLs (http/https), or - for standard input."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output",
+    output: Path | None = typer.Option(None, "-o", "--output",
                                           help="The episode to write, .mp3, .m4a or .opus (one input only)."),
-    out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Folder for the episodes (required with several inputs)."),
-    engine: str = typer.Option("auto", "--engine", help="Speech engine: auto (the best offline one with a voice for the language), or see 'audio-edition engines'.", envvar="AUDIO_EDITION_ENGINE"),
-    voice: Optional[str] = typer.Option(None, "--voice", help="Engine voice (espeak: e.g. en-gb, en-us+f3; gtts: accent tld such as co.uk)."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="Language code, e.g. en, de, pt-BR (default: what the article declares, else en)."),
-    intro: Optional[Path] = typer.Option(None, "--intro", help="Intro clip (mp3, wav, flac, ogg, opus, m4a)."),
+    out_dir: Path | None = typer.Option(None, "--out-dir", help="Folder for the episodes (required with several inputs)."),
+    engine: str = typer.Option(defaults.DEFAULT_ENGINE, "--engine", help="Speech engine: auto (the best offline one with a voice for the language), or see 'audio-edition engines'.", envvar="AUDIO_EDITION_ENGINE"),
+    voice: str | None = typer.Option(None, "--voice", help="Engine voice (espeak: e.g. en-gb, en-us+f3; gtts: accent tld such as co.uk)."),
+    lang: str | None = typer.Option(None, "--lang", help="Language code, e.g. en, de, pt-BR (default: what the article declares, else en)."),
+    intro: Path | None = typer.Option(None, "--intro", help="Intro clip (mp3, wav, flac, ogg, opus, m4a)."),
     no_intro: bool = typer.Option(False, "--no-intro", help="No intro clip."),
-    outro: Optional[Path] = typer.Option(None, "--outro", help="Outro clip."),
+    outro: Path | None = typer.Option(None, "--outro", help="Outro clip."),
     no_outro: bool = typer.Option(False, "--no-outro", help="No outro clip."),
-    cover: Optional[Path] = typer.Option(None, "--cover", help="Cover image (square JPEG or PNG)."),
-    title: Optional[str] = typer.Option(None, "--title", help="Episode title (default: the article's)."),
-    author: Optional[str] = typer.Option(None, "--author", help="Author (default: the article's)."),
-    show_name: Optional[str] = typer.Option(None, "--show-name", help="Show (album) name."),
-    bitrate: int = typer.Option(96, "--bitrate", metavar="KBPS", help="Constant MP3 bitrate in kbps."),
-    loudness: float = typer.Option(-16.0, "--loudness", metavar="LUFS", min=-40.0, max=-6.0,
+    cover: Path | None = typer.Option(None, "--cover", help="Cover image (square JPEG or PNG)."),
+    title: str | None = typer.Option(None, "--title", help="Episode title (default: the article's)."),
+    author: str | None = typer.Option(None, "--author", help="Author (default: the article's)."),
+    show_name: str | None = typer.Option(None, "--show-name", help="Show (album) name."),
+    bitrate: int = typer.Option(defaults.DEFAULT_BITRATE_KBPS, "--bitrate", metavar="KBPS", help="Constant MP3 bitrate in kbps."),
+    loudness: float = typer.Option(defaults.DEFAULT_LOUDNESS_LUFS, "--loudness", metavar="LUFS", min=defaults.LOUDNESS_RANGE[0], max=defaults.LOUDNESS_RANGE[1],
                                    help="Integrated loudness target, as heard (true peak stays under -1 dBTP)."),
-    rate: float = typer.Option(1.0, "--rate", metavar="FACTOR", help="Speaking speed: 1.0 is the voice's own, 1.2 a fifth faster (0.5-2; espeak and piper)."),
-    pause: float = typer.Option(0.8, "--pause", metavar="SECONDS", min=0.0, max=10.0, help="Silence between paragraphs."),
-    section_pause: float = typer.Option(1.6, "--section-pause", metavar="SECONDS", min=0.0, max=10.0,
+    rate: float = typer.Option(defaults.DEFAULT_RATE, "--rate", metavar="FACTOR", help="Speaking speed: 1.0 is the voice's own, 1.2 a fifth faster (0.5-2; espeak and piper)."),
+    pause: float = typer.Option(defaults.DEFAULT_PAUSE_MS / 1000, "--pause", metavar="SECONDS", min=0.0, max=defaults.MAX_PAUSE_MS / 1000, help="Silence between paragraphs."),
+    section_pause: float = typer.Option(defaults.DEFAULT_SECTION_PAUSE_MS / 1000, "--section-pause", metavar="SECONDS", min=0.0, max=defaults.MAX_PAUSE_MS / 1000,
                                         help="Silence before a new section."),
-    crossfade: float = typer.Option(0.8, "--crossfade", metavar="SECONDS", min=0.0, max=10.0,
+    crossfade: float = typer.Option(defaults.DEFAULT_CROSSFADE_MS / 1000, "--crossfade", metavar="SECONDS", min=0.0, max=defaults.MAX_PAUSE_MS / 1000,
                                     help="Intro fading out under the speech, outro fading in (0: none)."),
-    bed: Optional[Path] = typer.Option(None, "--bed", help="Music under the opening title, ducked under the voice."),
-    dedupe: str = typer.Option("paraphrase", "--dedupe", metavar="off|exact|paraphrase",
+    bed: Path | None = typer.Option(None, "--bed", help="Music under the opening title, ducked under the voice."),
+    dedupe: str = typer.Option(defaults.DEFAULT_DEDUPE, "--dedupe", metavar=DEDUPE_METAVAR,
                                help="Remove repeated paragraphs: none, exact copies, or reworded copies too."),
-    lexicon: Optional[Path] = typer.Option(None, "--lexicon", help='TOML file of "word" = "how to say it" pairs.'),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, show_default=False,
+    lexicon: Path | None = typer.Option(None, "--lexicon", help='TOML file of "word" = "how to say it" pairs.'),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, show_default=False,
                                        help="At most this many synthesis jobs at once (default: the cores for a local engine, the engine's own limit for a network one)."),
-    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where synthesized speech is cached.", envvar="AUDIO_EDITION_CACHE_DIR"),
-    timeout: float = typer.Option(30.0, "--timeout", metavar="SECONDS", min=0.1, max=600.0, envvar="AUDIO_EDITION_TIMEOUT",
+    cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Where synthesized speech is cached.", envvar="AUDIO_EDITION_CACHE_DIR"),
+    timeout: float = typer.Option(defaults.DEFAULT_TIMEOUT_S, "--timeout", metavar="SECONDS", min=defaults.TIMEOUT_RANGE[0], max=defaults.TIMEOUT_RANGE[1], envvar="AUDIO_EDITION_TIMEOUT",
                                   help="For a URL: the longest a page may take to arrive, all of it."),
-    cluster: Optional[str] = typer.Option(None, "--cluster", metavar="ADDRESS", envvar="AUDIO_EDITION_CLUSTER",
+    cluster: str | None = typer.Option(None, "--cluster", metavar="ADDRESS", envvar="AUDIO_EDITION_CLUSTER",
                                           help="Build on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786) instead of here."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary; errors only."),
 ) -> None:
     """Build one MP3 episode per article, with .vtt, .srt, .chapters.json and .report.json beside it."""
-    from audio_edition.pipeline import build as pipeline
+    from audio_edition.runners.batch import build_articles, targets_for
     from audio_edition.settings import Settings
+    from audio_edition.storage.staging import make_folder
 
     if len(inputs) > 1 and output is not None:
         raise UsageError("-o names one file; with several inputs use --out-dir.")
@@ -68,66 +87,89 @@ def build(
         raise UsageError("standard input (-) can be read only once.")
     if len(inputs) > 1 and (given(ctx, "title")):
         raise UsageError("--title names one episode; give it with one input.")
-
-    changes = option_changes(
-        ctx,
-        {"engine": "engine", "voice": "voice", "lang": "language", "intro": "intro", "outro": "outro",
-         "cover": "cover", "title": "title", "author": "author", "show_name": "show_name",
-         "bitrate": "bitrate_kbps", "jobs": "jobs", "cache_dir": "cache_dir", "dedupe": "dedupe",
-         "lexicon": "lexicon", "loudness": "loudness_lufs", "bed": "bed", "rate": "rate",
-         "timeout": "timeout_s"},
-        {"pause": "pause_ms", "section_pause": "section_pause_ms", "crossfade": "crossfade_ms"},
-    )
-    settings = Settings().with_changes(**changes)
-
+    settings = Settings().with_changes(**option_changes(ctx, BUILD_OPTIONS, BUILD_SECONDS))
     stdin = sys.stdin.buffer.read() if "-" in inputs else None
     if out_dir is not None:
-        pipeline.make_folder(out_dir)
-    targets = [pipeline.output_for(src, output, out_dir) if src != "-" else None for src in inputs]
-    named = [t for t in targets if t is not None]
+        make_folder(out_dir)
+    named = [t for t in targets_for(inputs, output, out_dir) if t is not None]
     if len(set(named)) != len(named):
         raise UsageError("two inputs would write the same episode file; rename one.")
+    with BuildView(quiet) as view:
+        failed = build_articles(inputs, settings, view, output=output, out_dir=out_dir, stdin=stdin, cluster=cluster)
+    if failed:
+        raise typer.Exit(1)
 
-    import os
 
-    if cluster or (len(inputs) > 1 and (settings.jobs or os.cpu_count() or 1) > 1):
-        targets = [t if t is not None else pipeline.output_for(src, output, out_dir, pipeline.read(src, settings, stdin).title)
-                   for src, t in zip(inputs, targets)]
-        if _build_batch(cluster, inputs, targets, settings, stdin, quiet):
-            raise typer.Exit(1)
-        return
+# build's options -> Settings fields; and those given in seconds -> fields in milliseconds.
+BUILD_OPTIONS = {"engine": "engine", "voice": "voice", "lang": "language", "intro": "intro", "outro": "outro",
+                 "cover": "cover", "title": "title", "author": "author", "show_name": "show_name",
+                 "bitrate": "bitrate_kbps", "jobs": "jobs", "cache_dir": "cache_dir", "dedupe": "dedupe",
+                 "lexicon": "lexicon", "loudness": "loudness_lufs", "bed": "bed", "rate": "rate",
+                 "timeout": "timeout_s"}
+BUILD_SECONDS = {"pause": "pause_ms", "section_pause": "section_pause_ms", "crossfade": "crossfade_ms"}
 
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    console = Console(stderr=True)
-    for src, target in zip(inputs, targets):
-        if target is None:  # stdin: named after the article's title
-            article = pipeline.read(src, settings, stdin)
-            target = pipeline.output_for(src, output, out_dir, article.title)
-        label = "standard input" if src == "-" else src
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=console, transient=True,
-                      disable=quiet or not console.is_terminal) as bar:
-            task = bar.add_task(f"Speaking {Path(label).name}", total=None)
+class BuildView:
+    """What ``build`` shows on the terminal as it goes (a runners.batch.Listener): a progress bar
+    per article, or one for a batch; a summary of each episode; the episode's path on stdout."""
 
-            current = [task]
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
+        self.label = ""
 
-            def progress(done: int, total: int) -> None:
-                bar.update(current[0], completed=done, total=total)
+    def __enter__(self) -> BuildView:
+        return self
 
-            def stage(name: str) -> None:
-                if name != "Speaking":  # sentences spoken, then seconds mixed, then a pulse while tagging
-                    bar.update(current[0], visible=False)
-                    current[0] = bar.add_task(f"{name} {Path(label).name}", total=None)
+    def __exit__(self, *exc: object) -> None:
+        self._stop()
 
-            result = pipeline.build(src, target, settings, stdin=stdin, on_progress=progress, on_stage=stage)
-        if not quiet:
-            _summarize(result, label)
+    def _start(self, description: str, total: int | None, redirect: bool) -> None:
+        self._stop()
+        self.bar = progress_bar(self.quiet, redirect_stderr=redirect)
+        self.bar.start()
+        self.task = self.bar.add_task(description, total=total)
+
+    def _stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+    def batch(self, total: int, workers: int, remote: bool) -> None:
+        where_to = f"on {workers} workers" if remote else f"{workers} at a time"
+        self._start(f"Building {where_to}", total, redirect=True)
+
+    def article(self, label: str) -> None:
+        self.label = Path(label).name
+        self._start(f"Speaking {self.label}", None, redirect=False)
+
+    def progress(self, done: int, total: int) -> None:
+        if self.bar is not None and self.task is not None:
+            self.bar.update(self.task, completed=done, total=total)
+
+    def stage(self, name: str) -> None:
+        if self.bar is not None and self.task is not None and name != "Speaking":
+            # sentences spoken, then seconds mixed, then a pulse while tagging
+            self.bar.update(self.task, visible=False)
+            self.task = self.bar.add_task(f"{name} {self.label}", total=None)
+
+    def built(self, label: str, result: BuildResult, worker: str | None) -> None:
+        if self.label:  # one article built here: its bar goes before its summary
+            self._stop()
+        elif self.bar is not None and self.task is not None:
+            self.bar.advance(self.task)
+        if not self.quiet:
+            _summarize(result, label, f" on {worker}" if worker else "")
         print(result.output)
 
+    def failed(self, label: str, error: AudioEditionError) -> None:
+        if self.bar is not None and self.task is not None:
+            self.bar.advance(self.task)
+        error_line(error, label)
 
-def _summarize(result, label: str, where: str = "") -> None:  # type: ignore[no-untyped-def]
+
+def _summarize(result: BuildResult, label: str, where: str = "") -> None:
     """What a build says when it is done: its notes, what was removed, and what it made."""
     for note in result.article.notes:
         err(f"Note: {label}: {note}")
@@ -141,78 +183,25 @@ def _summarize(result, label: str, where: str = "") -> None:  # type: ignore[no-
         f"{made}, in {result.seconds:.1f} s{where}")
 
 
-def _build_batch(address: Optional[str], inputs: list[str], targets: list[Path], settings, stdin: Optional[bytes],
-                 quiet: bool) -> bool:  # type: ignore[no-untyped-def]
-    """Build several inputs side by side: on the cluster at ``address``, else here, one process
-    per article and at most --jobs at once (each article's speech then in its own process). Each
-    episode is committed as it arrives; a failed article is reported and the rest go on. True if
-    any failed."""
-    from audio_edition.runners import jobs as batch
-    from audio_edition.pipeline import build as pipeline
-    from audio_edition.cli.common import progress_bar
-    from audio_edition.errors import AudioEditionError
-
-    if address:
-        from audio_edition.runners.dask import Cluster
-
-        runner = Cluster(address)
-    else:
-        runner = batch.LocalPool(settings.jobs)
-    failed = False
-    with runner as cluster, progress_bar(quiet) as bar:
-        where_to = f"on {cluster.workers} workers" if address else f"{cluster.workers} at a time"
-        task = bar.add_task(f"Building {where_to}", total=len(inputs))
-        jobs, where = [], []
-        for n, (src, target) in enumerate(zip(inputs, targets)):
-            try:
-                pipeline.check_output(target, settings.bitrate_kbps)
-                jobs.append(batch.job_for(src, target.suffix.lower(), settings.with_changes(jobs=1), stdin,
-                                          here=not address))
-                where.append(n)
-            except AudioEditionError as exc:
-                failed = True
-                error_line(exc, src)
-                bar.advance(task)
-        for k, built in cluster.run(jobs):
-            n = where[k]
-            src, target = inputs[n], targets[n]
-            bar.advance(task)
-            label = "standard input" if src == "-" else src
-            if isinstance(built, AudioEditionError):
-                failed = True
-                error_line(built, label)
-                continue
-            try:
-                pipeline.commit_files(batch.local_paths(built, target))
-            except AudioEditionError as exc:
-                failed = True
-                error_line(exc, label)
-                continue
-            if not quiet:
-                _summarize(batch.with_output(built, target), label, f" on {built.worker}" if address else "")
-            print(target)
-    return failed
-
-
 @app.command()
 def prepare(
     ctx: typer.Context,
     source: str = typer.Argument(..., metavar="INPUT", help="An article file (.txt, .md, .html), an article URL, or - for standard input."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    engine: str = typer.Option("auto", "--engine", help="As for build: the engine whose request size shapes the utterances.",
+    engine: str = typer.Option(defaults.DEFAULT_ENGINE, "--engine", help="As for build: the engine whose request size shapes the utterances.",
                                envvar="AUDIO_EDITION_ENGINE"),
-    lang: Optional[str] = typer.Option(None, "--lang", help="Language code (default: declared, else detected)."),
-    title: Optional[str] = typer.Option(None, "--title", help="Episode title (default: the article's)."),
-    author: Optional[str] = typer.Option(None, "--author", help="Author (default: the article's)."),
-    dedupe: str = typer.Option("paraphrase", "--dedupe", metavar="off|exact|paraphrase", help="As for build."),
-    lexicon: Optional[Path] = typer.Option(None, "--lexicon", help="As for build."),
-    timeout: float = typer.Option(30.0, "--timeout", metavar="SECONDS", min=0.1, max=600.0, envvar="AUDIO_EDITION_TIMEOUT",
+    lang: str | None = typer.Option(None, "--lang", help="Language code (default: declared, else detected)."),
+    title: str | None = typer.Option(None, "--title", help="Episode title (default: the article's)."),
+    author: str | None = typer.Option(None, "--author", help="Author (default: the article's)."),
+    dedupe: str = typer.Option(defaults.DEFAULT_DEDUPE, "--dedupe", metavar=DEDUPE_METAVAR, help="As for build."),
+    lexicon: Path | None = typer.Option(None, "--lexicon", help="As for build."),
+    timeout: float = typer.Option(defaults.DEFAULT_TIMEOUT_S, "--timeout", metavar="SECONDS", min=defaults.TIMEOUT_RANGE[0], max=defaults.TIMEOUT_RANGE[1], envvar="AUDIO_EDITION_TIMEOUT",
                                   help="As for build."),
 ) -> None:
     """Show exactly what would be spoken, and what was removed, without synthesizing."""
-    from audio_edition.pipeline import build as pipeline
-    from audio_edition.settings import Settings
+    from audio_edition import pipeline
     from audio_edition.episode.sidecars import prepare_json
+    from audio_edition.settings import Settings
 
     check_flags(ctx)
     changes = option_changes(ctx, {"engine": "engine", "lang": "language", "title": "title", "author": "author",
@@ -259,4 +248,4 @@ def inspect(
             print(f"  {key:9} {value}")
     print(f"  {'podcast':9} {'yes' if info.podcast else 'no'}; cover: {'yes' if info.has_cover else 'no'}")
     for chapter in info.chapters:
-        print(f"  {duration(float(chapter['start_s'])):>8}  {chapter['title']}")  # type: ignore[arg-type]
+        print(f"  {duration(float(str(chapter['start_s']))):>8}  {chapter['title']}")

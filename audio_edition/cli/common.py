@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+from audio_edition import settings as defaults
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from audio_edition.errors import AudioEditionError
+    from audio_edition.models import Removal
 
 try:  # typer 0.20+ carries its own copy of click, and its UsageError is the one it renders
     from typer._click.exceptions import UsageError
@@ -68,6 +78,9 @@ def option_changes(ctx: typer.Context, names: dict[str, str], seconds: dict[str,
     return changes
 
 
+DEDUPE_METAVAR = "|".join(defaults.DEDUPE_MODES)
+
+
 def check_flags(ctx: typer.Context) -> None:
     """Usage rules shared by the commands that take these options."""
     params = ctx.params
@@ -76,7 +89,7 @@ def check_flags(ctx: typer.Context) -> None:
     if params.get("outro") is not None and params.get("no_outro"):
         raise UsageError("give --outro or --no-outro, not both.")
     dedupe = params.get("dedupe")
-    if dedupe is not None and dedupe not in ("off", "exact", "paraphrase"):
+    if dedupe is not None and dedupe not in defaults.DEDUPE_MODES:
         raise UsageError(f"--dedupe must be off, exact or paraphrase, not {dedupe!r}.")
 
 
@@ -86,23 +99,30 @@ def duration(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-def removed_summary(removed) -> str:  # type: ignore[no-untyped-def]
+def removed_summary(removed: Iterable[Removal]) -> str:
     counts = Counter(r.reason for r in removed)
     return ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def progress_bar(quiet: bool):  # type: ignore[no-untyped-def]
-    """A progress display on stderr (rich), shown only on a terminal and not with --quiet; lines
-    printed to stderr meanwhile go above it."""
+def progress_bar(quiet: bool, redirect_stderr: bool = True) -> Progress:
+    """A progress display on stderr (rich), shown only on a terminal and not with --quiet; with
+    ``redirect_stderr``, lines printed to stderr meanwhile go above it."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     console = Console(stderr=True)
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=True, disable=quiet or not console.is_terminal, redirect_stderr=True)
+                    console=console, transient=True, disable=quiet or not console.is_terminal,
+                    redirect_stderr=redirect_stderr)
 
 
-def error_line(exc, label: str | None = None) -> None:  # type: ignore[no-untyped-def]
+def error_line(exc: AudioEditionError, label: str | None = None) -> None:
     """Our one line for an error the user can act on: ``Error: MESSAGE. Hint: HINT``, the message
     prefixed with ``label`` (the input it is about) unless it names it already."""
     message = exc.message if label is None or label in exc.message else f"{label}: {exc.message}"

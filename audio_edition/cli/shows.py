@@ -4,12 +4,30 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from audio_edition.cli.common import UsageError, app, check_flags, duration, err, error_line, option_changes, progress_bar
+from audio_edition import settings as defaults
+from audio_edition.cli.common import (
+    DEDUPE_METAVAR,
+    UsageError,
+    app,
+    check_flags,
+    duration,
+    err,
+    error_line,
+    option_changes,
+    progress_bar,
+)
 from audio_edition.errors import AudioEditionError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from audio_edition.publish import Failure, Published
+    from audio_edition.publish.sync import Outcome
+    from audio_edition.runners.base import Runner
 
 show_app = typer.Typer(help="Create and manage a show (a podcast and its listening site).", no_args_is_help=True)
 app.add_typer(show_app, name="show")
@@ -24,7 +42,7 @@ def show_init(
     base_url: str = typer.Option(..., "--base-url", help="Where DIR will be served from, e.g. https://example.com/podcast/."),
     language: str = typer.Option("en", "--language", help="The show's language (ISO 639)."),
     category: str = typer.Option("News", "--category", help="An Apple Podcasts category, e.g. 'News' or 'News/Daily News'."),
-    cover: Optional[Path] = typer.Option(None, "--cover", help="Square JPEG or PNG, 1400-3000 px (default: the project's)."),
+    cover: Path | None = typer.Option(None, "--cover", help="Square JPEG or PNG, 1400-3000 px (default: the project's)."),
     description: str = typer.Option("", "--description", help="What the show is about (up to 4000 bytes)."),
 ) -> None:
     """Create DIR/show.toml: the show's details and its build settings, set once."""
@@ -38,31 +56,31 @@ def show_init(
 @app.command()
 def publish(
     ctx: typer.Context,
-    inputs: Optional[list[str]] = typer.Argument(None, metavar="[INPUT]...",
+    inputs: list[str] | None = typer.Argument(None, metavar="[INPUT]...",
                                                  help="Article files or URLs (none: the show's [sources] feeds)."),
     show_dir: Path = typer.Option(..., "--show", metavar="DIR", help="The show folder."),
-    from_feed: Optional[list[str]] = typer.Option(None, "--from-feed", metavar="URL",
+    from_feed: list[str] | None = typer.Option(None, "--from-feed", metavar="URL",
                                                   help="A site's RSS or Atom feed: publish what it links to that is new or changed (repeatable)."),
-    limit: Optional[int] = typer.Option(None, "--limit", metavar="N", min=1,
+    limit: int | None = typer.Option(None, "--limit", metavar="N", min=1,
                                         help="With feeds: only the newest N entries of each."),
-    engine: Optional[str] = typer.Option(None, "--engine", help="Overrides the show's engine.",
+    engine: str | None = typer.Option(None, "--engine", help="Overrides the show's engine.",
                                          envvar="AUDIO_EDITION_ENGINE"),
-    voice: Optional[str] = typer.Option(None, "--voice", help="Overrides the show's voice."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="The articles' language (default: declared or detected)."),
-    intro: Optional[Path] = typer.Option(None, "--intro", help="Overrides the show's intro."),
+    voice: str | None = typer.Option(None, "--voice", help="Overrides the show's voice."),
+    lang: str | None = typer.Option(None, "--lang", help="The articles' language (default: declared or detected)."),
+    intro: Path | None = typer.Option(None, "--intro", help="Overrides the show's intro."),
     no_intro: bool = typer.Option(False, "--no-intro", help="No intro clip."),
-    outro: Optional[Path] = typer.Option(None, "--outro", help="Overrides the show's outro."),
+    outro: Path | None = typer.Option(None, "--outro", help="Overrides the show's outro."),
     no_outro: bool = typer.Option(False, "--no-outro", help="No outro clip."),
-    loudness: Optional[float] = typer.Option(None, "--loudness", metavar="LUFS", min=-40.0, max=-6.0,
+    loudness: float | None = typer.Option(None, "--loudness", metavar="LUFS", min=defaults.LOUDNESS_RANGE[0], max=defaults.LOUDNESS_RANGE[1],
                                              help="Overrides the show's loudness target."),
-    bitrate: Optional[int] = typer.Option(None, "--bitrate", metavar="KBPS", help="Overrides the show's bitrate."),
-    dedupe: Optional[str] = typer.Option(None, "--dedupe", metavar="off|exact|paraphrase", help="As for build."),
-    lexicon: Optional[Path] = typer.Option(None, "--lexicon", help="As for build."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, show_default=False,
+    bitrate: int | None = typer.Option(None, "--bitrate", metavar="KBPS", help="Overrides the show's bitrate."),
+    dedupe: str | None = typer.Option(None, "--dedupe", metavar=DEDUPE_METAVAR, help="As for build."),
+    lexicon: Path | None = typer.Option(None, "--lexicon", help="As for build."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, show_default=False,
                                        help="At most this many synthesis jobs at once (as for build)."),
-    timeout: float = typer.Option(30.0, "--timeout", metavar="SECONDS", min=0.1, max=600.0, envvar="AUDIO_EDITION_TIMEOUT",
+    timeout: float = typer.Option(defaults.DEFAULT_TIMEOUT_S, "--timeout", metavar="SECONDS", min=defaults.TIMEOUT_RANGE[0], max=defaults.TIMEOUT_RANGE[1], envvar="AUDIO_EDITION_TIMEOUT",
                                   help="For URLs and feeds: the longest one page may take to arrive."),
-    cluster: Optional[str] = typer.Option(None, "--cluster", metavar="ADDRESS", envvar="AUDIO_EDITION_CLUSTER",
+    cluster: str | None = typer.Option(None, "--cluster", metavar="ADDRESS", envvar="AUDIO_EDITION_CLUSTER",
                                           help="Build on the Dask cluster whose scheduler is at ADDRESS; the show is still written here."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary lines; errors only."),
 ) -> None:
@@ -70,8 +88,8 @@ def publish(
 
     With --from-feed, or with no INPUT and feeds listed in show.toml's [sources], publish what the
     feeds link to that is new or changed since the last run (a cron job's whole command)."""
-    from audio_edition import publish as publishing
     from audio_edition.publish.show import load_show
+    from audio_edition.runners.batch import runner_for
 
     check_flags(ctx)
     changes = option_changes(ctx, {"engine": "engine", "voice": "voice", "lang": "language", "intro": "intro",
@@ -86,35 +104,33 @@ def publish(
             raise UsageError("give articles to publish, --from-feed URL, or list feeds in the show's "
                              "show.toml ([sources] feeds = [\"https://…/feed.xml\"]).")
     with ExitStack() as stack:
-        connected = None
-        if cluster:
-            from audio_edition.runners.dask import Cluster
-
-            connected = stack.enter_context(Cluster(cluster))
+        runner = stack.enter_context(runner_for(cluster, None)) if cluster else None
         bar = stack.enter_context(progress_bar(quiet))
-        failed = _publish_inputs(publishing, show_dir, inputs, changes, quiet, bar, connected) if inputs else False
+        failed = _publish_inputs(show_dir, inputs, changes, quiet, bar, runner) if inputs else False
         if feeds:
-            failed = _publish_feeds(show_dir, feeds, changes, limit, quiet, bar, connected) or failed
+            failed = _publish_feeds(show_dir, feeds, changes, limit, quiet, bar, runner) or failed
     if failed:
         raise typer.Exit(1)
 
 
-def _said(item) -> None:  # type: ignore[no-untyped-def]
+def _said(item: Published) -> None:
     episode = item.episode
     err(f"{'Published' if item.new else 'Updated'} '{episode.title}' as episodes/{episode.slug}.mp3 "
         f"({duration(episode.duration_ms / 1000)}; {item.synthesized} synthesized, {item.cached} from cache)")
 
 
-def _publish_inputs(publishing, show_dir: Path, inputs: list[str], changes: dict[str, object], quiet: bool,
-                    bar, cluster=None) -> bool:  # type: ignore[no-untyped-def]
+def _publish_inputs(show_dir: Path, inputs: list[str], changes: dict[str, Any], quiet: bool, bar: Progress,
+                    runner: Runner | None) -> bool:
     """Publish the given files and URLs; a failure is reported and the rest go on. True if any failed."""
+    from audio_edition.publish import Failure, publish_each
+
     task = bar.add_task("Publishing", total=len(inputs))
     failed = False
 
-    def done(source: str, outcome) -> None:  # type: ignore[no-untyped-def]
+    def done(source: str, outcome: Published | Failure) -> None:
         nonlocal failed
         bar.advance(task)
-        if isinstance(outcome, publishing.Failure):
+        if isinstance(outcome, Failure):
             failed = True
             error_line(outcome.error, source)
             return
@@ -122,12 +138,12 @@ def _publish_inputs(publishing, show_dir: Path, inputs: list[str], changes: dict
             _said(outcome)
         print(show_dir / "episodes" / f"{outcome.episode.slug}.mp3")
 
-    publishing.publish_each(show_dir, inputs, changes, on_done=done, cluster=cluster)
+    publish_each(show_dir, inputs, changes, on_done=done, runner=runner)
     return failed
 
 
-def _publish_feeds(show_dir: Path, feeds: list[str], changes: dict[str, object], limit: Optional[int], quiet: bool,
-                   bar, cluster=None) -> bool:  # type: ignore[no-untyped-def]
+def _publish_feeds(show_dir: Path, feeds: list[str], changes: dict[str, Any], limit: int | None, quiet: bool,
+                   bar: Progress, runner: Runner | None) -> bool:
     """Bring the show up to date with the feeds. True if a feed or an article failed."""
     from urllib.parse import urlsplit
 
@@ -136,7 +152,7 @@ def _publish_feeds(show_dir: Path, feeds: list[str], changes: dict[str, object],
 
     task = bar.add_task("Checking the feeds", total=None)
 
-    def step(done: int, total: int, current: Optional[str], outcome) -> None:  # type: ignore[no-untyped-def]
+    def step(done: int, total: int, current: str | None, outcome: Outcome | None) -> None:
         name = urlsplit(current).path.rstrip("/").rsplit("/", 1)[-1] if current else ""
         bar.update(task, completed=done, total=total, description=f"Articles{f' ({name})' if name else ''}")
         if isinstance(outcome, Published):
@@ -146,7 +162,7 @@ def _publish_feeds(show_dir: Path, feeds: list[str], changes: dict[str, object],
         elif isinstance(outcome, Failure):
             error_line(outcome.error, outcome.source)
 
-    report = sync(show_dir, feeds, changes, limit, on_step=step, publisher=Publisher(show_dir, changes, cluster))
+    report = sync(show_dir, feeds, changes, limit, on_step=step, publisher=Publisher(show_dir, changes, runner))
     for failure in report.feed_failures:
         error_line(failure.error, failure.source)
     waiting = report.of(Waiting)

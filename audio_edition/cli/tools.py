@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
-from audio_edition.cli.common import err, app
-from audio_edition.errors import AudioEditionError
-
+from audio_edition.cli.common import app, err
 
 MAX_VOICES_LISTED = 20  # engines with more (espeak's hundred) are summed up
 
@@ -18,41 +15,32 @@ MAX_VOICES_LISTED = 20  # engines with more (espeak's hundred) are summed up
 @app.command("engines")
 def list_engines(as_json: bool = typer.Option(False, "--json", help="Print a JSON list.")) -> None:
     """List the speech engines, whether each works here and, if not, why."""
-    from audio_edition.speech import registry as engines
+    from audio_edition.pipeline.doctor import engine_statuses
+    from audio_edition.speech import AUTO_ORDER
 
-    rows, voices = [], {}
-    for name in engines.names():
-        try:
-            engine = engines.get(name)
-            status = engine.availability()
-            rows.append({"name": name, "available": status.available, "reason": status.reason,
-                         "offline": bool(engine.offline)})
-            if status.available and engine.offline:
-                voices[name] = engine.voices()
-        except AudioEditionError as exc:
-            rows.append({"name": name, "available": False, "reason": exc.message, "offline": False})
+    statuses = engine_statuses(voices_of_online=False)
     if as_json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps([status.as_json() for status in statuses], indent=2))
         return
-    for row in rows:
-        mark = "yes" if row["available"] else "no "
-        where = "offline" if row["offline"] else "online "
-        print(f"{row['name']:10} available: {mark}  {where}" + (f"  {row['reason']}" if row["reason"] else ""))
-        listed = voices.get(str(row["name"]), [])
+    for status in statuses:
+        mark = "yes" if status.available else "no "
+        where = "offline" if status.offline else "online "
+        print(f"{status.name:10} available: {mark}  {where}" + (f"  {status.reason}" if status.reason else ""))
+        listed = status.voices
         if 0 < len(listed) <= MAX_VOICES_LISTED:
             for voice in listed:
                 print(f"           {voice.name}  {', '.join(voice.languages)}  {voice.quality or ''}".rstrip())
         elif listed:
             languages = {lang for voice in listed for lang in voice.languages}
             print(f"           {len(listed)} voices in {len(languages)} languages ({listed[0].quality or 'various'})")
-    order = [name for name in engines.AUTO_ORDER if any(r["name"] == name and r["available"] for r in rows)]
+    order = [name for name in AUTO_ORDER if any(s.name == name and s.available for s in statuses)]
     print(f"auto       (default) the first of {', '.join(order) or 'none'} with a voice for the article's language")
 
 
 @app.command()
 def doctor(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="The cache folder to report on.",
+    cache_dir: Path | None = typer.Option(None, "--cache-dir", help="The cache folder to report on.",
                                              envvar="AUDIO_EDITION_CACHE_DIR"),
 ) -> None:
     """Check what a build would use here: ffmpeg and what it lacks, the engines and their voices, the cache."""
@@ -73,7 +61,7 @@ CACHE_DIR_OPTION = typer.Option(None, "--cache-dir", help="The cache folder (def
                                 envvar="AUDIO_EDITION_CACHE_DIR")
 
 
-def _cache(cache_dir: Optional[Path]):  # type: ignore[no-untyped-def]
+def _cache(cache_dir: Path | None):  # type: ignore[no-untyped-def]
     from audio_edition.storage.cache import DiskCache, default_cache_dir
 
     return DiskCache(cache_dir or default_cache_dir())
@@ -90,7 +78,7 @@ def _size(count: int) -> str:
 @cache_app.command("info")
 def cache_info(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    cache_dir: Optional[Path] = CACHE_DIR_OPTION,
+    cache_dir: Path | None = CACHE_DIR_OPTION,
 ) -> None:
     """Show the cache folder, its size and its entries, per kind."""
     cache = _cache(cache_dir)
@@ -109,7 +97,7 @@ def cache_info(
 def cache_prune(
     max_size: str = typer.Option(..., "--max-size", metavar="SIZE",
                                  help="Keep at most this much, e.g. 2GB or 500MB; the least recently used go first."),
-    cache_dir: Optional[Path] = CACHE_DIR_OPTION,
+    cache_dir: Path | None = CACHE_DIR_OPTION,
 ) -> None:
     """Remove the least recently used entries until the cache fits in SIZE."""
     from audio_edition.storage.cache import parse_size
@@ -121,7 +109,7 @@ def cache_prune(
 
 
 @cache_app.command("clear")
-def cache_clear(cache_dir: Optional[Path] = CACHE_DIR_OPTION) -> None:
+def cache_clear(cache_dir: Path | None = CACHE_DIR_OPTION) -> None:
     """Empty the cache (later builds speak everything again)."""
     cache = _cache(cache_dir)
     removed, freed = cache.clear()

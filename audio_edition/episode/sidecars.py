@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from audio_edition.models import Article, Removal, Script, Timeline
 
 CHAPTERS_VERSION = "1.2.0"  # Podcasting 2.0 JSON chapters
+# The files beside every episode, with its stem: transcripts, chapters and the report. A test pins it.
+SUFFIXES = (".vtt", ".srt", ".chapters.json", ".report.json")
+
+
+def paths_for(episode: Path) -> list[Path]:
+    """The sidecar files of the episode at ``episode``, in the order of SUFFIXES."""
+    stem = episode.with_suffix("")
+    return [Path(f"{stem}{suffix}") for suffix in SUFFIXES]
+
+
+def render(timeline: Timeline, article: Article, details: dict[str, object]) -> list[str]:
+    """The text of each sidecar, in the order of SUFFIXES."""
+    return [webvtt(timeline), srt(timeline), chapters_json(timeline), report_json(article, details)]
 
 
 def clock(ms: int, sep: str = ".") -> str:

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from audio_edition.episode.sidecars import clock
 from audio_edition.errors import InputError, OutputError
 from audio_edition.models import Chapter, EpisodeMeta
-from audio_edition.episode.sidecars import clock
+from audio_edition.storage import files
 
 # ID3 text frames written from EpisodeMeta: frame id -> attribute. A test pins this table.
 TEXT_FRAMES: dict[str, str] = {
@@ -128,7 +129,18 @@ def _xdor():  # type: ignore[no-untyped-def]
 
 def _write_id3(path: Path, meta: EpisodeMeta, chapters: tuple[Chapter, ...], transcript: str) -> None:
     """Replace any tag in the MP3 with our ID3v2.3 tag, chapters and transcript."""
-    from mutagen.id3 import APIC, CHAP, COMM, CTOC, PCST, TIT2, TORY, USLT, CTOCFlags, Frames
+    from mutagen.id3 import (
+        APIC,
+        CHAP,
+        COMM,
+        CTOC,
+        PCST,
+        TIT2,
+        TORY,
+        USLT,
+        CTOCFlags,
+        Frames,
+    )
 
     tags = _id3_class()()
     values = {attr: getattr(meta, attr) for attr in TEXT_FRAMES.values()}
@@ -244,7 +256,6 @@ def read_episode(path: Path) -> EpisodeInfo:
     atoms and Nero chapters) or Opus (Vorbis comments and CHAPTERnnn), as ``build`` writes them."""
     from mutagen import MutagenError
 
-    from audio_edition.storage import files
 
     hint = "Give the path of an episode: .mp3, .m4a or .opus."
     files.check_regular(path, "episode", hint)

@@ -1,14 +1,16 @@
-"""Saved web pages: the article found by trafilatura, and a report of everything it left out."""
+"""Saved web pages: the article found by trafilatura (ingest.extract) read into sections, its title,
+author, date and language, and a report of everything on the page that was left out."""
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from audio_edition.errors import InputError
-from audio_edition.text.cleanup import byline_author
 from audio_edition.ingest.address import canonical
+from audio_edition.ingest.extract import extract, squash, text_of
 from audio_edition.ingest.structure import numbered, omitted
+from audio_edition.languages.bylines import byline_author
 from audio_edition.models import Article, ParagraphKind, Removal, Section
 
 if TYPE_CHECKING:
@@ -18,53 +20,12 @@ if TYPE_CHECKING:
 _BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "blockquote", "dd", "dt", "td", "th",
            "caption", "pre", "address", "div", "section", "aside", "header", "footer", "nav", "article", "main"}
 _SECTION_TAGS = {"h2", "h3", "h4"}
-FALLBACK_MIN_WORDS = 40  # the inclusive extraction must find an article, not a menu
-# In a page laid out in tables (where only the inclusive extractions find anything), cells with
-# little text are menus, dates and teasers: on the 990 real pages, 8 of the 10 foreign passages
-# spoken on such pages sat in blocks under 100 characters, and no annotated article passage did.
-FALLBACK_MIN_BLOCK_CHARS = 100
 FALLBACK_MIN_HEADING_WORDS = 3
 FALLBACK_MIN_LINE_CHARS = 40  # a shorter line that is no sentence (no closing punctuation) is a label
-# A table is read (as sentences, _table_rows) when it holds data: rows of several short cells.
-# Layout tables hold menus and teasers ("Weitere Artikel zum Thema"), which precise extraction leaves out.
-DATA_TABLE_MIN_ROWS = 2
-DATA_TABLE_MAX_CELL_WORDS = 25
-
-
-# Elements of trafilatura's output whose text stands apart from what is around it.
-_APART = {"p", "head", "list", "item", "row", "cell", "quote", "table", "code", "div", "section"}
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _text(element: _Element) -> str:
-    """The words of an element of trafilatura's output, inline markup joined as written and a line
-    break (<lb/>) as a space: "West Palm Beach, FL<lb/>June" must not become "FLJune"."""
-    parts: list[str] = []
-
-    def walk(node: _Element) -> None:
-        if node.tag == "lb":
-            parts.append(" ")
-        parts.append(node.text or "")
-        for child in node:
-            block = child.tag in _APART
-            if block:  # blocks inside a block (paragraphs in a table cell) are apart: not "SucheSuchen Sie"
-                parts.append(" ")
-            walk(child)
-            if block:
-                parts.append(" ")
-            parts.append(child.tail or "")
-
-    walk(element)
-    return _squash("".join(parts))
-
-
 def _table_rows(table: _Element) -> list[str]:
     """A table as sentences a listener can follow: each row, its cells labelled by the header row
     ("Name: Ann; Age: 30.") or, without one, joined ("Ann, 30.")."""
-    rows = [[_text(cell) for cell in row.iter("cell")] for row in table.iter("row")]
+    rows = [[text_of(cell) for cell in row.iter("cell")] for row in table.iter("row")]
     first = next(iter(table.iter("row")), None)
     header = None
     if first is not None and all(cell.get("role") == "head" for cell in first.iter("cell")):
@@ -81,10 +42,10 @@ def _table_rows(table: _Element) -> list[str]:
     return out
 
 
-def _page_text(element: _Element) -> str:
+def _pagetext_of(element: _Element) -> str:
     """The words of a block of the original page; separate inline elements (share buttons,
     menu links) are kept apart, with no space left before punctuation."""
-    return re.sub(r"\s+([,.;:!?)\]])", r"\1", _squash(" ".join(element.itertext())))
+    return re.sub(r"\s+([,.;:!?)\]])", r"\1", squash(" ".join(element.itertext())))
 
 
 def _language(root: _Element) -> str | None:
@@ -120,13 +81,13 @@ def _left_out(root: _Element, kept: str, kept_blocks: set[str], title: str, auth
         parent = hidden.getparent()
         if parent is not None:
             parent.remove(hidden)
-    kept_flat = _squash(kept).casefold()
+    kept_flat = squash(kept).casefold()
     removed: list[Removal] = []
     seen: set[str] = set()
     for element in root.iter(*_BLOCKS):
         if any(d.tag in _BLOCKS for d in element.iterdescendants()):
             continue  # only the innermost blocks, so nothing is reported twice
-        text = _page_text(element)
+        text = _pagetext_of(element)
         if not text or text in seen or text == title or text in kept_blocks:
             continue
         if len(text.split()) >= 4 and text.casefold() in kept_flat:
@@ -148,10 +109,10 @@ def _sections(body: _Element, title: str, removed: list[Removal], layout: bool =
         sections[-1][1].append((text, kind))
 
     if body.tag == "body" and body.text and body.text.strip():  # text before the first element
-        add(_squash(body.text))
+        add(squash(body.text))
     for element in body:
-        tag, text = element.tag, _text(element)
-        tail = _squash(element.tail or "")
+        tag, text = element.tag, text_of(element)
+        tail = squash(element.tail or "")
         if not text:
             if tail:
                 add(tail)
@@ -165,7 +126,7 @@ def _sections(body: _Element, title: str, removed: list[Removal], layout: bool =
             else:
                 add(text)
         elif tag == "list":
-            items = [_text(item) for item in element.iter("item")]
+            items = [text_of(item) for item in element.iter("item")]
             ordered = (element.get("rend") or "").lower() == "ol"
             for number, item in enumerate((i for i in items if i), 1):
                 add(numbered(number, item) if ordered else item, "item")
@@ -183,7 +144,6 @@ def _sections(body: _Element, title: str, removed: list[Removal], layout: bool =
     return [Section.of(t, ps) for t, ps in sections if t or ps]
 
 
-_TABLE = re.compile(r"<table\b", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _TITLE_PARTS = re.compile(r"\s+(?:\||-|–|—|::|»|·)\s+")
 
@@ -222,134 +182,8 @@ def _author(found: str | None, site: str | None) -> str | None:
         key = re.sub(r"\W", "", part.lower())
         if not key or key.startswith("www") or key in site_keys:
             continue
-        names.append(_squash(part))
+        names.append(squash(part))
     return ", ".join(names) or None
-
-
-def _bare(text: str, tables: bool, **options: bool):  # type: ignore[no-untyped-def]
-    import trafilatura
-
-    return trafilatura.bare_extraction(text, include_comments=False, include_tables=tables, include_images=False,
-                                       include_links=False, with_metadata=True, **options)
-
-
-def _words_in(document) -> int:  # type: ignore[no-untyped-def]
-    return len(_text(document.body).split()) if document is not None and document.body is not None else 0
-
-
-def _is_data_table(table: _Element) -> bool:
-    """Rows of several short cells (prices, specifications, results), not a page laid out in a table."""
-    rows = [[_text(c) for c in row.iter("cell")] for row in table.iter("row")]
-    filled = [cells for cells in rows if sum(1 for c in cells if c) >= 2]
-    cells = [c for row in rows for c in row]
-    return (len(filled) >= DATA_TABLE_MIN_ROWS and not any(t.tag == "table" for t in table.iterdescendants())
-            and all(len(c.split()) <= DATA_TABLE_MAX_CELL_WORDS for c in cells))
-
-
-_CONTAINERS = {"div", "section", "article", "main"}
-_BLOCK_TAGS = {"p", "head", "list", "table", "code", "quote", "graphic", *_CONTAINERS}
-
-
-def _paragraph(text: str) -> _Element:
-    from lxml import etree
-
-    element = etree.Element("p")
-    element.text = text
-    return element
-
-
-def _in_place_of(parent: _Element, element: _Element, items: list[_Element]) -> None:
-    """Put ``items`` where ``element`` was, keeping the text that followed it (its tail) apart
-    after them: "lead out" and "tail" are two runs of text."""
-    at = parent.index(element)
-    tail = element.tail
-    parent.remove(element)
-    for k, item in enumerate(items):
-        parent.insert(at + k, item)
-    if tail and tail.strip():
-        last = items[-1] if items else (parent[at - 1] if at > 0 else None)
-        if last is None:
-            parent.text = f"{parent.text or ''} {tail}"
-        else:
-            last.tail = f"{last.tail or ''} {tail}"
-
-
-def _blocks_of(container: _Element) -> list[_Element]:
-    """A container's blocks, with the text before the first one as a paragraph of its own."""
-    lead = [_paragraph(container.text)] if container.text and container.text.strip() else []
-    return lead + list(container)
-
-
-def _flatten(parent: _Element) -> None:
-    """Lift the blocks out of container elements (trafilatura sometimes keeps a page's <div>s),
-    so that each paragraph, heading, list and table is read as one, not the whole page as one paragraph."""
-    for child in list(parent):
-        if child.tag not in _CONTAINERS or not any(g.tag in _BLOCK_TAGS for g in child):
-            continue
-        _flatten(child)
-        _in_place_of(parent, child, _blocks_of(child))
-
-
-def _unlayout(parent: _Element) -> None:
-    """Tables that lay a page out (not data): each cell's blocks, or its text as a paragraph, in the
-    table's place, so that a menu or a date in one cell is a short block of its own."""
-    for table in [t for t in parent if t.tag == "table" and not _is_data_table(t)]:
-        blocks: list[_Element] = []
-        for cell in (c for row in table.findall("row") for c in row.findall("cell")):  # this table's own cells
-            if len(_text(cell)) < FALLBACK_MIN_BLOCK_CHARS:
-                continue  # a menu, a date, a counter: reported with the rest of the page not read
-            if any(c.tag in _BLOCK_TAGS for c in cell):
-                blocks += _blocks_of(cell)  # a table inside is laid out in turn
-            else:
-                blocks.append(_paragraph(_text(cell)))
-        _in_place_of(parent, table, blocks)
-        _unlayout(parent)  # nested layout tables, now at this level
-        return
-
-
-def _extract(text: str) -> tuple[Any, bool]:
-    """The article: what trafilatura keeps with its precise settings, with the data tables it finds
-    when tables are allowed, in their place. When the precise extraction finds nothing (an article
-    laid out in a table, say), everything it finds with tables; then an inclusive extraction."""
-    precise = _bare(text, False, favor_precision=True)
-    if _words_in(precise):
-        _flatten(precise.body)
-        if not _TABLE.search(text):
-            return precise, False  # nothing to add: spare the second extraction
-        with_tables = _bare(text, True, favor_precision=True)
-        if with_tables is not None and with_tables.body is not None:
-            _flatten(with_tables.body)
-            _merge_tables(precise, with_tables)
-        return precise, False
-    for document, least in ((_bare(text, True, favor_precision=True), 1),
-                            (_bare(text, True, favor_recall=True), FALLBACK_MIN_WORDS)):
-        if _words_in(document) >= least:
-            _flatten(document.body)
-            _unlayout(document.body)
-            _flatten(document.body)
-            return document, True
-    return None, False
-
-
-def _merge_tables(precise, with_tables) -> None:  # type: ignore[no-untyped-def]
-    """Put the data tables of ``with_tables`` into ``precise``'s body, each after the last element
-    the two extractions share before it (or at the start)."""
-    body = precise.body
-    placed: dict[str, _Element] = {}
-    for element in body:
-        placed.setdefault(_text(element), element)
-    anchor = None
-    for element in list(with_tables.body):
-        if element.tag == "table":
-            if _is_data_table(element) and _text(element) not in placed:
-                element.tail = None
-                if anchor is None:
-                    body.insert(0, element)
-                else:
-                    anchor.addnext(element)
-                anchor = element
-        elif _text(element) in placed:
-            anchor = placed[_text(element)]
 
 
 def canonical_address(text: str, address: str) -> str:
@@ -370,16 +204,16 @@ def read_html(text: str, source: str | None) -> Article:
     name = source or "standard input"
     try:
         text = _XML_DECLARATION.sub("", text, count=1)  # lxml takes no encoding declaration in a decoded page
-        document, fallback = _extract(text)
+        document, fallback = extract(text)
         root = lxml.html.document_fromstring(text)
     except Exception as exc:  # lxml and trafilatura raise a variety of parser errors
         raise InputError(f"{name} could not be parsed as HTML ({type(exc).__name__})") from exc
-    if document is None or document.body is None or not _text(document.body):
+    if document is None or document.body is None or not text_of(document.body):
         raise InputError(f"{name}: no article text found in the page",
                          hint="Save the page's article as .txt or .md, or check that it is the article page.")
     address = canonical(root, source) or source  # before _left_out, which takes the head apart
     title_element = root.find(".//title")
-    title = _without_site(_squash(document.title or (title_element.text if title_element is not None else "") or ""),
+    title = _without_site(squash(document.title or (title_element.text if title_element is not None else "") or ""),
                           document.sitename)
     removed: list[Removal] = []
     sections = _sections(document.body, title, removed, layout=fallback)

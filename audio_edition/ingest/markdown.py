@@ -6,8 +6,8 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from audio_edition.errors import InputError
-from audio_edition.ingest.text import is_url_line
 from audio_edition.ingest.structure import numbered, omitted
+from audio_edition.ingest.text import is_url_line
 from audio_edition.models import Article, ParagraphKind, Removal, Section
 
 if TYPE_CHECKING:
@@ -90,7 +90,9 @@ def read_markdown(text: str, source: str | None) -> Article:
 
     YAML front matter may give title, author, date and lang (or language).
     """
-    from markdown_it import MarkdownIt  # imported here: a text or HTML build never needs it
+    from markdown_it import (
+        MarkdownIt,  # imported here: a text or HTML build never needs it
+    )
     from mdit_py_plugins.front_matter import front_matter_plugin
 
     md = MarkdownIt("commonmark").use(front_matter_plugin)

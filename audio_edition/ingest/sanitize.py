@@ -14,10 +14,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from typing import TYPE_CHECKING
+from dataclasses import replace
 
-if TYPE_CHECKING:
-    from audio_edition.models import Article
+from audio_edition.models import Article, Section
 
 KEEP = frozenset("\t\n\r\u200c\u200d")  # spacing, and the joiners that some scripts need
 _NONCHARACTERS = re.compile("[\ufdd0-\ufdef\ufffe\uffff\U0001fffe\U0001ffff\U0002fffe\U0002ffff\U0003fffe"
@@ -69,10 +68,6 @@ def describe(counts: Counter[str]) -> str:
 def clean_article(article: Article) -> tuple[Article, Counter[str]]:
     """The article with every text field cleaned (values decoded by a parser, such as YAML escapes
     or HTML character references, can carry what the raw text did not)."""
-    from dataclasses import replace
-
-    from audio_edition.models import Section
-
     counts: Counter[str] = Counter()
 
     def line(text: str | None) -> str | None:

@@ -12,15 +12,23 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from audio_edition import __version__
 from audio_edition.errors import FetchError
+
+if TYPE_CHECKING:
+    import requests
+    from urllib3.response import BaseHTTPResponse
+    from urllib3.util.retry import Retry
 
 MAX_BYTES = 10 * 1024 * 1024  # the largest news pages seen are ~3 MB
 MAX_REDIRECTS = 5
 CONNECT_TIMEOUT_S = 10.0
 DEFAULT_TIMEOUT_S = 30.0  # the whole fetch: connecting, waiting, reading every byte
 RETRIES = 3
+RETRY_STATUSES = (429, 500, 502, 503, 504)  # too many requests, and a server's passing trouble
 BACKOFF_S = 0.5  # 0.5 s, 1 s, 2 s
 MAX_RETRY_AFTER_S = 10.0  # a server asking for longer is answered with an error, not a long wait
 CHUNK = 64 * 1024
@@ -37,8 +45,6 @@ def is_url(source: str) -> bool:
 
 
 def user_agent() -> str:
-    from audio_edition import __version__
-
     return f"audio-edition/{__version__} (reads articles aloud; +https://example.invalid/audio-edition)"
 
 
@@ -94,26 +100,28 @@ class NotModified:
     last_modified: str | None
 
 
-def _retry_policy():  # type: ignore[no-untyped-def]
-    """urllib3's Retry for 429 and 5xx answers, with Retry-After capped (redirects are requests')."""
+def retry_policy(methods: tuple[str, ...] = ("GET", "HEAD"), backoff_s: float = BACKOFF_S) -> Retry:
+    """The one retry policy of every request we make (pages, feeds, and gTTS's requests to Google):
+    urllib3's Retry of RETRY_STATUSES, RETRIES times, with backoff doubling from ``backoff_s``
+    and a Retry-After honoured up to MAX_RETRY_AFTER_S (redirects are requests')."""
     from urllib3.util.retry import Retry
 
     class CappedRetry(Retry):
-        def get_retry_after(self, response):  # type: ignore[no-untyped-def]
+        def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
             wait = super().get_retry_after(response)
             return None if wait is None else min(wait, MAX_RETRY_AFTER_S)
 
-    return CappedRetry(total=RETRIES, connect=2, read=0, status=RETRIES, backoff_factor=BACKOFF_S, backoff_max=4.0,
-                       status_forcelist=(429, 500, 502, 503, 504), allowed_methods=("GET", "HEAD"),
+    return CappedRetry(total=RETRIES, connect=2, read=0, status=RETRIES, backoff_factor=backoff_s, backoff_max=4.0,
+                       status_forcelist=RETRY_STATUSES, allowed_methods=methods,
                        respect_retry_after_header=True, raise_on_status=False)
 
 
-def _session():  # type: ignore[no-untyped-def]
+def _session() -> requests.Session:
     import requests
     from requests.adapters import HTTPAdapter
 
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=_retry_policy())
+    adapter = HTTPAdapter(max_retries=retry_policy())
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.max_redirects = MAX_REDIRECTS
@@ -160,39 +168,38 @@ def fetch(url: str, timeout_s: float = DEFAULT_TIMEOUT_S, etag: str | None = Non
     deadline = time.monotonic() + timeout_s
     host = parts.hostname
     try:
-        with _session() as session:
-            with session.get(url, headers=headers, stream=True, allow_redirects=True,
-                             timeout=(min(CONNECT_TIMEOUT_S, timeout_s), timeout_s)) as response:
-                if response.status_code == 304:
-                    return NotModified(url, response.headers.get("ETag") or etag,
-                                       response.headers.get("Last-Modified") or last_modified)
-                if response.status_code >= 400:
-                    raise _status_error(url, response.status_code, response.reason or "")
-                if 300 <= response.status_code < 400:
-                    raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects, or a redirect with no address",
-                                     hint="Open the address in a browser to see where it leads, and give the final one.")
-                declared = response.headers.get("Content-Length", "")
-                if declared.isdigit() and int(declared) > max_bytes:
+        with _session() as session, session.get(url, headers=headers, stream=True, allow_redirects=True,
+                         timeout=(min(CONNECT_TIMEOUT_S, timeout_s), timeout_s)) as response:
+            if response.status_code == 304:
+                return NotModified(url, response.headers.get("ETag") or etag,
+                                   response.headers.get("Last-Modified") or last_modified)
+            if response.status_code >= 400:
+                raise _status_error(url, response.status_code, response.reason or "")
+            if 300 <= response.status_code < 400:
+                raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects, or a redirect with no address",
+                                 hint="Open the address in a browser to see where it leads, and give the final one.")
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise _too_large(url, max_bytes)
+            body = bytearray()
+            for chunk in response.iter_content(CHUNK):
+                body += chunk
+                if len(body) > max_bytes:
                     raise _too_large(url, max_bytes)
-                body = bytearray()
-                for chunk in response.iter_content(CHUNK):
-                    body += chunk
-                    if len(body) > max_bytes:
-                        raise _too_large(url, max_bytes)
-                    if time.monotonic() > deadline:
-                        raise _too_slow(url, timeout_s)
-                content_type = response.headers.get("Content-Type", "")
-                charset = _CHARSET.search(content_type)
-                return Document(url=url, final_url=response.url, data=bytes(body),
-                                media_type=content_type.split(";")[0].strip().lower(),
-                                charset=charset.group(1) if charset else None, etag=response.headers.get("ETag"),
-                                last_modified=response.headers.get("Last-Modified"))
+                if time.monotonic() > deadline:
+                    raise _too_slow(url, timeout_s)
+            content_type = response.headers.get("Content-Type", "")
+            charset = _CHARSET.search(content_type)
+            return Document(url=url, final_url=response.url, data=bytes(body),
+                            media_type=content_type.split(";")[0].strip().lower(),
+                            charset=charset.group(1) if charset else None, etag=response.headers.get("ETag"),
+                            last_modified=response.headers.get("Last-Modified"))
     except FetchError:
         raise
     except requests.exceptions.TooManyRedirects:
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects",
                          hint="The address may redirect in a loop; open it in a browser and give the final one.") from None
-    except (requests.exceptions.ConnectTimeout,) as exc:
+    except requests.exceptions.ConnectTimeout as exc:
         raise FetchError(f"{url}: could not connect to {host} within {min(CONNECT_TIMEOUT_S, timeout_s):g} s",
                          hint="Check the address and the network.") from exc
     except requests.exceptions.ReadTimeout:

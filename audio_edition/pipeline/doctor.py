@@ -3,12 +3,14 @@ the cache folder. The ``doctor`` command prints it; its ``--json`` shape is in t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from audio_edition.speech import registry as engines
+from audio_edition import speech
 from audio_edition.audio import toolchain
-from audio_edition.storage.cache import DiskCache, default_cache_dir
 from audio_edition.errors import AudioEditionError
+from audio_edition.speech.engine import Voice
+from audio_edition.storage.cache import DiskCache, default_cache_dir
 
 
 def _ffmpeg(cache_root: Path | None) -> dict[str, object]:
@@ -16,7 +18,7 @@ def _ffmpeg(cache_root: Path | None) -> dict[str, object]:
         chain = toolchain.current(cache_root)
     except AudioEditionError as exc:
         return {"path": None, "version": None, "source": None, "ok": False, "missing": [],
-                "formats": {suffix: False for suffix in toolchain.FORMAT_NEEDS}, "problem": f"{exc.message}. Hint: {exc.hint}"}
+                "formats": dict.fromkeys(toolchain.FORMAT_NEEDS, False), "problem": f"{exc.message}. Hint: {exc.hint}"}
     missing = chain.missing(toolchain.NEEDS)
     formats = {suffix: not missing and not chain.missing(needs) for suffix, needs in toolchain.FORMAT_NEEDS.items()}
     problem = None
@@ -30,22 +32,43 @@ def _ffmpeg(cache_root: Path | None) -> dict[str, object]:
             "formats": formats, "problem": problem}
 
 
-def _engines() -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-    for name in engines.names():
+@dataclass(frozen=True)
+class EngineStatus:
+    """One registered engine as it is here: usable or not (and why), and its voices."""
+
+    name: str
+    available: bool
+    reason: str | None
+    offline: bool
+    voices: tuple[Voice, ...]
+    first_choice: bool  # what --engine auto tries first (when it has a voice for the language)
+
+    def as_json(self) -> dict[str, object]:
+        """The shape ``engines --json`` prints."""
+        return {"name": self.name, "available": self.available, "reason": self.reason, "offline": self.offline}
+
+
+def engine_statuses(voices_of_online: bool = True) -> list[EngineStatus]:
+    """Every registered engine, whether it works here and why not, with its voices when it does
+    (an online engine's only with ``voices_of_online``), without touching the network but to ask
+    an online engine whether it is reachable."""
+    found: list[tuple[str, bool, str | None, bool, tuple[Voice, ...]]] = []
+    for name in speech.names():
         try:
-            engine = engines.get(name)
+            engine = speech.get(name)
             status = engine.availability()
-            voices = [v.as_json() for v in engine.voices()] if status.available and hasattr(engine, "voices") else []
-            rows.append({"name": name, "available": status.available, "reason": status.reason,
-                         "offline": bool(engine.offline), "default": name == engines.DEFAULT_ENGINE, "voices": voices})
+            listed = status.available and (engine.offline or voices_of_online)
+            found.append((name, status.available, status.reason, bool(engine.offline),
+                          tuple(engine.voices()) if listed else ()))
         except AudioEditionError as exc:
-            rows.append({"name": name, "available": False, "reason": exc.message, "offline": False,
-                         "default": name == engines.DEFAULT_ENGINE, "voices": []})
-    first = next((name for name in engines.AUTO_ORDER for r in rows if r["name"] == name and r["available"]), None)
-    for row in rows:
-        row["default"] = row["name"] == first  # what --engine auto picks when it has a voice for the language
-    return rows
+            found.append((name, False, exc.message, False, ()))
+    first = next((name for name in speech.AUTO_ORDER for row in found if row[0] == name and row[1]), None)
+    return [EngineStatus(*row, first_choice=row[0] == first) for row in found]
+
+
+def _engines() -> list[dict[str, object]]:
+    return [{**status.as_json(), "default": status.first_choice, "voices": [v.as_json() for v in status.voices]}
+            for status in engine_statuses()]
 
 
 def _cache(root: Path) -> dict[str, object]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from audio_edition.errors import OutputError
+from audio_edition.ingest.sanitize import clean, clean_line
 
 CATALOG_FILE = ".catalog.sqlite"  # hidden: the preview server does not serve it
 BACKUP_SUFFIX = ".bak"
@@ -98,8 +99,6 @@ class Episode:
         bidi characters (XML 1.0 cannot hold most controls, and one bad title would stop the whole
         feed). Catalogs written before the sanitizer existed are repaired this way as they are read."""
         from dataclasses import replace
-
-        from audio_edition.ingest.sanitize import clean, clean_line
 
         sections = [{"title": clean_line(s["title"]) if s.get("title") else s.get("title"),
                      "paragraphs": [clean(p)[0] for p in s.get("paragraphs", [])]}

@@ -79,7 +79,7 @@ class PodcastIndexEntryExtension:
 
 
 def _rfc3339(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(value).astimezone(dt.timezone.utc)
+    return dt.datetime.fromisoformat(value).astimezone(dt.UTC)
 
 
 def build_feed(show: Show, episodes: list[Episode]) -> bytes:
@@ -94,7 +94,7 @@ def build_feed(show: Show, episodes: list[Episode]) -> bytes:
     fg.description(show.description or show.title)
     fg.language(show.language)
     fg.generator("audio-edition")
-    fg.lastBuildDate(max((_rfc3339(e.updated) for e in episodes), default=dt.datetime.now(dt.timezone.utc)))
+    fg.lastBuildDate(max((_rfc3339(e.updated) for e in episodes), default=dt.datetime.now(dt.UTC)))
     top, sub = check_category(show.category)
     fg.podcast.itunes_category(top, sub) if sub else fg.podcast.itunes_category(top)
     if show.cover:

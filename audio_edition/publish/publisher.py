@@ -6,21 +6,30 @@ import datetime as dt
 import fcntl
 import json
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any
 
+from audio_edition import ingest
 from audio_edition.episode import sidecars
-from audio_edition.errors import AudioEditionError, InputError, OutputError
+from audio_edition.episode.meta import summary
+from audio_edition.episode.naming import slug as slug_of
+from audio_edition.errors import AudioEditionError, InputError, MissingFileError
 from audio_edition.ingest import web
+from audio_edition.pipeline import BuildResult, build
 from audio_edition.publish import transaction
 from audio_edition.publish.catalog import Catalog, Episode
-from audio_edition.publish.show import Show, load_show
+from audio_edition.publish.show import Show, init_show, load_show
+from audio_edition.publish.site import regenerate
+from audio_edition.runners.base import Runner
+from audio_edition.runners.batch import Order, build_on
+from audio_edition.settings import Settings
 from audio_edition.storage.scratch import ScratchFolder
 
 LOCK_FILE = ".publish.lock"
-EPISODE_FILES = (".mp3", ".vtt", ".srt", ".chapters.json", ".report.json")
+CATALOG_DESCRIPTION_CHARS = 600  # the episode's description in the feed and on its page
 Progress = Callable[[int, int], None]
 
 
@@ -55,20 +64,18 @@ def _source_id(source: str) -> str:
         return source
     path = Path(source)
     if not path.is_file():
-        raise InputError(f"{source}: no such file")
+        raise MissingFileError(f"{source}: no such file")
     return str(path.resolve())
 
 
-def settings_for(show: Show, changes: dict[str, object]):  # type: ignore[no-untyped-def]
+def settings_for(show: Show, changes: dict[str, Any]) -> Settings:
     """Build settings: defaults, then the show's, then what this run's flags say."""
-    from audio_edition.settings import Settings
-
     base = Settings(show_name=show.title, default_author=show.author,
                     cover=(show.root / show.cover) if show.cover else None)
     return base.with_changes(**show.settings_changes()).with_changes(**changes)
 
 
-def publish(show_dir: Path, sources: list[str], changes: dict[str, object],
+def publish(show_dir: Path, sources: list[str], changes: dict[str, Any],
             on_progress: Progress | None = None) -> list[Published]:
     """Build each source (a file or an article URL) as an episode of the show, record it, and
     regenerate the site; the first failure stops the run (see ``publish_each`` to go on).
@@ -90,12 +97,12 @@ class Failure:
     error: AudioEditionError
 
 
-def publish_each(show_dir: Path, sources: list[str], changes: dict[str, object],
+def publish_each(show_dir: Path, sources: list[str], changes: dict[str, Any],
                  on_done: Callable[[str, Published | Failure], None] | None = None,
-                 cluster: object | None = None) -> list[Published | Failure]:
+                 runner: Runner | None = None) -> list[Published | Failure]:
     """Publish every source that can be: a failure is recorded and the rest go on. With a
-    ``cluster`` (cluster.Cluster), the builds run on its workers, side by side."""
-    publisher = Publisher(show_dir, changes, cluster)
+    ``runner`` (a cluster), the builds run on its workers, side by side."""
+    publisher = Publisher(show_dir, changes, runner)
     return publisher.publish_many([(source, None) for source in sources], on_done)
 
 
@@ -114,18 +121,16 @@ class Publisher:
     """Publishes articles into one show: builds each (here, or on a cluster's workers), then
     records it and rewrites the site under the show's lock: one writer, whatever builds."""
 
-    def __init__(self, show_dir: Path, changes: dict[str, object], cluster: object | None = None) -> None:
+    def __init__(self, show_dir: Path, changes: dict[str, Any], runner: Runner | None = None) -> None:
         self.show = load_show(show_dir)
         self.settings = settings_for(self.show, changes)
         self.catalog = Catalog(self.show.root)
         self.namespace = uuid.UUID(self.show.podcast_guid)
         self.episodes_dir = self.show.root / "episodes"
         self.episodes_dir.mkdir(exist_ok=True)
-        self.cluster = cluster
+        self.runner = runner
 
     def _pending(self, source: str, document: web.Document | None) -> _Pending:
-        from audio_edition import ingest
-
         if web.is_url(source) and document is None:
             document = ingest.fetch(source, self.settings.timeout_s)
         source_id = ingest.source_address(document) if document is not None else _source_id(source)
@@ -135,11 +140,9 @@ class Publisher:
     def publish(self, source: str, document: web.Document | None = None,
                 on_progress: Progress | None = None) -> Published:
         """Publish one article: a file, or a URL (fetched here unless ``document`` holds it)."""
-        from audio_edition.pipeline import build
-
         pending = self._pending(source, document)
         try:
-            result = build.build(source, pending.folder.path / "episode.mp3", self.settings.with_changes(guid=pending.guid),
+            result = build(source, pending.folder.path / "episode.mp3", self.settings.with_changes(guid=pending.guid),
                                  on_progress=on_progress, document=pending.document)
             return self._record(pending, result)
         finally:
@@ -155,69 +158,61 @@ class Publisher:
             if on_done:
                 on_done(items[n][0], outcome)
 
-        if self.cluster is None:
+        if self.runner is None:
             for n, (source, document) in enumerate(items):
                 try:
                     done(n, self.publish(source, document))
                 except AudioEditionError as exc:
                     done(n, Failure(source, exc))
         else:
-            self._publish_on_cluster(items, done)
+            self._publish_on_cluster(self.runner, items, done)
         return [outcomes[n] for n in range(len(items))]
 
-    def _publish_on_cluster(self, items: list[tuple[str, web.Document | None]],
+    def _publish_on_cluster(self, runner: Runner, items: list[tuple[str, web.Document | None]],
                             done: Callable[[int, Published | Failure], None]) -> None:
-        from audio_edition.runners import jobs as batch
-        from audio_edition.pipeline import build
-
         pendings: dict[int, _Pending] = {}
-        jobs, where = [], []
+        orders, where = [], []
         try:
             for n, (source, document) in enumerate(items):
                 try:
                     pending = self._pending(source, document)
-                    job = batch.job_for(source, ".mp3", self.settings.with_changes(guid=pending.guid),
-                                       document=pending.document)
                 except AudioEditionError as exc:
                     done(n, Failure(source, exc))
                     continue
                 pendings[n] = pending
-                jobs.append(job)
+                orders.append(Order(source, pending.folder.path / "episode.mp3",
+                                    self.settings.with_changes(guid=pending.guid), pending.document))
                 where.append(n)
-            for k, built in self.cluster.run(jobs):  # type: ignore[attr-defined]
+            for k, outcome in build_on(runner, orders):
                 n = where[k]
                 pending = pendings[n]
-                if isinstance(built, AudioEditionError):
-                    done(n, Failure(pending.source, built))
+                if isinstance(outcome, AudioEditionError):
+                    done(n, Failure(pending.source, outcome))
                     continue
-                episode = pending.folder.path / "episode.mp3"
                 try:
-                    build.commit_files(batch.local_paths(built, episode))
-                    done(n, self._record(pending, batch.with_output(built, episode)))
+                    done(n, self._record(pending, outcome.result))
                 except AudioEditionError as exc:
                     done(n, Failure(pending.source, exc))
         finally:
             for pending in pendings.values():
                 pending.folder.close()
 
-    def _record(self, pending: _Pending, result) -> Published:  # type: ignore[no-untyped-def]
+    def _record(self, pending: _Pending, result: BuildResult) -> Published:
         """With the show's lock: give the built episode its slug, move its files into place
         (journaled), save its catalog row and rewrite the site."""
-        from audio_edition.pipeline import build
-
         show, catalog, episodes_dir, folder = self.show, self.catalog, self.episodes_dir, pending.folder
         source_id = result.article.source if pending.document is not None and result.article.source else pending.source_id
         with _exclusive(show):
             _recover(show, catalog)
             with catalog.transaction() as conn:
                 existing = Catalog.find(conn, source_id)
-                slug = existing.slug if existing else _free_slug(conn, episodes_dir, build.slug(result.article.title))
-            now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+                slug = existing.slug if existing else _free_slug(conn, episodes_dir, slug_of(result.article.title))
+            now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
             article = result.article
             cues = sidecars.transcript_cues(result.timeline, result.script) if result.script else []
             episode = Episode(
                 guid=existing.guid if existing else pending.guid, source=source_id, slug=slug, title=article.title,
-                author=article.author, description=build.summary(article, 600), language=result.language,
+                author=article.author, description=summary(article, CATALOG_DESCRIPTION_CHARS), language=result.language,
                 article_date=article.date, published=existing.published if existing else now, updated=now,
                 audio_bytes=(folder.path / "episode.mp3").stat().st_size,
                 duration_ms=result.timeline.duration_ms,
@@ -225,7 +220,8 @@ class Publisher:
                                      for s in article.sections], ensure_ascii=False),
                 cues=json.dumps(cues, ensure_ascii=False),
             ).cleaned()
-            moves = [(folder.path / f"episode{suffix}", episodes_dir / f"{slug}{suffix}") for suffix in EPISODE_FILES]
+            moves = [(folder.path / f"episode{suffix}", episodes_dir / f"{slug}{suffix}")
+                     for suffix in (".mp3", *sidecars.SUFFIXES)]
             journal = transaction.begin(show.root, folder.path, moves, asdict(episode))
             _finish(show, catalog, journal)
         return Published(episode, existing is None, result.synthesized, result.cached)
@@ -235,7 +231,7 @@ def _finish(show: Show, catalog: Catalog, journal: dict[str, object]) -> None:
     """Carry a journaled publish to its end: files in place, catalog row saved, site rewritten."""
     transaction.move_files(journal)
     with catalog.transaction() as conn:
-        Catalog.save(conn, Episode(**journal["episode"]))  # type: ignore[arg-type]
+        Catalog.save(conn, Episode(**journal["episode"]))
     regenerate(show, catalog)
     catalog.back_up()
     transaction.end(show.root, journal)
@@ -258,26 +254,9 @@ def _free_slug(conn, episodes_dir: Path, wanted: str) -> str:  # type: ignore[no
     return slug
 
 
-def regenerate(show: Show, catalog: Catalog | None = None) -> list[Episode]:
-    """Rewrite feed.xml, index.html and the episode pages from the catalog."""
-    from audio_edition.publish.feed import build_feed
-    from audio_edition.publish.site import render_site, write_atomic
-
-    episodes = (catalog or Catalog(show.root)).episodes()
-    try:
-        for path, html in render_site(show, episodes).items():
-            write_atomic(path, html)
-        write_atomic(show.root / "feed.xml", build_feed(show, episodes))
-    except OSError as exc:
-        raise OutputError(f"cannot write the site in {show.root}: {exc.strerror}") from exc
-    return episodes
-
-
-def create_show(root: Path, **details: object) -> Show:
+def create_show(root: Path, **details: Any) -> Show:
     """``show init``: show.toml, the cover, and the site with its (empty) feed, ready to serve."""
-    from audio_edition.publish.show import init_show
-
-    show = init_show(root, **details)  # type: ignore[arg-type]
+    show = init_show(root, **details)
     regenerate(show)
     return show
 

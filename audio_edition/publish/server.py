@@ -24,6 +24,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from audio_edition.errors import AudioEditionError
+from audio_edition.publish.catalog import Catalog
+from audio_edition.publish.feed import build_feed
 from audio_edition.publish.show import Show
 
 TYPES = {".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".opus": "audio/ogg", ".vtt": "text/vtt; charset=utf-8",
@@ -114,8 +116,6 @@ def _handler(show: Show):  # type: ignore[no-untyped-def]
                 self.wfile.write(text)
 
         def _local_feed(self) -> bytes:
-            from audio_edition.publish.catalog import Catalog
-            from audio_edition.publish.feed import build_feed
 
             host = self.headers.get("Host") or ""
             if not _HOST.match(host):

@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
+from audio_edition.episode.cover import read_cover
 from audio_edition.errors import InputError, OutputError, SettingError
+from audio_edition.ingest.sanitize import clean, clean_line
+from audio_edition.settings import (
+    DEFAULT_BITRATE_KBPS,
+    DEFAULT_LOUDNESS_LUFS,
+    media_dir,
+)
 
 SHOW_FILE = "show.toml"
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")  # Podcasting 2.0
@@ -142,15 +149,13 @@ def init_show(root: Path, title: str, author: str, email: str, base_url: str, la
     """Create ``root/show.toml`` (and copy the cover in); refuse to overwrite an existing show."""
     import tomli_w
 
-    from audio_edition.settings import media_dir
-
     if (root / SHOW_FILE).exists():
         raise OutputError(f"{root / SHOW_FILE} already exists", hint="Edit it, or choose another folder.")
     top, sub = check_category(category)
     show = Show(root=root, title=title.strip(), author=author.strip(), email=_check_email(email),
                 base_url=_check_url(base_url), language=language, category=f"{top}/{sub}" if sub else top,
                 description=description.strip() or f"{title.strip()}: articles, read aloud.",
-                build={"loudness": -16.0, "bitrate": 96})
+                build={"loudness": DEFAULT_LOUDNESS_LUFS, "bitrate": DEFAULT_BITRATE_KBPS})
     if not show.title or not show.author:
         raise SettingError("a show needs a --title and an --author")
     if len(show.description.encode()) > DESCRIPTION_MAX_BYTES:
@@ -171,8 +176,6 @@ def init_show(root: Path, title: str, author: str, email: str, base_url: str, la
 
 
 def _read_cover(path: Path) -> bytes:
-    from audio_edition.episode.cover import read_cover
-
     return read_cover(path)[0]
 
 
@@ -208,8 +211,6 @@ def load_show(root: Path) -> Show:
     category = str(data.get("category", "News"))
     check_category(category)
     feeds, feed_limit = _sources(path, data.get("sources", {}))
-    from audio_edition.ingest.sanitize import clean, clean_line
-
     return Show(
         root=root, title=clean_line(str(data["title"])), author=clean_line(str(data["author"])),
         email=_check_email(str(data["email"])), base_url=_check_url(str(data["base_url"])),

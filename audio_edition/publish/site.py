@@ -6,15 +6,15 @@ import datetime as dt
 import json
 import os
 import tempfile
+from html import escape
+from importlib.resources import files
 from pathlib import Path
 from urllib.parse import quote
 
-from html import escape
-from importlib.resources import files
-
-from audio_edition.publish.catalog import Episode
+from audio_edition.errors import OutputError
+from audio_edition.publish.catalog import Catalog, Episode
+from audio_edition.publish.feed import build_feed
 from audio_edition.publish.show import Show
-
 
 PLAYER = "player.js"  # the site's one script: the listening player (progressive enhancement)
 
@@ -73,3 +73,15 @@ def render_site(show: Show, episodes: list[Episode]) -> dict[Path, bytes]:
     out = {path: html.encode("utf-8") for path, html in pages.items()}
     out[show.root / PLAYER] = files("audio_edition.publish").joinpath("static", PLAYER).read_bytes()
     return out
+
+
+def regenerate(show: Show, catalog: Catalog | None = None) -> list[Episode]:
+    """Rewrite feed.xml, index.html and the episode pages from the catalog."""
+    episodes = (catalog or Catalog(show.root)).episodes()
+    try:
+        for path, html in render_site(show, episodes).items():
+            write_atomic(path, html)
+        write_atomic(show.root / "feed.xml", build_feed(show, episodes))
+    except OSError as exc:
+        raise OutputError(f"cannot write the site in {show.root}: {exc.strerror}") from exc
+    return episodes

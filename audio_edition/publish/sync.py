@@ -12,14 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
+from audio_edition import ingest
 from audio_edition.errors import AudioEditionError
 from audio_edition.ingest import feeds, web
-from audio_edition.publish.publisher import Failure, Published, Publisher
 from audio_edition.publish.catalog import Fetched
+from audio_edition.publish.publisher import Failure, Published, Publisher
 
 RETRY_FAILED_AFTER = dt.timedelta(hours=1)
 
@@ -60,7 +61,7 @@ class SyncReport:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def text_digest(article) -> str:  # type: ignore[no-untyped-def]
@@ -146,8 +147,6 @@ def _check_entry(publisher: Publisher, feed_url: str, entry: feeds.Entry
                  ) -> Outcome | tuple[web.Document, str, Fetched]:
     """Unchanged, Waiting or Failure for an entry that needs no build; else (the page, its text
     digest, its record) for one that does."""
-    from audio_edition import ingest
-
     catalog = publisher.catalog
     record = catalog.fetched(entry.link)
     now = _now()

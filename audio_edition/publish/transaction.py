@@ -17,8 +17,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from audio_edition.storage import scratch
 from audio_edition.errors import OutputError
+from audio_edition.storage import scratch
 from audio_edition.storage.scratch import ScratchFolder
 
 JOURNAL = ".publish-journal.json"

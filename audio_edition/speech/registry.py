@@ -1,4 +1,5 @@
-"""Speech engines: a small protocol and a registry fed by the ``audio_edition.engines`` entry points.
+"""The engine registry, fed by the ``audio_edition.engines`` entry points, and the choice of an
+engine and a voice for an article.
 
 Built-in engines register through the same entry-point group a third-party package uses, so
 adding an engine never touches this module.
@@ -6,74 +7,17 @@ adding an engine never touches this module.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from importlib.metadata import entry_points
-from typing import Callable, Literal, Protocol, runtime_checkable
+from collections.abc import Callable
+from importlib.metadata import EntryPoint, entry_points
 
 from audio_edition.errors import EngineError
-from audio_edition.models import Take
+from audio_edition.settings import AUTO, DEFAULT_ENGINE, DEFAULT_LANGUAGE
+from audio_edition.speech.engine import Engine
 
+__all__ = ["AUTO", "AUTO_ORDER", "DEFAULT_ENGINE", "ENTRY_POINT_GROUP", "choose", "get", "names", "register",
+           "unregister", "voice_for"]
 ENTRY_POINT_GROUP = "audio_edition.engines"
-AUTO = "auto"  # the best offline engine installed with a voice for the article's language
-DEFAULT_ENGINE = AUTO
 AUTO_ORDER = ("piper", "espeak")  # natural first; espeak has a voice for almost every language
-
-
-@dataclass(frozen=True)
-class Availability:
-    """Whether an engine can synthesize here, and if not, why."""
-
-    available: bool
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class Voice:
-    """One voice an engine offers: the name --voice takes, its languages, and its quality if known."""
-
-    name: str
-    languages: tuple[str, ...]
-    quality: str | None = None
-
-    def as_json(self) -> dict[str, object]:
-        return {"name": self.name, "languages": list(self.languages), "quality": self.quality}
-
-
-@runtime_checkable
-class Engine(Protocol):
-    """What every engine provides.
-
-    ``concurrency`` says how the synthesizer may run it in parallel: ``"process"`` for engines
-    whose native library keeps global state (one worker process each), ``"thread"`` for engines
-    that wait on the network. ``max_jobs`` caps parallel requests (None: the core count).
-    Engines must be picklable: process workers receive a copy.
-    """
-
-    name: str
-    offline: bool
-    max_chars: int
-    concurrency: Literal["process", "thread"]
-    max_jobs: int | None
-
-    def version(self) -> str:
-        """A version string that changes whenever the same text would sound different."""
-        ...
-
-    def availability(self) -> Availability:
-        """Whether the engine can synthesize on this machine now."""
-        ...
-
-    def resolve_voice(self, voice: str | None, language: str) -> str:
-        """The concrete voice to use for ``language`` (raising EngineError for an unknown voice)."""
-        ...
-
-    def voices(self) -> list[Voice]:
-        """Every voice the engine offers here (for ``engines`` and ``doctor``)."""
-        ...
-
-    def synthesize(self, text: str, voice: str, language: str) -> Take:
-        """Speak ``text``; raise EngineError (never a foreign exception) on failure."""
-        ...
 
 
 EngineFactory = Callable[[], Engine]
@@ -89,7 +33,7 @@ def unregister(name: str) -> None:
     _extra.pop(name, None)
 
 
-def _entry_points() -> dict[str, object]:
+def _entry_points() -> dict[str, EntryPoint]:
     return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 
@@ -109,8 +53,9 @@ def get(name: str) -> Engine:
             hint=f"Known engines: {', '.join(names())}. Run 'audio-edition engines' for details.",
         )
     try:
-        factory = ep.load()  # type: ignore[attr-defined]
-        return factory()
+        factory = ep.load()
+        engine: Engine = factory()
+        return engine
     except EngineError:
         raise
     except Exception as exc:  # a third-party plugin that fails to import
@@ -143,3 +88,23 @@ def choose(language: str, voice: str | None = None) -> tuple[Engine, str, str | 
         return engine, chosen, note
     raise last or EngineError(f"no engine here can speak '{language}': " + "; ".join(passed),
                               hint="Run 'audio-edition engines' to see what works here.")
+
+
+def voice_for(engine: Engine, voice: str | None, forced_language: str | None, language: str,
+              others: list[str]) -> tuple[str, str]:
+    """(voice, language): the engine's voice for ``language``; for a detected language it has no
+    voice for (``forced_language`` unset), the next language detection found (``others``: mixed-script
+    text), else a clear error."""
+    try:
+        return engine.resolve_voice(voice, language), language
+    except EngineError as exc:
+        if voice or forced_language or not (others or language != DEFAULT_LANGUAGE):
+            raise
+        for other in others:
+            try:
+                return engine.resolve_voice(None, other), other
+            except EngineError:
+                continue
+        raise EngineError(f"the article's language was detected as '{language}', and {engine.name} has no voice "
+                          f"for it ({exc.message})",
+                          hint="Give --lang with the language to read it in, e.g. --lang en.") from None

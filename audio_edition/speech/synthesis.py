@@ -8,29 +8,26 @@ when there is enough to say to pay for starting worker processes.
 
 from __future__ import annotations
 
-
-import contextlib
 import itertools
-import multiprocessing
 import os
-import signal
-import threading
-import time
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from collections.abc import Callable
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
-from audio_edition.storage.cache import DiskCache, digest
-from audio_edition.speech.registry import Engine
 from audio_edition.errors import AudioEditionError, EngineError
 from audio_edition.models import Take
+from audio_edition.speech.engine import Engine
+from audio_edition.speech.workers import children_deaf_to_ctrl_c, process_pool
+from audio_edition.storage.cache import DiskCache, digest
 
 Progress = Callable[[int, int], None]
 TakeHandler = Callable[[str, Take], None]
-# Below this much text, a local engine speaks in this process: starting worker processes (a Python
-# each, with the engine's library) costs more than they save. Measured with espeak-ng on 2 cores:
-# it speaks about 12,000 characters a second, and two spawned workers take about 0.3 s to start.
-POOL_MIN_CHARS = 6000
 
 
 @dataclass(frozen=True)
@@ -44,8 +41,8 @@ class SynthResult:
 def _identity(engine: Engine, voice: str) -> str:
     """The engine's version, and for engines whose voices are files (Piper), the voice file's
     digest: a new model under the same name is a new sound."""
-    voice_version = getattr(engine, "voice_version", None)
-    return engine.version() + (f" voice={voice_version(voice)}" if voice_version else "")
+    voice_version = engine.voice_version(voice)
+    return engine.version() + (f" voice={voice_version}" if voice_version else "")
 
 
 class TakeCache:
@@ -98,62 +95,16 @@ def workers(engine: Engine, texts: list[str], jobs: int | None) -> int:
         limit = engine.max_jobs or cores
     else:
         limit = min(cores, engine.max_jobs or cores)
-        if sum(len(t) for t in texts) < getattr(engine, "pool_min_chars", POOL_MIN_CHARS):
+        if sum(len(t) for t in texts) < engine.pool_min_chars:
             limit = 1
     if jobs is not None:
         limit = min(limit, jobs)
     return max(1, min(limit, len(texts)))
 
 
-PR_SET_PDEATHSIG = 1
-
-
-def _worker_started(parent: int) -> None:
-    """In each worker process: die with the parent, and leave Ctrl-C to it.
-
-    The kernel kills the worker when its parent dies, even by SIGKILL (Linux's PR_SET_PDEATHSIG);
-    elsewhere a thread watches for the parent to go. Ctrl-C reaches the whole process group, but
-    only the parent should act on it: it cancels the work and reports "Interrupted."."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:  # the parent died before the line above took effect
-        os._exit(1)
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            if os.getppid() != parent:
-                os._exit(1)
-
-    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
-
-
-@contextlib.contextmanager
-def _children_deaf_to_ctrl_c() -> Iterator[None]:
-    """Block SIGINT in this thread while it starts worker processes: they inherit the mask, so a
-    Ctrl-C that reaches the process group while they are still importing cannot kill them with a
-    traceback. This process still gets it (another thread takes it, or this one once unblocked)."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
 def _executor(engine: Engine, count: int) -> Executor:
     if engine.concurrency == "process":
-        # spawn, not fork: the parent may hold threads (the progress bar) and native state.
-        return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_worker_started, initargs=(os.getpid(),))
+        return process_pool(count)
     return ThreadPoolExecutor(max_workers=count)
 
 
@@ -201,7 +152,7 @@ def synthesize(
         running: dict[Future[Take], str] = {}
         try:
             while True:
-                with _children_deaf_to_ctrl_c():  # the first submits start the worker processes
+                with children_deaf_to_ctrl_c():  # the first submits start the worker processes
                     for key, text in itertools.islice(waiting, 2 * count - len(running)):
                         running[executor.submit(speak, engine, text, voice, language)] = key
                 if not running:

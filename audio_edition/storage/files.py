@@ -11,7 +11,7 @@ import os
 import stat
 from pathlib import Path
 
-from audio_edition.errors import InputError
+from audio_edition.errors import InputError, MissingFileError
 
 MB = 1024 * 1024
 
@@ -21,7 +21,7 @@ def check_regular(path: Path, role: str, hint: str) -> int:
     try:
         info = os.stat(path)
     except FileNotFoundError as exc:
-        raise InputError(f"{role} not found: {path}", hint=hint) from exc
+        raise MissingFileError(f"{role} not found: {path}", hint=hint) from exc
     except OSError as exc:
         raise InputError(f"cannot read {role} {path}: {exc.strerror}", hint=hint) from exc
     if stat.S_ISDIR(info.st_mode):

@@ -17,11 +17,13 @@ from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import Literal
 
-from audio_edition.text.language import CAPITALIZED_NOUNS, base, stemmer
+from audio_edition.languages.codes import CAPITALIZED_NOUNS, base
 from audio_edition.models import Article, Removal, Section
+from audio_edition.settings import DEDUPE_MODES, DedupeMode
+from audio_edition.text.language import stemmer
 
-Mode = Literal["off", "exact", "paraphrase"]
-MODES: tuple[str, ...] = ("off", "exact", "paraphrase")
+Mode = DedupeMode
+MODES = DEDUPE_MODES
 
 # Tuned on tests/corpus: a pair needs a similarity of at least MIN_SIMILARITY, and similarity
 # times the square root of its margin over the runner-up of at least PARAPHRASE_THRESHOLD.
@@ -261,7 +263,7 @@ def _paraphrases(paragraphs: list[str], language: str, gone: set[int], fixed: fr
     alive = [i for i, p in enumerate(paragraphs)
              if i not in gone and i not in fixed and len(_words(p)) >= MIN_PARAPHRASE_WORDS]
     neighbours = _neighbours(sim, alive)
-    seen = {i: 0 for i in alive}  # how far down its list each paragraph's live neighbours start
+    seen = dict.fromkeys(alive, 0)  # how far down its list each paragraph's live neighbours start
     rejected: set[tuple[int, int]] = set()
 
     def top(i: int) -> tuple[tuple[float, int] | None, float]:

@@ -1,23 +1,13 @@
-"""Language: tags, detection, and the per-language tables other stages look up."""
+"""Language: detection (pycld2), the language an article is read in, and stemmers (snowballstemmer)."""
 
 from __future__ import annotations
 
-# Snowball stemmer names by ISO 639-1 code (the languages snowballstemmer ships).
-STEMMERS: dict[str, str] = {
-    "ar": "arabic", "ca": "catalan", "da": "danish", "de": "german", "el": "greek", "en": "english",
-    "es": "spanish", "eu": "basque", "fi": "finnish", "fr": "french", "ga": "irish", "hi": "hindi",
-    "hu": "hungarian", "hy": "armenian", "id": "indonesian", "it": "italian", "lt": "lithuanian",
-    "ne": "nepali", "nl": "dutch", "no": "norwegian", "pt": "portuguese", "ro": "romanian",
-    "ru": "russian", "sr": "serbian", "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
-}
-# Languages that capitalize every noun, so capitals do not mark names.
-CAPITALIZED_NOUNS = {"de", "lb"}
+from typing import NamedTuple
 
-
-def base(language: str) -> str:
-    """The primary subtag: "pt-BR" -> "pt"."""
-    return language.replace("_", "-").split("-")[0].lower()
-
+from audio_edition.languages.codes import STEMMERS, base
+from audio_edition.models import Article
+from audio_edition.settings import DEFAULT_LANGUAGE
+from audio_edition.storage.cache import DiskCache, digest
 
 DETECTOR = "cld2-shares"  # part of the cache key of a detection
 MIN_BYTES = 30  # of letters, below which a guess is noise
@@ -95,3 +85,44 @@ def stemmer(language: str):  # type: ignore[no-untyped-def]
     import snowballstemmer
 
     return snowballstemmer.stemmer(name)
+
+
+class Choice(NamedTuple):
+    """The language an article is read in, the other languages detection found in it (most of the
+    text first), and a note when its text overruled what the page declared."""
+
+    language: str
+    others: list[str]
+    note: str | None
+
+
+def article_language(article: Article, forced: str | None, cache: DiskCache) -> Choice:
+    """``forced`` (--lang), else what the document declares unless its text clearly is in another
+    language, else detection on its text, else English; with the other languages detection found,
+    for when the engine has no voice for the first.
+
+    A detection is cached by the text, so a rebuild does not pay for it again."""
+    if forced:
+        return Choice(forced, [], None)
+    text = " ".join([article.title, *article.paragraphs])
+    words = len(text.split())
+    if words < 5 or (article.language and words < OVERRULE_WORDS):
+        return Choice(article.language or DEFAULT_LANGUAGE, [], None)  # too short to tell, or to doubt the page
+    key = digest("language", DETECTOR, text)
+    known = cache.get("language", key, "txt")  # "": detection could not tell
+    if known is not None:
+        shares = [(code, int(percent)) for code, _, percent in
+                  (item.partition(":") for item in known.decode(errors="replace").split(",") if item)
+                  if percent.isdigit()]
+    else:
+        shares = detect_shares(text)
+        cache.put("language", key, "txt", ",".join(f"{code}:{percent}" for code, percent in shares).encode())
+    found = [code for code, _ in shares]
+    if article.language:
+        other = disagrees(article.language, shares, words)
+        if other is None:
+            return Choice(article.language, [], None)
+        note = (f"the page declares the language '{article.language}', but {shares[0][1]}% of its text is "
+                f"'{other}': read as '{other}' (give --lang {article.language} to keep the declared one)")
+        return Choice(other, [], note)
+    return Choice(found[0], found[1:], None) if found else Choice(DEFAULT_LANGUAGE, [], None)

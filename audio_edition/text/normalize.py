@@ -10,15 +10,17 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from audio_edition.errors import InputError
+from audio_edition.languages.codes import LATIN_SCRIPT, base
+from audio_edition.languages.spoken import DATE_WORDS, DE, EN, NUMERIC_DATES, words_for
+from audio_edition.storage import files
 from audio_edition.text import tokens
-from audio_edition.text.language import base
-from audio_edition.text.words import (DATE_WORDS, DE, EN, LATIN_SCRIPT, NUMERIC_DATES, SECTION, _n, _num2words_lang,
-                                      _point_word, words_for)
+from audio_edition.text.numbers import clock, num2words_language, point_word
+from audio_edition.text.numbers import say as _n
 
 Lexicon = dict[str, str]
 
@@ -50,8 +52,6 @@ LEXICON_HINT = ('A lexicon is a TOML file of pairs, one per line: "Nguyen" = "wi
 def load_lexicon(path: Path) -> dict[str, Pronunciation]:
     """A TOML file of ``"word or phrase" = "how to say it"`` pairs; a value may instead be phonemes,
     ``"[[ ŋwˈiən ]]"``, or a table ``{ say = "win", phonemes = "ŋwˈiən" }``."""
-    from audio_edition.storage import files
-
     raw = files.read(path, "lexicon file", LEXICON_HINT, limit_mb=5)
     try:
         data = tomllib.loads(raw.decode("utf-8"))
@@ -114,7 +114,7 @@ class Normalizer:
     def __init__(self, language: str, lexicon: Lexicon | None = None) -> None:
         self.language = language
         self.w = words_for(language)
-        self.lang = _num2words_lang(language)
+        self.lang = num2words_language(language)
         self.lexicon = dict(sorted((lexicon or {}).items(), key=lambda kv: -len(kv[0])))
         # One pattern each for the lexicon and the abbreviations, longest first, compiled once:
         # a pattern per entry per paragraph made long articles slow.
@@ -146,7 +146,7 @@ class Normalizer:
                 fraction = re.split(r"[.,]", written.strip())[-1]
                 zeros = len(fraction) - len(fraction.rstrip("0"))
                 if zeros and value.is_integer():
-                    spoken += f" {_point_word(self.lang)}"
+                    spoken += f" {point_word(self.lang)}"
                 spoken += f" {_n(0, self.lang)}" * zeros
             return spoken
         except (ValueError, OverflowError):  # "1.200.12": say each run of digits
@@ -285,7 +285,7 @@ class Normalizer:
             suffix = raw_suffix.replace(".", "").lower()
             if hour > 24 or minute > 59 or (m["sep"] == "." and not (suffix or m["uhr"])):
                 return m.group(0)  # "5.50" is a number; "9.30am" and "9.30 Uhr" are times
-            spoken = self.w.time(hour, minute) or f"{_n(hour, self.lang)} {_n(minute, self.lang)}"
+            spoken = clock(self.w, hour, minute, self.lang)
             if suffix in ("am", "pm"):
                 spoken = spoken.replace(" o'clock", "") + f" {suffix[0]} m" + ("." if raw_suffix.endswith(".") else "")
             return spoken  # with "Uhr" written after the time, the spoken form already says it
@@ -377,15 +377,15 @@ class Normalizer:
 
     def _symbols(self, text: str) -> str:
         currency = {s: pair[1] for s, pair in self.currencies.items() if not s.isalpha()}
-        for symbol, spoken in {**currency, "%": self.w.percent, "&": self.w.and_, "+": "plus", "=": "=",
-                               "§": SECTION.get(self.w.code, "section"), "©": "", "®": "", "™": "", "•": ",",
+        for symbol, spoken in {**currency, "%": self.w.percent, "&": self.w.and_, "+": self.w.plus, "=": "=",
+                               "§": self.w.section, "©": "", "®": "", "™": "", "•": ",",
                                "·": ",", "↩": "", "↑": "", "→": ",", "←": ",", "°": "", "´": "", "`": "",
                                "\ufffd": "",
                                "@": self.w.at, "#": "", "*": "", "_": " ", "|": ",", "/": " ", "\\": " ",
-                               "<": "", ">": "", "~": "", "^": "", "`": "", "{": "", "}": "", "[": "", "]": ""}.items():
+                               "<": "", ">": "", "~": "", "^": "", "{": "", "}": "", "[": "", "]": ""}.items():
             if symbol in text:
                 text = text.replace(symbol, f" {spoken} " if spoken.strip() and symbol not in "|" else spoken)
-        return text.replace(" = ", " equals ").replace("=", " equals ")
+        return text.replace(" = ", f" {self.w.equals} ").replace("=", f" {self.w.equals} ")
 
 
 def normalizer(language: str, lexicon: Lexicon | None = None) -> Normalizer:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
-from audio_edition.text.language import base
+from audio_edition.languages.bylines import said_by
+from audio_edition.languages.codes import base
+from audio_edition.languages.sentences import ABBREVIATIONS, ORDINAL_DOT
 from audio_edition.models import Article, ChapterMark, Script, Utterance, UtteranceKind
 
 
@@ -78,22 +80,11 @@ def chunk(text: str, limit: int) -> list[str]:
     return _split(text, max(limit, 1), (_SENTENCE_END, _CLAUSE_END, None))
 
 
-# Languages that write ordinals with a dot ("am 14. September"): a number and a dot end no sentence.
-_ORDINAL_DOT = {"de", "da", "no", "nb", "fi", "cs", "sk", "pl", "hu", "hr", "sl", "sr", "et", "lv", "is"}
-_ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "mt", "no", "vs", "etc", "e.g", "i.e", "approx", "gen",
-    "sen", "rep", "gov", "inc", "ltd", "co", "corp", "ave", "rd", "u.s", "u.k", "e.u", "u.n", "a.m", "p.m",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "z.b", "d.h", "bzw", "ca", "nr", "str", "usw", "vgl", "evtl", "inkl", "mio", "mrd", "u.a",
-    "m", "mme", "p.ex", "sra", "p.ej",
-}
 _SENTENCE_BREAK = re.compile(r"([.!?…]+[\"'”’»)\]]*)\s+(?=[\"'“‘«(\[]?[A-ZÀ-ÖØ-Þ0-9])")
 
 
 def sentences(text: str, language: str = "en") -> list[str]:
     """Split written text into sentences, not at abbreviations ("Dr.", "U.S.") or initials ("W.")."""
-    from audio_edition.text.language import base
-
     text = " ".join(text.split())
     out: list[str] = []
     start = 0
@@ -102,9 +93,9 @@ def sentences(text: str, language: str = "en") -> list[str]:
         last = before[-1] if before else ""
         token = last.rstrip(".").lower()
         if match.group(1) == "." and (
-            token in _ABBREVIATIONS
+            token in ABBREVIATIONS
             or re.fullmatch(r"[a-z]", token)  # an initial
-            or (token.isdigit() and base(language) in _ORDINAL_DOT)
+            or (token.isdigit() and base(language) in ORDINAL_DOT)
         ):
             continue
         out.append(text[start : match.end(1)])
@@ -139,9 +130,6 @@ def short_title(title: str, limit: int = CHAPTER_TITLE_MAX) -> str:
     return cut.rstrip(" ,;:.—–-") + "…"
 
 
-# "By Jane Doe", in the article's language.
-BY = {"en": "By", "de": "Von", "fr": "Par", "es": "Por", "it": "Di", "pt": "Por", "nl": "Door", "sv": "Av",
-      "da": "Af", "no": "Av", "pl": "Autor:", "cs": "Autor:"}
 _ENUMERATOR = re.compile(r"^\s*(\d{1,3})[.)]\s+(?=\S)(.*)$", re.DOTALL)
 
 
@@ -188,7 +176,7 @@ def build_script(
     chapters.append(ChapterMark(short_title(article.title), 0))
     add("title", article.title, None, pauses.after_title if not article.author else 300)
     if article.author:
-        add("text", f"{BY.get(base(language), 'By')} {article.author}.", None, pauses.after_title)
+        add("text", f"{said_by(language)} {article.author}.", None, pauses.after_title)
     per_paragraph = not article.has_headings
     sections = article.sections
     for s_index, section in enumerate(sections):

@@ -1,16 +1,25 @@
-"""Tokens of real text that numbers and words rules get wrong (issue 10): codes that mix letters
-and digits (model numbers, standards, versions), decades, every currency sign, comparison and
-math signs, and emoji. Each is said whole, the way a newsreader reads it, never half-converted.
+"""Tokens of real text that numbers and words rules get wrong: codes that mix letters and digits
+(model numbers, standards, versions), decades, every currency sign, comparison and math signs,
+and emoji. Each is said whole, the way a newsreader reads it, never half-converted.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from audio_edition.text.normalize import Normalizer
+from audio_edition.languages.spoken import CURRENCY_NAMES, Words
+
+
+class Speaker(Protocol):
+    """What these rules need of a normalizer: the language's words, and numbers said in it."""
+
+    w: Words
+
+    def number(self, written: str) -> str: ...
+
+    def year(self, value: int) -> str: ...
 
 # Emoji and pictographs, with the joiners, variation selectors and skin tones that bind them.
 _PICTO = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\U0001F1E6-\U0001F1FF"
@@ -19,36 +28,6 @@ EMOJI = re.compile(f"[{_PICTO}](?:[\u200d\ufe0f\U0001F3FB-\U0001F3FF]+[{_PICTO}]
 # A code: letters and digits in one token ("i7", "A350-900", "802.11ax", "MP3", "COVID-19").
 CODE = re.compile(r"(?<![\w.])(?=[\w.-]*\d)(?=[\w.-]*[^\W\d_])[^\W_]+(?:[.-][^\W_]+)*(?![\w])")
 _RUNS = re.compile(r"\d+|[^\W\d_]+|[.-]")
-# Words a long digit string after reads as an identifier, digit by digit ("set 75188").
-IDENTIFIER_WORDS = {"en": r"set|model|part|item|product|order|flight|no\.?|number|serial|ref\.?|#",
-                    "de": r"set|modell|nr\.?|nummer|bestellnummer|artikel|flug",
-                    "fr": r"set|modèle|n°|no\.?|numéro|référence|vol",
-                    "es": r"set|modelo|n\.?º|nº|número|referencia|vuelo"}
-
-# Comparison and math signs, by language (what a listener needs to hear: "margins < 30%").
-SIGNS = {
-    "en": {"≤": "at most", "≥": "at least", "<": "less than", ">": "more than", "±": "plus or minus", "×": "times",
-           "÷": "divided by", "≠": "not equal to", "≈": "about", "~": "about"},
-    "de": {"≤": "höchstens", "≥": "mindestens", "<": "weniger als", ">": "mehr als", "±": "plus minus", "×": "mal",
-           "÷": "geteilt durch", "≠": "ungleich", "≈": "etwa", "~": "etwa"},
-    "fr": {"≤": "au plus", "≥": "au moins", "<": "moins de", ">": "plus de", "±": "plus ou moins", "×": "fois",
-           "÷": "divisé par", "≠": "différent de", "≈": "environ", "~": "environ"},
-    "es": {"≤": "como máximo", "≥": "como mínimo", "<": "menos de", ">": "más de", "±": "más o menos", "×": "por",
-           "÷": "dividido por", "≠": "distinto de", "≈": "aproximadamente", "~": "aproximadamente"},
-}
-
-# Currency signs by their English names where Unicode's are not what people say.
-CURRENCY_NAMES = {"¢": ("cent", "cents"), "₩": ("won", "won"), "₽": ("ruble", "rubles"), "₺": ("lira", "lira"),
-                  "₴": ("hryvnia", "hryvnias"), "₪": ("shekel", "shekels"), "฿": ("baht", "baht"),
-                  "₦": ("naira", "naira"), "₱": ("peso", "pesos"), "₫": ("dong", "dong"), "₸": ("tenge", "tenge"),
-                  "₿": ("bitcoin", "bitcoins"), "₡": ("colón", "colones"), "₲": ("guaraní", "guaraníes"),
-                  "₵": ("cedi", "cedis"), "₭": ("kip", "kip"), "₮": ("tugrik", "tugriks"), "₼": ("manat", "manats"),
-                  "₾": ("lari", "lari"), "﷼": ("rial", "rials"), "৳": ("taka", "taka"), "₨": ("rupee", "rupees"),
-                  "₹": ("rupee", "rupees"), "¥": ("yen", "yen"), "£": ("pound", "pounds"), "€": ("euro", "euros"),
-                  "$": ("dollar", "dollars"), "₣": ("franc", "francs"), "₤": ("lira", "lire"), "₧": ("peseta", "pesetas"),
-                  "₯": ("drachma", "drachmas"), "₠": ("ecu", "ecus"), "¤": ("", ""), "₥": ("mill", "mills")}
-
-
 _EXTRA_SIGNS = (0x11FDD, 0x11FDE, 0x11FDF, 0x11FE0, 0x1E2FF, 0x1ECB0)  # Sc signs past the first plane
 _SIGNS_CACHE: dict[str, tuple[str, str]] | None = None
 
@@ -81,7 +60,7 @@ def drop_emoji(text: str) -> str:
     return EMOJI.sub(" ", text)
 
 
-def _digits(run: str, n: Normalizer, english: bool) -> str:
+def _digits(run: str, n: Speaker, english: bool) -> str:
     """A run of digits inside a code, as it is read there."""
     if len(run) <= 2 or (len(run) == 3 and run.endswith("00")) or not english and len(run) <= 4:
         return n.number(run)
@@ -93,7 +72,7 @@ def _digits(run: str, n: Normalizer, english: bool) -> str:
     return " ".join(n.number(d) for d in run)  # a long identifier: digit by digit
 
 
-def speak_code(token: str, n: Normalizer) -> str:
+def speak_code(token: str, n: Speaker) -> str:
     """A code said whole: "A350-900" -> "A three fifty nine hundred", "802.11ax" -> "eight oh two
     dot eleven a x", "i7" -> "i seven", "COVID-19" -> "COVID nineteen"."""
     english = n.w.code == "en"
@@ -112,14 +91,13 @@ def speak_code(token: str, n: Normalizer) -> str:
     return " ".join(out)
 
 
-def identifiers(text: str, n: Normalizer) -> str:
+def identifiers(text: str, n: Speaker) -> str:
     """"Lego set 75188", "flight 4021": a number named as an identifier, said digit by digit."""
-    words = IDENTIFIER_WORDS.get(n.w.code, IDENTIFIER_WORDS["en"])
-    return re.sub(r"(?i)(?<!\w)((?:" + words + r")\s+)(\d{4,})(?!\d)",
+    return re.sub(r"(?i)(?<!\w)((?:" + n.w.identifier_words + r")\s+)(\d{4,})(?!\d)",
                   lambda m: m.group(1) + " ".join(n.number(d) for d in m.group(2)), text)
 
 
-def decades(text: str, n: Normalizer) -> str:
+def decades(text: str, n: Speaker) -> str:
     """"1990s" -> "nineteen nineties", "'90s" -> "nineties", "the 2020s" -> "twenty twenties";
     German "1990er" and "90er Jahre" likewise."""
     if n.w.code == "en":
@@ -140,7 +118,7 @@ def decades(text: str, n: Normalizer) -> str:
 _DOTTED = re.compile(r"(?<![\w.,])\d+(?:\.\d+){2,}(?![\w]|\.\d)")
 
 
-def dotted(text: str, n: Normalizer) -> str:
+def dotted(text: str, n: Speaker) -> str:
     """Three numbers or more joined by dots, a version or an address ("2.6.1", "192.168.0.1"): each
     number, with "dot" between ("two dot six dot one"). Groups of three digits after the first are a
     thousands separator ("3.500.000"), left to the number rules."""
@@ -153,12 +131,12 @@ def dotted(text: str, n: Normalizer) -> str:
     return _DOTTED.sub(say, text)
 
 
-def codes(text: str, n: Normalizer) -> str:
+def codes(text: str, n: Speaker) -> str:
     return CODE.sub(lambda m: speak_code(m.group(0), n), text)
 
 
-def signs(text: str, n: Normalizer) -> str:
+def signs(text: str, n: Speaker) -> str:
     """Comparison and math signs before a number are said ("margins < 30%": "less than"), never dropped."""
-    table = SIGNS.get(n.w.code, SIGNS["en"])
+    table = n.w.signs
     pattern = "|".join(re.escape(sign) for sign in sorted(table, key=len, reverse=True))
     return re.sub(r"\s*(" + pattern + r")\s*(?=[-+−]?[$€£¥]?\d)", lambda m: f" {table[m.group(1)]} ", text)

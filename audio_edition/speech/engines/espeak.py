@@ -13,9 +13,9 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from audio_edition.speech.registry import Availability, Voice
 from audio_edition.errors import EngineError
 from audio_edition.models import Take
+from audio_edition.speech.engine import Availability, EngineBase, Voice
 
 # From speak_lib.h.
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -140,7 +140,7 @@ def _lib() -> _Library:
         return _library
 
 
-class EspeakEngine:
+class EspeakEngine(EngineBase):
     """espeak-ng: offline, many languages, robotic but always there."""
 
     name = "espeak"
@@ -152,9 +152,10 @@ class EspeakEngine:
     def __init__(self, rate_wpm: int = 165) -> None:
         self.rate_wpm = rate_wpm
 
-    def set_rate(self, rate: float) -> None:
+    def set_rate(self, rate: float) -> bool:
         """Speak ``rate`` times as fast as the default 165 words a minute."""
         self.rate_wpm = round(165 * rate)
+        return True
 
     def version(self) -> str:
         return f"espeak-ng {_lib().version} rate={self.rate_wpm}"

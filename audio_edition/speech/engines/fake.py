@@ -8,9 +8,9 @@ import math
 import struct
 import wave
 
-from audio_edition.speech.registry import Availability, Voice
 from audio_edition.errors import EngineError
 from audio_edition.models import Take
+from audio_edition.speech.engine import Availability, EngineBase, Voice
 
 RATE = 22050
 
@@ -33,7 +33,7 @@ def tone_wav(duration_ms: int, freq: float, rate: int = RATE, amplitude: float =
     return buf.getvalue()
 
 
-class FakeEngine:
+class FakeEngine(EngineBase):
     """Speaks each word as 80 ms of tone; the pitch comes from the text, so takes differ.
 
     The text ``FAIL`` makes it raise, so tests can exercise the failure path through the

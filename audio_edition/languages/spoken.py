@@ -1,13 +1,12 @@
-"""How each language says what the normalization rules produce: its words for numbers, money,
-units, dates and times (num2words for numbers, and tables of our own), and which languages
-write dates as "6.10.2015"."""
+"""How each language says what the normalization rules produce: its words for money, units,
+dates and times, signs and abbreviations (numbers themselves come from num2words, in
+text.numbers), and which languages write dates as "6.10.2015"."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass
 
-from audio_edition.text.language import base
+from audio_edition.languages.codes import base
 
 
 @dataclass(frozen=True)
@@ -30,41 +29,15 @@ class Words:
     units: dict[str, tuple[str, str]]  # "km" -> (singular, plural)
     abbreviations: dict[str, str]  # exact written form -> spoken form
     date: str  # format with {day} (ordinal words), {month}, {year}
-    time: Callable[[int, int], str] = field(default=lambda h, m: "")
+    clock: str  # a time of day, with {hour} and {minute} in words: "{hour} Uhr {minute}"
+    clock_on_the_hour: str  # at minute 0: "{hour} o'clock"
+    plus: str  # "3 + 4 = 7"
+    equals: str
+    section: str  # "§ 5"
+    identifier_words: str  # before a long number said digit by digit ("set 75188"): a pattern
+    signs: dict[str, str]  # comparison and math signs before a number: "< 30%" -> "less than"
+    clock_under_ten: str = ""  # at minutes 1-9, when said otherwise: "{hour} oh {minute}"
     year_words: tuple[str, ...] = ()  # words after which a four-digit number is a year
-
-
-def _n(value: float | int, lang: str, to: str = "cardinal") -> str:
-    """``value`` in words. num2words fails in its own ways by language and size (OverflowError
-    past 10^18 in pt_BR, NotImplementedError or KeyError for forms some languages lack): then the
-    cardinal, and as a last resort each digit on its own, which every language can say."""
-    from num2words import num2words
-
-    try:
-        return num2words(value, lang=lang, to=to).replace(",", "")
-    except Exception:  # noqa: BLE001 - see above; nothing here may stop a build
-        if to != "cardinal":
-            return _n(value, lang)
-    digits = [c for c in str(abs(value)) if c.isdigit()]
-    words = []
-    for digit in digits:
-        try:
-            words.append(num2words(int(digit), lang=lang))
-        except Exception:  # noqa: BLE001
-            words.append(digit)
-    return " ".join(words)
-
-
-def _en_time(hour: int, minute: int) -> str:
-    if minute == 0:
-        return f"{_n(hour, 'en')} o'clock"
-    if minute < 10:
-        return f"{_n(hour, 'en')} oh {_n(minute, 'en')}"
-    return f"{_n(hour, 'en')} {_n(minute, 'en')}"
-
-
-def _de_time(hour: int, minute: int) -> str:
-    return f"{_n(hour, 'de')} Uhr" + (f" {_n(minute, 'de')}" if minute else "")
 
 
 EN = Words(
@@ -99,7 +72,11 @@ EN = Words(
                    "Inc.": "Incorporated", "Ltd.": "Limited", "Co.": "Company", "Corp.": "Corporation",
                    "Mt.": "Mount", "Ave.": "Avenue", "Rd.": "Road", "a.m.": "a m", "p.m.": "p m"},
     date="{month} {day}, {year}",
-    time=_en_time,
+    clock="{hour} {minute}", clock_on_the_hour="{hour} o'clock", clock_under_ten="{hour} oh {minute}",
+    plus="plus", equals="equals", section="section",
+    identifier_words=r"set|model|part|item|product|order|flight|no\.?|number|serial|ref\.?|#",
+    signs={"≤": "at most", "≥": "at least", "<": "less than", ">": "more than", "±": "plus or minus", "×": "times",
+           "÷": "divided by", "≠": "not equal to", "≈": "about", "~": "about"},
     year_words=("in", "since", "by", "from", "until", "till", "of", "year", "around", "before", "after", "during",
                 "early", "late", "mid", "summer", "winter", "spring", "autumn", "fall", "season"),
 )
@@ -129,7 +106,11 @@ DE = Words(
                    "u. a.": "unter anderem", "vgl.": "vergleiche", "evtl.": "eventuell", "inkl.": "inklusive",
                    "Mio.": "Millionen", "Mrd.": "Milliarden", "EU": "E U", "USA": "U S A"},
     date="{day} {month} {year}",
-    time=_de_time,
+    clock="{hour} Uhr {minute}", clock_on_the_hour="{hour} Uhr",
+    plus="plus", equals="gleich", section="Paragraf",
+    identifier_words=r"set|modell|nr\.?|nummer|bestellnummer|artikel|flug",
+    signs={"≤": "höchstens", "≥": "mindestens", "<": "weniger als", ">": "mehr als", "±": "plus minus", "×": "mal",
+           "÷": "geteilt durch", "≠": "ungleich", "≈": "etwa", "~": "etwa"},
     year_words=("im", "seit", "bis", "von", "ab", "jahr", "jahre", "jahres", "anfang", "ende", "mitte", "herbst",
                 "winter", "sommer", "frühjahr", "frühling", "vor", "nach", "um"),
 )
@@ -146,7 +127,11 @@ FR = Words(
            "l": ("litre", "litres"), "km/h": ("kilomètre-heure", "kilomètres-heure"), "ha": ("hectare", "hectares")},
     abbreviations={"M.": "Monsieur", "Mme": "Madame", "Dr": "Docteur", "etc.": "et cetera", "p. ex.": "par exemple"},
     date="{day} {month} {year}",
-    time=lambda h, m: f"{_n(h, 'fr')} heures" + (f" {_n(m, 'fr')}" if m else ""),
+    clock="{hour} heures {minute}", clock_on_the_hour="{hour} heures",
+    plus="plus", equals="égale", section="article",
+    identifier_words=r"set|modèle|n°|no\.?|numéro|référence|vol",
+    signs={"≤": "au plus", "≥": "au moins", "<": "moins de", ">": "plus de", "±": "plus ou moins", "×": "fois",
+           "÷": "divisé par", "≠": "différent de", "≈": "environ", "~": "environ"},
     year_words=("en", "depuis", "de", "jusqu'en", "année"),
 )
 
@@ -162,14 +147,15 @@ ES = Words(
     abbreviations={"Sr.": "señor", "Sra.": "señora", "Dr.": "doctor", "etc.": "etcétera", "p. ej.": "por ejemplo",
                    "EE. UU.": "Estados Unidos", "EE.UU.": "Estados Unidos"},
     date="{day} de {month} de {year}",
-    time=lambda h, m: f"las {_n(h, 'es')}" + (f" y {_n(m, 'es')}" if m else ""),
+    clock="las {hour} y {minute}", clock_on_the_hour="las {hour}",
+    plus="más", equals="igual a", section="artículo",
+    identifier_words=r"set|modelo|n\.?º|nº|número|referencia|vuelo",
+    signs={"≤": "como máximo", "≥": "como mínimo", "<": "menos de", ">": "más de", "±": "más o menos", "×": "por",
+           "÷": "dividido por", "≠": "distinto de", "≈": "aproximadamente", "~": "aproximadamente"},
     year_words=("en", "desde", "de", "hasta", "año"),
 )
 
 LANGUAGES: dict[str, Words] = {"en": EN, "de": DE, "fr": FR, "es": ES}
-SECTION = {"en": "section", "de": "Paragraf", "fr": "article", "es": "artículo"}  # "§ 5"
-LATIN_SCRIPT = {"en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "no", "nb", "fi", "pl", "cs", "sk", "hu", "ro",
-                "hr", "sl", "et", "lv", "lt", "tr", "id", "ms", "ca", "eu", "gl", "ga", "cy", "is", "sq", "vi"}
 
 
 def words_for(language: str) -> Words:
@@ -183,19 +169,13 @@ NUMERIC_DATES = {"de"}
 DATE_WORDS = (r"am|vom|zum|bis|ab|seit|dem|den|und|zwischen|"
               r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag,?")
 
-
-def _point_word(lang: str) -> str:
-    """The word num2words says for the decimal point ("point", "Komma")."""
-    from num2words import CONVERTER_CLASSES
-
-    return getattr(CONVERTER_CLASSES.get(lang), "pointword", None) or "point"
-
-
-def _num2words_lang(language: str) -> str:
-    from num2words import CONVERTER_CLASSES
-
-    tag = language.replace("-", "_")
-    for candidate in (tag, base(language)):
-        if candidate in CONVERTER_CLASSES:
-            return candidate
-    return "en"
+# Currency signs by their English names where Unicode's are not what people say.
+CURRENCY_NAMES = {"¢": ("cent", "cents"), "₩": ("won", "won"), "₽": ("ruble", "rubles"), "₺": ("lira", "lira"),
+                  "₴": ("hryvnia", "hryvnias"), "₪": ("shekel", "shekels"), "฿": ("baht", "baht"),
+                  "₦": ("naira", "naira"), "₱": ("peso", "pesos"), "₫": ("dong", "dong"), "₸": ("tenge", "tenge"),
+                  "₿": ("bitcoin", "bitcoins"), "₡": ("colón", "colones"), "₲": ("guaraní", "guaraníes"),
+                  "₵": ("cedi", "cedis"), "₭": ("kip", "kip"), "₮": ("tugrik", "tugriks"), "₼": ("manat", "manats"),
+                  "₾": ("lari", "lari"), "﷼": ("rial", "rials"), "৳": ("taka", "taka"), "₨": ("rupee", "rupees"),
+                  "₹": ("rupee", "rupees"), "¥": ("yen", "yen"), "£": ("pound", "pounds"), "€": ("euro", "euros"),
+                  "$": ("dollar", "dollars"), "₣": ("franc", "francs"), "₤": ("lira", "lire"), "₧": ("peseta", "pesetas"),
+                  "₯": ("drachma", "drachmas"), "₠": ("ecu", "ecus"), "¤": ("", ""), "₥": ("mill", "mills")}

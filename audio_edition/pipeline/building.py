@@ -1,0 +1,119 @@
+"""A build, end to end: article in, tagged episode and its sidecars out, whole or not at all."""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from audio_edition.audio import encode, toolchain
+from audio_edition.episode import sidecars, tags
+from audio_edition.episode.meta import episode_meta, transcript
+from audio_edition.errors import OutputError
+from audio_edition.ingest.web import Document
+from audio_edition.models import Article, Script, Timeline
+from audio_edition.pipeline.preparation import prepare
+from audio_edition.pipeline.production import produce
+from audio_edition.settings import DEFAULT_LANGUAGE, Settings
+from audio_edition.storage.cache import DiskCache, default_cache_dir
+from audio_edition.storage.staging import Staging, unwritable
+
+Progress = Callable[[int, int], None]
+Stage = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build made and how."""
+
+    output: Path
+    sidecars: tuple[Path, ...]
+    article: Article
+    timeline: Timeline
+    synthesized: int
+    cached: int
+    seconds: float
+    language: str = DEFAULT_LANGUAGE
+    engine: str = ""
+    voice: str = ""
+    script: Script | None = None
+
+
+def check_output(out: Path, bitrate_kbps: int) -> None:
+    """Refuse an output path or bitrate we cannot write, before any synthesis."""
+    fmt = encode.format_for(out)
+    if out.is_dir():
+        raise OutputError(f"output {out} is a folder", hint="Give a file name, or use --out-dir for a folder.")
+    encode.check_bitrate(fmt, bitrate_kbps)
+
+
+def build(
+    source: str,
+    out: Path,
+    settings: Settings,
+    stdin: bytes | None = None,
+    on_progress: Progress | None = None,
+    on_stage: Stage | None = None,
+    document: Document | None = None,
+) -> BuildResult:
+    """Build one episode: read, script, synthesize (cached, parallel), mix, master, tag, sidecars.
+
+    The format follows ``out``'s extension (.mp3, .m4a, .opus). Nothing is written at ``out``
+    (or beside it) unless the whole build succeeds; an older good episode there is replaced
+    only by a complete new one.
+    """
+    started = time.monotonic()
+    check_output(out, settings.bitrate_kbps)
+    suffix = out.suffix.lower()
+    chain = toolchain.current(settings.cache_dir).require(suffix)  # a lacking ffmpeg fails before any work
+    prepared = prepare(source, settings, stdin, document)
+    article, script, engine = prepared.article, prepared.script, prepared.engine
+    meta = episode_meta(article, settings, script.language)
+    staging = Staging()
+    with ExitStack() as cleanup:
+        cleanup.callback(staging.discard)
+        audio_tmp = staging.reserve(out)
+        sidecar_paths = sidecars.paths_for(out)
+        sidecar_tmps = [staging.reserve(p) for p in sidecar_paths]
+        if settings.use_cache:
+            cache = DiskCache(settings.cache_dir or default_cache_dir())
+        else:  # nothing kept: a cache for this build alone
+            cache = DiskCache(Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="audio-edition-"))))
+        cache.ensure()
+        tagger = threading.Thread(target=tags.get_ready, args=(script.language, suffix), daemon=True)
+        tagger.start()  # while the audio is made
+        try:
+            made = produce(script, engine, prepared.voice, settings, cache, audio_tmp, suffix, chain, on_progress, on_stage)
+            tagger.join()
+            timeline = made.timeline.ending_at(tags.audio_length_ms(audio_tmp, suffix))
+            (on_stage or (lambda name: None))("Tagging")
+            tags.write_tags(audio_tmp, meta, timeline.chapters, suffix, transcript(article))
+        except OSError as exc:  # writing the episode (its temporary name is ours, not the user's)
+            raise unwritable(out, exc) from exc
+        except toolchain.DiskFull as exc:
+            if exc.path == str(audio_tmp):
+                raise unwritable(out, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))) from None
+            raise
+        details = {
+            "engine": engine.name, "voice": prepared.voice, "language": script.language,
+            "utterances": len(script.utterances), "synthesized": made.synthesized, "cached": made.cached,
+            "episode_from_cache": made.from_cache, "duration_s": timeline.duration_ms / 1000,
+            "loudness_lufs": settings.loudness_lufs, "mastering": made.loudness, "ffmpeg": chain.identity,
+        }
+        for tmp, text, target in zip(sidecar_tmps, sidecars.render(timeline, article, details), sidecar_paths):
+            try:
+                tmp.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise unwritable(target, exc) from exc
+        staging.commit()
+    return BuildResult(
+        output=out, sidecars=tuple(sidecar_paths), article=article, timeline=timeline,
+        synthesized=made.synthesized, cached=made.cached, seconds=time.monotonic() - started,
+        language=script.language, engine=engine.name, voice=prepared.voice, script=script,
+    )

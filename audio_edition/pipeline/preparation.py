@@ -1,0 +1,88 @@
+"""The first half of a build: an article read, cleaned for listening and turned into the script an
+engine will speak, with the engine and voice chosen. ``prepare --json`` shows exactly this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from audio_edition import ingest, speech
+from audio_edition.errors import InputError
+from audio_edition.ingest import sanitize
+from audio_edition.ingest.web import Document
+from audio_edition.models import Article, Script
+from audio_edition.settings import AUTO, DEDUPE_MODES, DEFAULT_RATE, Settings
+from audio_edition.speech.engine import Engine
+from audio_edition.storage.cache import DiskCache, default_cache_dir
+from audio_edition.text import cleanup, language, normalize
+from audio_edition.text.script import Pauses, build_script
+
+MAX_PARAGRAPHS = 20_000  # a long book's worth; far past any article, and a bound on the work
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An article read and turned into a script, ready to synthesize."""
+
+    article: Article
+    script: Script
+    engine: Engine
+    voice: str
+
+
+def _named(source: str) -> str:
+    return source if source != ingest.STDIN else "standard input"
+
+
+def read(source: str, settings: Settings, stdin: bytes | None = None, document: Document | None = None) -> Article:
+    """Read an article (fetching it when ``source`` is a URL and ``document`` is not given) and
+    apply the title/author overrides."""
+    article = ingest.read_article(source, stdin, document, settings.timeout_s)
+    changes: dict[str, Any] = {"source": settings.source_name} if settings.source_name else {}
+    if settings.title and sanitize.clean_line(settings.title):
+        changes["title"] = sanitize.clean_line(settings.title)
+    if settings.author and sanitize.clean_line(settings.author):
+        changes["author"] = sanitize.clean_line(settings.author)
+    if changes:
+        article = replace(article, **changes)
+    return article
+
+
+def prepare(source: str, settings: Settings, stdin: bytes | None = None,
+            document: Document | None = None) -> Prepared:
+    """Read and clean ``source`` and build the script the engine will speak, without synthesizing."""
+    if settings.dedupe not in DEDUPE_MODES:
+        raise InputError(f"--dedupe {settings.dedupe} is not a mode", hint="Use off, exact or paraphrase.")
+    engine = None if settings.engine == AUTO else speech.get(settings.engine)  # an unknown engine fails first
+    lexicon = normalize.load_lexicon(settings.lexicon) if settings.lexicon else None
+    article = read(source, settings, stdin, document)
+    if len(article.paragraphs) > MAX_PARAGRAPHS:
+        raise InputError(f"{_named(source)} has {len(article.paragraphs):,} paragraphs, "
+                         f"more than the {MAX_PARAGRAPHS:,} we read in one episode",
+                         hint="Split it into several articles.")
+    cache = DiskCache(settings.cache_dir or default_cache_dir())
+    detected, others, note = language.article_language(article, settings.language, cache)
+    notes = [note] if note else []  # what the build says it decided, and the report keeps
+    if engine is None:  # --engine auto: the natural voice when there is one for this language
+        engine, voice, why = speech.choose(detected, settings.voice)
+        lang = detected
+        notes += [why] if why else []
+    else:
+        voice, lang = speech.voice_for(engine, settings.voice, settings.language, detected, others)
+    article = cleanup.report_emoji(cleanup.clean(article, lang, settings.dedupe))
+    if not article.paragraphs:
+        raise InputError(f"{_named(source)}: nothing left to speak after cleanup",
+                         hint="Check the report of what was removed with 'audio-edition prepare --json', or use --dedupe off.")
+    pauses = Pauses(between_paragraphs=settings.pause_ms, before_section=settings.section_pause_ms)
+    if settings.rate != DEFAULT_RATE and not engine.set_rate(settings.rate):
+        notes.append(f"{engine.name} cannot change its speed: --rate ignored")
+    words = None
+    if lexicon:
+        words, unused = normalize.lexicon_for(lexicon, engine.phonemes)
+        if unused:
+            notes.append(f"{engine.name} takes no phonemes: the lexicon's phoneme-only entries are read as written "
+                         f"({', '.join(unused[:5])})")
+    if notes:
+        article = replace(article, notes=(*article.notes, *notes))
+    script = build_script(article, lang, engine.max_chars, normalize.normalizer(lang, words), pauses)
+    return Prepared(article, script, engine, voice)

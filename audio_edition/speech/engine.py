@@ -1,0 +1,101 @@
+"""The Engine protocol: everything the pipeline asks of a speech engine, and a base class that
+gives the optional capabilities their "cannot" answers.
+
+A third-party engine implements the protocol (most simply by subclassing ``EngineBase``) and
+registers under the ``audio_edition.engines`` entry point group; see ``registry``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal, Protocol, runtime_checkable
+
+from audio_edition.models import Take
+
+# Below this much text, a local engine speaks in this process: starting worker processes (a Python
+# each, with the engine's library) costs more than they save. Measured with espeak-ng on 2 cores:
+# it speaks about 12,000 characters a second, and two spawned workers take about 0.3 s to start.
+POOL_MIN_CHARS = 6000
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether an engine can synthesize here, and if not, why."""
+
+    available: bool
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Voice:
+    """One voice an engine offers: the name --voice takes, its languages, and its quality if known."""
+
+    name: str
+    languages: tuple[str, ...]
+    quality: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {"name": self.name, "languages": list(self.languages), "quality": self.quality}
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """What every engine provides.
+
+    ``concurrency`` says how the synthesizer may run it in parallel: ``"process"`` for engines
+    whose native library keeps global state (one worker process each), ``"thread"`` for engines
+    that wait on the network. ``max_jobs`` caps parallel requests (None: the core count).
+    ``pool_min_chars`` is how much text pays for starting worker processes (process engines).
+    ``phonemes`` says whether text may carry ``[[ phonemes ]]`` (lexicon entries).
+    Engines must be picklable: process workers receive a copy.
+    """
+
+    name: str
+    offline: bool
+    max_chars: int
+    concurrency: Literal["process", "thread"]
+    max_jobs: int | None
+    pool_min_chars: int
+    phonemes: bool
+
+    def version(self) -> str:
+        """A version string that changes whenever the same text would sound different."""
+        ...
+
+    def voice_version(self, voice: str) -> str:
+        """What identifies the voice's sound beyond its name (a voice file's digest), or ""."""
+        ...
+
+    def availability(self) -> Availability:
+        """Whether the engine can synthesize on this machine now."""
+        ...
+
+    def resolve_voice(self, voice: str | None, language: str) -> str:
+        """The concrete voice to use for ``language`` (raising EngineError for an unknown voice)."""
+        ...
+
+    def voices(self) -> list[Voice]:
+        """Every voice the engine offers here (for ``engines`` and ``doctor``)."""
+        ...
+
+    def set_rate(self, rate: float) -> bool:
+        """Speak at ``rate`` times the voice's own speed; False when the engine cannot."""
+        ...
+
+    def synthesize(self, text: str, voice: str, language: str) -> Take:
+        """Speak ``text``; raise EngineError (never a foreign exception) on failure."""
+        ...
+
+
+class EngineBase:
+    """Defaults for the optional capabilities: no phonemes, one speed, no voice files."""
+
+    phonemes: ClassVar[bool] = False
+    pool_min_chars: ClassVar[int] = POOL_MIN_CHARS
+    max_jobs: ClassVar[int | None] = None
+
+    def voice_version(self, voice: str) -> str:
+        return ""
+
+    def set_rate(self, rate: float) -> bool:
+        return False

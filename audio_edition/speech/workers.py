@@ -1,0 +1,63 @@
+"""Worker processes that die with their parent and leave Ctrl-C to it: for speech that uses every
+core, and for articles built side by side (runners.local)."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+
+PR_SET_PDEATHSIG = 1
+
+
+def worker_started(parent: int) -> None:
+    """In each worker process: die with the parent, and leave Ctrl-C to it.
+
+    The kernel kills the worker when its parent dies, even by SIGKILL (Linux's PR_SET_PDEATHSIG);
+    elsewhere a thread watches for the parent to go. Ctrl-C reaches the whole process group, but
+    only the parent should act on it: it cancels the work and reports "Interrupted."."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+@contextlib.contextmanager
+def children_deaf_to_ctrl_c() -> Iterator[None]:
+    """Block SIGINT in this thread while it starts worker processes: they inherit the mask, so a
+    Ctrl-C that reaches the process group while they are still importing cannot kill them with a
+    traceback. This process still gets it (another thread takes it, or this one once unblocked)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def process_pool(count: int) -> ProcessPoolExecutor:
+    """A pool of ``count`` worker processes (started as ``worker_started`` says). Spawned, not
+    forked: the parent may hold threads (the progress bar) and native state."""
+    return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=worker_started, initargs=(os.getpid(),))
