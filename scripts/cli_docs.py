@@ -26,6 +26,44 @@ you can act on (one `Error:` line with a hint), 2 for a usage error.
 """
 
 
+FOOTER = """## JSON outputs
+
+What scripts rely on; each shape is pinned by a test.
+
+`prepare --json` prints one object:
+```
+{
+  "title": str, "author": str | null, "date": "YYYY-MM-DD" | null, "language": str,
+  "source": str | null,                       # URL or path the article came from
+  "sections": [{"title": str | null, "paragraphs": [str, ...]}],   # cleaned text, as written
+  "utterances": [{"kind": "title"|"heading"|"paragraph"|"text", "text": str}],  # as sent to the engine, in order
+  "removed": [{"reason": str, "text": str, "kept": str | null, "score": float | null}]
+}
+```
+`reason` is `duplicate`, `boilerplate`, `url`, `byline`, `caption`, `code` or another short word;
+`kept` is the paragraph kept in place of a removed duplicate.
+
+`inspect --json` prints one object:
+```
+{
+  "duration_s": float, "bitrate_kbps": int, "sample_rate": int, "channels": int,
+  "id3_version": "2.3" | "2.4" | null,        # null for .m4a and .opus
+  "tags": {"title": str, "artist": str, "album": str, "genre": str, "date": str,
+           "language": str, "comment": str},
+  "podcast": bool, "has_cover": bool,
+  "chapters": [{"title": str, "start_s": float, "end_s": float}]
+}
+```
+
+`engines --json` prints a list of `{"name": str, "available": bool, "reason": str | null, "offline": bool}`.
+
+`doctor --json` prints one object with the keys `ffmpeg` (path, version, source, whether it has
+every filter and encoder we need, what it lacks, the formats it can make), `engines` (each with
+its availability, voices, and whether `--engine auto` tries it first) and `cache` (path, size,
+entries).
+"""
+
+
 def commands() -> list[tuple[str, Any]]:
     """(full name, click command) of every command, in the order ``--help`` lists them."""
     import typer.main
@@ -93,7 +131,7 @@ def render() -> str:
                 required = " (required)" if option.required else ""
                 out.append(f"| {flags}{required} | {value} | {_default(option)} | {env} | {_cell(option.help or '')} |")
             out.append("")
-    return "\n".join(out).rstrip() + "\n"
+    return "\n".join(out).rstrip() + "\n\n" + FOOTER
 
 
 def main() -> int:

@@ -26,19 +26,104 @@ SEED = Path(os.environ.get("AUDIO_EDITION_SEED", ROOT.parent / "shared" / "sampl
 REALWORLD = Path(os.environ.get("AUDIO_EDITION_REALWORLD", ROOT.parent / "shared" / "realworld"))
 
 
+# In CI nothing may skip: a missing tool or data set fails there. Elsewhere it skips, saying how
+# to get it, so a contributor's loop runs on a machine without Chromium or Debian's ffmpeg.
+CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+INSTALL_TOOLS = "python3 scripts/install_test_tools.py"
+
+
+def missing(what: str, how: str) -> None:
+    """What a test needs is not here: a failure in CI, else a skip that says how to get it."""
+    message = f"{what}: {how}"
+    if CI:
+        pytest.fail(f"{message} (in CI nothing may skip)")
+    pytest.skip(message)
+
+
 def require_realworld() -> Path:
-    """The annotated real pages, or a failure saying where they were looked for and how to name them."""
+    """The annotated real pages, or (see ``missing``) where they were looked for and how to name them."""
     if not (REALWORLD / "evaldata.json").is_file():
-        pytest.fail(f"the real-world pages are not at {REALWORLD}: clone the repo beside ../shared, "
-                    "or set AUDIO_EDITION_REALWORLD")
+        missing(f"the real-world pages are not at {REALWORLD}",
+                "clone the repo beside ../shared, or set AUDIO_EDITION_REALWORLD")
     return REALWORLD
 
 
 def require_seed() -> Path:
-    """The seed article, or a skip naming where it was looked for when this checkout has none beside it."""
+    """The seed article, or (see ``missing``) where it was looked for."""
     if not SEED.is_file():
-        pytest.skip(f"the shared seed sample is not at {SEED} (set AUDIO_EDITION_SEED)")
+        missing(f"the shared seed sample is not at {SEED}", "clone the repo beside ../shared, or set AUDIO_EDITION_SEED")
     return SEED
+
+
+def require_chromium() -> str:
+    """Chromium for the browser tests."""
+    found = _load_script("install_test_tools").chromium()
+    if found is None:
+        missing("Chromium is not installed", f"run {INSTALL_TOOLS} (Debian's chromium), or set $CHROMIUM")
+    return str(found)
+
+
+def require_system_ffmpeg() -> Path:
+    """A distribution's ffmpeg (Debian 12's is 5.1), which the audio tests also run with."""
+    if not SYSTEM_FFMPEG.is_file():
+        missing(f"no distribution ffmpeg at {SYSTEM_FFMPEG}",
+                f"run {INSTALL_TOOLS} (Debian's ffmpeg), or set AUDIO_EDITION_TEST_SYSTEM_FFMPEG")
+    return SYSTEM_FFMPEG
+
+
+def require_tool(name: str, package: str) -> str:
+    """A command from the system (mp3val, unshare)."""
+    import shutil
+
+    found = shutil.which(name)
+    if found is None:
+        missing(f"{name} is not installed", f"run {INSTALL_TOOLS} (Debian's {package})")
+    return str(found)
+
+
+def require_js_tools() -> Path:
+    """The npm tools in tests/js (the W3C WebVTT parser, puppeteer-core, axe-core)."""
+    modules = ROOT / "tests" / "js" / "node_modules"
+    if not all((modules / name / "package.json").is_file() for name in ("webvtt-parser", "puppeteer-core", "axe-core")):
+        missing(f"the test tools from npm are not in {modules}", f"run {INSTALL_TOOLS} (npm ci in tests/js)")
+    return modules
+
+
+# Fixtures that start the CLI in a subprocess: every test that uses one is slow.
+SLOW_FIXTURES = {"cli", "sample_episode"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that start the CLI in a subprocess are slow; those that run with Debian's ffmpeg need
+    it from the system."""
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("ffmpeg_choice") == "debian":
+            item.add_marker(pytest.mark.system)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """In CI a skip is a failure: nothing may be left untested there."""
+    outcome = yield
+    report = outcome.get_result()
+    if CI and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where nothing may skip: {report.longrepr}"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    """Name the tests outside the slow mark that took a second or more: they belong in it."""
+    slow = []
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
+        if report.when == "call" and report.duration >= 1.0 and "slow" not in report.keywords:
+            slow.append(f"{report.duration:5.1f}s {report.nodeid}")
+    if slow:
+        terminalreporter.section("not marked slow, but took a second or more")
+        for line in sorted(slow, reverse=True):
+            terminalreporter.write_line(line)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
@@ -91,10 +176,7 @@ def ffmpeg_choice(request: pytest.FixtureRequest) -> Iterator[str | None]:
 
     value = None
     if request.param == "debian":
-        if not SYSTEM_FFMPEG.is_file():
-            pytest.fail(f"no distribution ffmpeg at {SYSTEM_FFMPEG}: run scripts/install_test_tools.py, which installs "
-                        "Debian's, or set AUDIO_EDITION_TEST_SYSTEM_FFMPEG")
-        value = str(SYSTEM_FFMPEG)
+        value = str(require_system_ffmpeg())
     with pytest.MonkeyPatch.context() as patch:
         if value:
             patch.setenv("AUDIO_EDITION_FFMPEG", value)
@@ -142,6 +224,34 @@ def cli(tmp_path: Path):  # type: ignore[no-untyped-def]
             env=bare_path_env(env), cwd=cwd or tmp_path, timeout=timeout,
         )
         return Run(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
+
+    return run
+
+
+@pytest.fixture
+def cli_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Run ``audio-edition ARGS`` through its real entry point in this process: the same parsing,
+    error lines and exit codes as ``cli``, without a new Python (for the many error-path tests)."""
+    import contextlib
+    import io
+
+    from audio_edition.cli import main
+
+    def run(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None,
+            cwd: Path | None = None) -> Run:
+        monkeypatch.chdir(cwd or tmp_path)
+        for name, value in (env or {}).items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setattr(sys, "argv", ["audio-edition", *args])
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin or b"")))
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main()
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        return Run(code, out.getvalue(), err.getvalue())
 
     return run
 

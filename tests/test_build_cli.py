@@ -4,13 +4,12 @@ ffprobe or espeak-ng on PATH; every output checked with readers we did not write
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE
+from conftest import SAMPLE, require_tool
 from readers import decode_errors, ffmetadata, probe_duration, walk_mp3
 
 FRAME_S = 1152 / 44100
@@ -30,6 +29,7 @@ def sample_episode(tmp_path_factory: pytest.TempPathFactory, ffmpeg_choice) -> t
     return folder / "sample.mp3", proc
 
 
+@pytest.mark.system  # mp3val
 def test_sample_episode_is_a_valid_cbr_mp3(sample_episode) -> None:  # type: ignore[no-untyped-def]
     mp3, proc = sample_episode
     assert proc.stdout.strip().endswith("sample.mp3")
@@ -37,9 +37,7 @@ def test_sample_episode_is_a_valid_cbr_mp3(sample_episode) -> None:  # type: ign
     assert frames.bitrates == {96} and frames.sample_rates == {44100} and frames.mono
     assert frames.info_frames == frames.frames
     assert decode_errors(mp3) == ""
-    mp3val = shutil.which("mp3val")
-    if mp3val is None:
-        pytest.fail("mp3val is missing: run scripts/install_test_tools.py, which installs Debian's")
+    mp3val = require_tool("mp3val", "mp3val")
     report = subprocess.run([mp3val, str(mp3)], capture_output=True, text=True).stdout
     assert "WARNING" not in report and "ERROR" not in report and "CBR" in report, report
 
@@ -82,7 +80,7 @@ def test_sidecars_agree_with_the_tags(sample_episode) -> None:  # type: ignore[n
     assert report["removed"] == [] and report["synthesized"] == report["utterances"] > 0
 
 
-def test_inspect_json_matches_the_contract(sample_episode) -> None:  # type: ignore[no-untyped-def]
+def test_inspect_json_has_the_documented_shape(sample_episode) -> None:  # type: ignore[no-untyped-def]
     mp3, _ = sample_episode
     info = json.loads(subprocess.run([sys.executable, "-m", "audio_edition", "inspect", str(mp3), "--json"],
                                      capture_output=True, text=True, check=True).stdout)
@@ -157,11 +155,11 @@ def _files(folder: Path) -> set[str]:
     ({"a.txt": b"T\n\nx"}, ["a.txt", "--voice", "klingon"], "no voice 'klingon'"),
     ({"a.txt": b"T\n\nFAIL"}, ["a.txt", "--engine", "fake"], "asked to fail"),
 ])
-def test_bad_input_gives_one_error_line_exit_1_and_no_files(cli, tmp_path: Path, setup, args, message) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_gives_one_error_line_exit_1_and_no_files(cli_here, tmp_path: Path, setup, args, message) -> None:  # type: ignore[no-untyped-def]
     for name, content in (setup or {}).items():
         (tmp_path / name).write_bytes(content)
     before = _files(tmp_path)
-    run = cli("build", *args)
+    run = cli_here("build", *args)
     assert run.code == 1, run.stderr
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and message in lines[0], run.stderr
@@ -186,10 +184,10 @@ def test_a_failed_build_leaves_the_older_good_episode_alone(cli, tmp_path: Path)
     ["a.txt", "--jobs", "0"],
     [],
 ])
-def test_usage_errors_exit_2(cli, tmp_path: Path, args) -> None:  # type: ignore[no-untyped-def]
+def test_usage_errors_exit_2(cli_here, tmp_path: Path, args) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "a.txt").write_text("T\n\nx\n")
     (tmp_path / "b.txt").write_text("T\n\nx\n")
-    run = cli("build", *args)
+    run = cli_here("build", *args)
     assert run.code == 2 and "Traceback" not in run.stderr
 
 
@@ -199,10 +197,10 @@ def test_debug_shows_the_traceback(cli) -> None:  # type: ignore[no-untyped-def]
     assert run.code == 1 and "Traceback" in run.stderr and last.startswith("audio_edition.errors.MissingFileError: "), last
 
 
-def test_inspect_errors(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_inspect_errors(cli_here, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "x.mp3").write_bytes(b"nope" * 100)
     for target in ("x.mp3", "missing.mp3"):
-        run = cli("inspect", target, "--json")
+        run = cli_here("inspect", target, "--json")
         assert run.code == 1 and run.stderr.startswith("Error: ") and run.stdout == ""
 
 

@@ -1,4 +1,4 @@
-"""The cache is checked, not trusted (issue 9, point 3), and kept in bounds (`cache info|prune|clear`).
+"""The cache is checked, not trusted and kept in bounds (`cache info|prune|clear`).
 
 Each test damages the cache the way a full disk, a killed process or a failing drive does, then
 builds again and compares the episode with ffmpeg's own decoding of a clean build."""

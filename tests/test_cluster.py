@@ -1,4 +1,4 @@
-"""Issue 13: builds and publishes on a real Dask cluster: a `dask scheduler` and two `dask worker`
+"""Builds and publishes on a real Dask cluster: a `dask scheduler` and two `dask worker`
 processes on 127.0.0.1 (real TCP), started here as a user starts them.
 
 The episodes are compared with local builds of the same articles (ffmpeg's duration, the
@@ -24,6 +24,8 @@ from readers import probe_duration, vtt_cues
 
 from audio_edition import __version__
 from audio_edition.runners.identity import build_identity
+
+pytestmark = pytest.mark.slow  # a real Dask scheduler and workers
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # functions run on the workers and scheduler
 

@@ -84,7 +84,7 @@ def test_exact_copies_ignore_quotes_case_spacing_and_wrapping() -> None:
 
 
 def test_short_lines_a_page_repeats_on_purpose_are_kept() -> None:
-    """Real pages repeat short lines: a tip under each item, link labels, separators (issue 10)."""
+    """Real pages repeat short lines: a tip under each item, link labels, separators."""
     paragraphs = ["Therme Loipersdorf has eleven pools and a sauna village.", "Check the opening hours first.",
                   "Bad Blumau was designed by Friedensreich Hundertwasser.", "Check the opening hours first.",
                   "___", "Breakfast: oats with berries.", "___", "Breakfast: oats with berries.", "See it now: Amazon",

@@ -4,17 +4,18 @@ an Info header that validators and decoders accept, silent where the parts meet.
 from __future__ import annotations
 
 import random
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from conftest import require_tool
 from readers import decoded_pcm, walk_mp3
 
 from audio_edition.audio import encode, mp3frames, segments, toolchain
 from audio_edition.speech.engines.espeak import EspeakEngine
 
-pytestmark = pytest.mark.usefixtures("ffmpeg_choice")
+pytestmark = [pytest.mark.usefixtures("ffmpeg_choice"), pytest.mark.slow]  # builds, masters and encodes with both ffmpegs
 
 
 def arc16(data: bytes) -> int:
@@ -81,6 +82,7 @@ def test_parts_join_into_the_whole(speech: bytes, tmp_path: Path) -> None:
         assert segments.peak_dbfs(parts[a:b]) < -60
 
 
+@pytest.mark.system  # mp3val
 def test_the_joined_info_header_is_valid(speech: bytes, tmp_path: Path) -> None:
     out = tmp_path / "parts.mp3"
     encode_file(speech, out, silences(speech)[1::3])
@@ -100,9 +102,7 @@ def test_the_joined_info_header_is_valid(speech: bytes, tmp_path: Path) -> None:
     assert int.from_bytes(data[lame + 34 : lame + 36], "big") == arc16(bytes(header))  # the tag's CRC
     delay, padding = divmod(int.from_bytes(data[lame + 21 : lame + 24], "big"), 4096)
     assert frames * 1152 - delay - padding == len(speech) // 2
-    mp3val = shutil.which("mp3val")
-    if mp3val is None:
-        pytest.fail("mp3val is missing: run scripts/install_test_tools.py, which installs Debian's")
+    mp3val = require_tool("mp3val", "mp3val")
     report = subprocess.run([mp3val, str(out)], capture_output=True, text=True).stdout
     problems = [line for line in report.splitlines() if line.startswith(("WARNING", "ERROR"))
                 and "No supported tags" not in line]  # tags come later, from mutagen

@@ -1,4 +1,4 @@
-"""The fault suite (issue 9): real `build` and `publish` processes killed with SIGKILL at each stage.
+"""The fault suite: real `build` and `publish` processes killed with SIGKILL at each stage.
 
 Only the main process is killed, as the kernel's OOM killer or a lost session would: its worker
 processes and ffmpeg children must go by themselves. After each kill:
@@ -27,6 +27,8 @@ import feedparser
 import pytest
 from conftest import bare_path_env, processes_mentioning
 from readers import decode_errors
+
+pytestmark = pytest.mark.slow  # kills real builds and publishes mid-way
 
 ARTICLE = """# {title}
 

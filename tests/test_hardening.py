@@ -1,4 +1,4 @@
-"""Issue 9's checklist, kept alive: every point a tester found (bad input, faults, attackers), each
+"""Every point a tester found (bad input, faults, attackers), each
 reproduced as it was found and checked to hold now. The fuzz test of the text pipeline is here.
 
 Where a point has a suite of its own, this module keeps the tester's reproduction and the suite
@@ -21,9 +21,11 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE, children_of, processes_mentioning
+from conftest import SAMPLE, children_of, processes_mentioning, require_tool
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+pytestmark = pytest.mark.slow  # hostile input through the CLI, a fuzz run, full disks
 
 SHOW_ARGS = ["--title", "Checklist Show", "--author", "Tester", "--email", "t@example.org",
              "--base-url", "https://example.org/show/"]
@@ -44,7 +46,7 @@ def made_image(path: Path, size: tuple[int, int], mode: str = "RGB", kind: str =
 
 # --- 1. serve leaks private files -----------------------------------------------------------------
 
-def test_1_the_catalog_is_not_served_through_an_encoded_dot_nor_etc_passwd_through_a_symlink(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_catalog_is_not_served_through_an_encoded_dot_nor_etc_passwd_through_a_symlink(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import http.client
 
     from conftest import bare_path_env
@@ -69,7 +71,7 @@ def test_1_the_catalog_is_not_served_through_an_encoded_dot_nor_etc_passwd_throu
 
 # --- 2. One control character bricks a show ---------------------------------------------------
 
-def test_2_a_control_character_in_a_title_does_not_brick_the_show(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_control_character_in_a_title_does_not_brick_the_show(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import feedparser
 
     assert cli("show", "init", "show", *SHOW_ARGS).code == 0
@@ -81,7 +83,7 @@ def test_2_a_control_character_in_a_title_does_not_brick_the_show(cli, tmp_path:
     assert cli("feed", "--show", "show").code == 0
 
 
-def test_2_a_catalog_written_before_the_fix_is_repaired_by_feed(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_catalog_written_before_the_fix_is_repaired_by_feed(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import feedparser
 
     assert cli("show", "init", "show", *SHOW_ARGS).code == 0
@@ -99,7 +101,7 @@ def test_2_a_catalog_written_before_the_fix_is_repaired_by_feed(cli, tmp_path: P
 
 # --- 4. A killed publish leaves the show inconsistent ----------------------------------------------
 
-def test_4_feed_repairs_a_catalog_size_that_no_longer_matches_the_file(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_feed_repairs_a_catalog_size_that_no_longer_matches_the_file(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import feedparser
 
     assert cli("show", "init", "show", *SHOW_ARGS).code == 0
@@ -113,7 +115,7 @@ def test_4_feed_repairs_a_catalog_size_that_no_longer_matches_the_file(cli, tmp_
     assert int(entry.enclosures[0].length) == mp3.stat().st_size
 
 
-def test_4_build_folders_of_killed_publishers_do_not_pile_up(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_build_folders_of_killed_publishers_do_not_pile_up(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import fcntl
 
     assert cli("show", "init", "show", *SHOW_ARGS).code == 0
@@ -134,7 +136,7 @@ def test_4_build_folders_of_killed_publishers_do_not_pile_up(cli, tmp_path: Path
 
 # --- 5. Denial of service from small inputs ----------------------------------------------------
 
-def test_5_a_yaml_alias_bomb_is_refused_at_once(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_yaml_alias_bomb_is_refused_at_once(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     bomb = ('a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n'
             'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n'
             'author: [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n')
@@ -146,7 +148,7 @@ def test_5_a_yaml_alias_bomb_is_refused_at_once(cli, tmp_path: Path) -> None:  #
 
 
 @pytest.mark.parametrize("role", ["article", "cover", "intro"])
-def test_5_a_fifo_is_refused_not_waited_on(cli, tmp_path: Path, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_fifo_is_refused_not_waited_on(cli, tmp_path: Path, role: str) -> None:  # type: ignore[no-untyped-def]
     os.mkfifo(tmp_path / "pipe.mp3")
     os.mkfifo(tmp_path / "pipe.md")
     (tmp_path / "a.md").write_text("# T\n\nBody.\n")
@@ -187,7 +189,7 @@ def test_a_prepare_of_3000_paragraphs_keeps_them_all(tmp_path: Path) -> None:
     assert len(prepared.article.sections[0].paragraphs) > 2900
 
 
-def test_5_a_reworded_copies_are_still_found_in_a_very_long_article(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reworded_copies_are_still_found_in_a_very_long_article(monkeypatch: pytest.MonkeyPatch) -> None:
     """The search through a long article (candidates by shared rare words) still finds reworded
     copies; two pairs among 600 paragraphs are below a spun article's share, so that rule is set
     aside here (it has its own tests in test_dedupe.py)."""
@@ -213,7 +215,7 @@ def test_5_a_reworded_copies_are_still_found_in_a_very_long_article(monkeypatch:
     assert {tuple(sorted(pair)) for pair in found} == {(50, 450), (120, 520)}
 
 
-def test_5_a_fifty_thousand_tiny_paragraphs_are_one_clear_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_fifty_thousand_tiny_paragraphs_are_one_clear_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "tiny.txt").write_text("Title\n\n" + "\n\n".join(f"See it now: Amazon {i}" for i in range(50000)))
     started = time.monotonic()
     assert "more than the 20,000 we read" in one_error_line(cli("prepare", "tiny.txt", timeout=60))
@@ -229,7 +231,7 @@ def test_5_a_fifty_thousand_tiny_paragraphs_are_one_clear_error(cli, tmp_path: P
     ("ru", "25 апреля 2024 года было 3,5 миллиона человек, 1-й и 22-й, 45%."),
     ("ja", "2024年に25人が 3.5 km 歩いた。"),
 ])
-def test_6_numbers_and_odd_characters_in_any_language_give_no_traceback(cli, tmp_path: Path, lang: str, text: str) -> None:  # type: ignore[no-untyped-def]
+def test_numbers_and_odd_characters_in_any_language_give_no_traceback(cli, tmp_path: Path, lang: str, text: str) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "a.txt").write_text(f"A Title\n\n{text}\n")
     run = cli("prepare", "a.txt", "--lang", lang, "--json")
     assert run.code == 0, run.stderr
@@ -241,12 +243,10 @@ def test_6_numbers_and_odd_characters_in_any_language_give_no_traceback(cli, tmp
 def full_disk_build(tmp_path: Path, size: str) -> tuple[int, str, list[str]]:
     """Build into a folder on a tmpfs of ``size`` (a real full disk, in a private mount namespace):
     (exit status, stderr, what is left in the folder)."""
-    import shutil
 
     from conftest import bare_path_env
 
-    if shutil.which("unshare") is None:
-        pytest.fail("unshare (util-linux) is needed to mount a small tmpfs for the full-disk test")
+    require_tool("unshare", "util-linux")  # to mount a small tmpfs for the full-disk test
     disk = tmp_path / "disk"
     disk.mkdir(exist_ok=True)
     script = (f'mount -t tmpfs -o size={size} tmpfs "{disk}" || exit 99; '
@@ -259,8 +259,9 @@ def full_disk_build(tmp_path: Path, size: str) -> tuple[int, str, list[str]]:
     return int(lines[0]), (tmp_path / "err").read_text(), lines[1:]
 
 
+@pytest.mark.system  # unshare, for a private tmpfs
 @pytest.mark.parametrize("size", ["4k", "64k", "400k", "560k", "568k", "572k", "576k", "580k", "600k", "4m"])
-def test_6_c_a_full_disk_is_one_error_line_and_leaves_nothing(tmp_path: Path, size: str) -> None:
+def test_a_full_disk_is_one_error_line_and_leaves_nothing(tmp_path: Path, size: str) -> None:
     """The sample's episode (fake voice) is about 580 kB with its cover, and its sidecars take five
     4 kB pages: across these sizes the disk fills while the audio is encoded, while it is tagged,
     and while each sidecar is written; from about 584 kB the build fits."""
@@ -274,7 +275,7 @@ def test_6_c_a_full_disk_is_one_error_line_and_leaves_nothing(tmp_path: Path, si
         assert ".part" not in lines[0] and left == [], (lines[0], left)
 
 
-def test_6_d_a_damaged_catalog_is_one_error_line_with_the_way_back(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_damaged_catalog_is_one_error_line_with_the_way_back(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import feedparser
 
     assert cli("show", "init", "show", *SHOW_ARGS).code == 0
@@ -292,7 +293,7 @@ def test_6_d_a_damaged_catalog_is_one_error_line_with_the_way_back(cli, tmp_path
 
 # --- 7. Leftovers after kill -9 ---------------------------------------------------------------------
 
-def test_7_a_part_files_of_killed_builds_are_swept_and_those_of_running_builds_kept(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_part_files_of_killed_builds_are_swept_and_those_of_running_builds_kept(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import fcntl
 
     (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
@@ -311,7 +312,7 @@ def test_7_a_part_files_of_killed_builds_are_swept_and_those_of_running_builds_k
 
 # --- 8. Silent loss and unchecked input -------------------------------------------------------------
 
-def test_8_a_nul_far_into_a_file_is_taken_out_and_reported_not_spoken_as_a_stop(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_nul_far_into_a_file_is_taken_out_and_reported_not_spoken_as_a_stop(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     words = " ".join(f"word{n}" for n in range(3000))  # well past the first 8 KiB
     (tmp_path / "a.txt").write_text(f"A Title\n\n{words} before\x00after the nul.\n")
     run = cli("prepare", "a.txt", "--json")
@@ -321,7 +322,7 @@ def test_8_a_nul_far_into_a_file_is_taken_out_and_reported_not_spoken_as_a_stop(
     assert {"reason": "characters", "text": "1 control character", "kept": None, "score": None} in data["removed"]
 
 
-def test_8_b_publish_keeps_the_loudness_bounds_build_keeps(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_publish_keeps_the_loudness_bounds_build_keeps(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert cli("show", "init", "show", *SHOW_ARGS).code == 0
     (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
     for value in ("50", "-99"):
@@ -334,7 +335,7 @@ def test_8_b_publish_keeps_the_loudness_bounds_build_keeps(cli, tmp_path: Path) 
     assert not list((tmp_path / "show" / "episodes").glob("*.mp3"))
 
 
-def test_8_c_an_unknown_espeak_variant_is_refused(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_espeak_variant_is_refused(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
     line = one_error_line(cli("build", "a.txt", "--voice", "en+zzzz", "-o", "a.mp3"))
     assert "no voice variant 'zzzz'" in line and "+f3" in line
@@ -347,13 +348,13 @@ def test_8_c_an_unknown_espeak_variant_is_refused(cli, tmp_path: Path) -> None: 
     (lambda p: made_image(p, (1400, 1400), "RGBA", "PNG"), "has transparency"),
     (lambda p: made_image(p, (1400, 1400), "CMYK"), "CMYK colour"),
 ])
-def test_8_d_covers_are_checked(cli, tmp_path: Path, make, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_covers_are_checked(cli, tmp_path: Path, make, message: str) -> None:  # type: ignore[no-untyped-def]
     cover = make(tmp_path / "cover.png")
     (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
     assert message in one_error_line(cli("build", "a.txt", "--engine", "fake", "--cover", str(cover)))
 
 
-def test_8_d_a_huge_png_is_refused_from_its_header(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_huge_png_is_refused_from_its_header(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import struct
     import zlib
 
@@ -367,7 +368,7 @@ def test_8_d_a_huge_png_is_refused_from_its_header(cli, tmp_path: Path) -> None:
     assert "is 20000x20000 pixels" in one_error_line(cli("build", "a.txt", "--engine", "fake", "--cover", "big.png"))
 
 
-def test_8_e_bidi_overrides_do_not_reach_feed_or_pages(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_bidi_overrides_do_not_reach_feed_or_pages(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert cli("show", "init", "show", *SHOW_ARGS).code == 0
     (tmp_path / "a.md").write_text("# Invoice \u202egnp.exe\u202c for you\n\nSome words.\n")
     assert cli("publish", "a.md", "--show", "show", "--engine", "fake").code == 0
@@ -377,7 +378,7 @@ def test_8_e_bidi_overrides_do_not_reach_feed_or_pages(cli, tmp_path: Path) -> N
                        for c in text), path
 
 
-def test_8_g_a_javascript_link_address_is_not_read_aloud(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_javascript_link_address_is_not_read_aloud(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "a.md").write_text("# Title\n\nClick [the button](javascript:alert(document.cookie)) to go on.\n")
     run = cli("prepare", "a.md", "--json")
     assert [u["text"] for u in json.loads(run.stdout)["utterances"]] == ["Title", "Click the button to go on."]
@@ -386,7 +387,7 @@ def test_8_g_a_javascript_link_address_is_not_read_aloud(cli, tmp_path: Path) ->
 # --- 9. Wrong or misleading messages -------------------------------------------------------------
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
-def test_9_a_utf16_and_utf32_with_a_bom_are_read(cli, tmp_path: Path, encoding: str) -> None:  # type: ignore[no-untyped-def]
+def test_utf16_and_utf32_with_a_bom_are_read(cli, tmp_path: Path, encoding: str) -> None:  # type: ignore[no-untyped-def]
     data = "Title\n\nCafé au lait, naïve façade.\n".encode(encoding)
     if encoding == "utf-16-be":
         data = b"\xfe\xff" + data
@@ -397,13 +398,13 @@ def test_9_a_utf16_and_utf32_with_a_bom_are_read(cli, tmp_path: Path, encoding: 
 
 
 @pytest.mark.parametrize("role", ["--intro", "--outro", "--cover", "--lexicon"])
-def test_9_b_a_folder_given_as_a_file_is_called_a_folder(cli, tmp_path: Path, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_folder_given_as_a_file_is_called_a_folder(cli, tmp_path: Path, role: str) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "clips").mkdir()
     (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
     assert "is a folder, not a file" in one_error_line(cli("build", "a.txt", "--engine", "fake", role, "clips"))
 
 
-def test_9_c_an_unwritable_place_says_why(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_unwritable_place_says_why(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
     line = one_error_line(cli("build", "a.txt", "--engine", "fake", "-o", "/proc/a.mp3"))
     assert "cannot write /proc/a.mp3" in line and "does not exist" not in line and "does not accept new files" in line
@@ -459,7 +460,7 @@ def test_ctrl_c_is_exit_130_and_interrupted_and_leaves_nothing(tmp_path: Path, i
     assert processes_mentioning(str(tmp_path)) == [] and list((tmp_path / "tmp").iterdir()) == []
 
 
-def test_9_e_a_detected_language_without_a_voice_falls_back_or_says_so(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_detected_language_without_a_voice_falls_back_or_says_so(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     khmer = "ព្រះរាជាណាចក្រកម្ពុជា គឺជាប្រទេសមួយ ដែលមានទីតាំងស្ថិតនៅ ក្នុងតំបន់អាស៊ីអាគ្នេយ៍ "
     mixed = khmer * 2 + "and the rest of this paragraph is English, written for readers who like plain words."
     (tmp_path / "mixed.txt").write_text(f"Title\n\n{mixed}\n")
@@ -474,14 +475,14 @@ def test_9_e_a_detected_language_without_a_voice_falls_back_or_says_so(cli, tmp_
     (["--email", "notanemail"], "Give the address directories write to"),
     (["--base-url", "ftp://x"], "Give the address the show folder will be served from"),
 ])
-def test_9_f_show_init_hints_name_the_real_cause(cli, args: list[str], wanted: str) -> None:  # type: ignore[no-untyped-def]
+def test_show_init_hints_name_the_real_cause(cli, args: list[str], wanted: str) -> None:  # type: ignore[no-untyped-def]
     base = dict(zip(SHOW_ARGS[::2], SHOW_ARGS[1::2]))
     base.update(dict(zip(args[::2], args[1::2])))
     line = one_error_line(cli("show", "init", "show", *[x for kv in base.items() for x in kv]))
     assert wanted in line and "UTF-8" not in line
 
 
-def test_9_f_a_missing_lexicon_gets_the_lexicon_hint(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_lexicon_gets_the_lexicon_hint(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert cli("show", "init", "show", *SHOW_ARGS).code == 0
     (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
     line = one_error_line(cli("publish", "a.txt", "--show", "show", "--engine", "fake", "--lexicon", "missing.toml"))
@@ -490,7 +491,7 @@ def test_9_f_a_missing_lexicon_gets_the_lexicon_hint(cli, tmp_path: Path) -> Non
 
 # --- 10. Rough edges -------------------------------------------------------------------------------
 
-def test_10_a_out_dir_is_created(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_out_dir_is_created(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     for name in ("a", "b"):
         (tmp_path / f"{name}.txt").write_text(f"Title {name}\n\nWords.\n")
     run = cli("build", "a.txt", "b.txt", "--out-dir", "episodes/2026/", "--engine", "fake")
@@ -500,7 +501,7 @@ def test_10_a_out_dir_is_created(cli, tmp_path: Path) -> None:  # type: ignore[n
     assert "is a file, not a folder" in one_error_line(cli("build", "a.txt", "--out-dir", "afile", "--engine", "fake"))
 
 
-def test_10_c_urls_and_file_names_are_ascii(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_urls_and_file_names_are_ascii(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import feedparser
 
     assert cli("show", "init", "show", "--title", "T", "--author", "A", "--email", "a@b.example",
@@ -518,7 +519,7 @@ def test_10_c_urls_and_file_names_are_ascii(cli, tmp_path: Path) -> None:  # typ
         assert all(href.isascii() for href in __import__("re").findall(r'(?:href|src)="([^"]*)"', page.read_text()))
 
 
-def test_10_c_an_old_non_ascii_slug_keeps_its_file_and_gets_an_encoded_url() -> None:
+def test_an_old_non_ascii_slug_keeps_its_file_and_gets_an_encoded_url() -> None:
     from audio_edition.publish.show import Show
 
     show = Show.__new__(Show)
@@ -526,7 +527,7 @@ def test_10_c_an_old_non_ascii_slug_keeps_its_file_and_gets_an_encoded_url() -> 
     assert show.url("episodes/lyon-étend.mp3") == "https://example.org/show/episodes/lyon-%C3%A9tend.mp3"
 
 
-def test_10_d_no_date_tag_when_the_article_has_no_date(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_no_date_tag_when_the_article_has_no_date(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from mutagen.id3 import ID3
 
     (tmp_path / "a.txt").write_text("Title\n\nWords without a date.\n")
@@ -537,7 +538,7 @@ def test_10_d_no_date_tag_when_the_article_has_no_date(cli, tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("suffix", [".m4a", ".opus"])
-def test_10_e_inspect_reads_what_build_makes(cli, tmp_path: Path, suffix: str) -> None:  # type: ignore[no-untyped-def]
+def test_inspect_reads_what_build_makes(cli, tmp_path: Path, suffix: str) -> None:  # type: ignore[no-untyped-def]
     from readers import probe_duration
 
     assert cli("build", str(SAMPLE), "--engine", "fake", "-o", f"a{suffix}").code == 0
@@ -552,7 +553,7 @@ def test_10_e_inspect_reads_what_build_makes(cli, tmp_path: Path, suffix: str) -
     assert info["id3_version"] is None and 32 <= info["bitrate_kbps"] <= 200
 
 
-def test_10_f_help_shows_no_type_after_flags(cli) -> None:  # type: ignore[no-untyped-def]
+def test_help_shows_no_type_after_flags(cli) -> None:  # type: ignore[no-untyped-def]
     for command in (["build"], ["prepare"], ["publish"], ["inspect"], ["doctor"], ["engines"], ["serve"],
                     ["show", "init"], ["cache", "info"], ["cache", "prune"], ["cache", "clear"]):
         text = cli(*command, "--help", env={"COLUMNS": "100"}).stdout

@@ -30,7 +30,7 @@ from audio_edition import pipeline
 from audio_edition.settings import Settings
 
 FRAME = 1152
-pytestmark = pytest.mark.usefixtures("ffmpeg_choice")
+pytestmark = [pytest.mark.usefixtures("ffmpeg_choice"), pytest.mark.slow]  # builds, masters and encodes with both ffmpegs
 
 
 @pytest.fixture(scope="module")

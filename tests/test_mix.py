@@ -223,6 +223,7 @@ def test_music_bed_plays_under_the_title_ducked(clips: dict[str, Path]) -> None:
     assert with_bed[a:b] == plain[a:b]  # the bed is gone by the end
 
 
+@pytest.mark.slow  # a property run of many examples, or a long mix
 def test_rendering_streams_memory_stays_flat_however_long_the_mix() -> None:
     """Twenty minutes of mix go out a window at a time: Python never holds more than a few parts."""
     script, takes = script_and_takes(tuple("Word " * 40 + "end." for _ in range(300)))

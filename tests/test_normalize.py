@@ -112,6 +112,7 @@ pieces = st.sampled_from(["$", "%", "€", "£", "&", "12", "3.5", "1,200", "202
                           "word", "U.S.", "Q3", "9:30", "am", "https://x.example.com/a", "a@b.org", "—", "“", "’"])
 
 
+@pytest.mark.slow  # a property run of many examples, or a long mix
 @settings(max_examples=300, deadline=None)
 @given(st.lists(pieces, max_size=30), st.sampled_from(["en", "de", "fr", "es"]))
 def test_no_symbol_reaches_an_engine(parts: list[str], language: str) -> None:

@@ -16,6 +16,8 @@ from audio_edition.speech import registry as engines
 from audio_edition.speech.engines import piper
 from audio_edition.storage.cache import DiskCache
 
+pytestmark = pytest.mark.slow  # the real Piper voice
+
 JOE = "en_US-joe-medium"
 SENTENCES = ["The harbour town had its hottest June on record.",
              "The council opened three cooling rooms for older residents.",

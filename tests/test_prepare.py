@@ -1,4 +1,4 @@
-"""prepare: what would be spoken, exactly per the contract, for every input format."""
+"""prepare: what would be spoken, in the shape docs/CLI.md and the README give, for every input format."""
 
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, require_realworld, require_seed
 
-CONTRACT_KEYS = {"title", "author", "date", "language", "source", "sections", "utterances", "removed"}
+pytestmark = pytest.mark.slow  # detection over real pages, and the CLI
+
+PREPARE_KEYS = {"title", "author", "date", "language", "source", "sections", "utterances", "removed"}
 
 
 def prepared(cli, *args: str, stdin: bytes | None = None) -> dict:  # type: ignore[no-untyped-def]
     run = cli("prepare", *args, "--json", stdin=stdin)
     assert run.code == 0, run.stderr
     data = json.loads(run.stdout)
-    assert set(data) == CONTRACT_KEYS
+    assert set(data) == PREPARE_KEYS
     assert all(set(u) == {"kind", "text"} and u["kind"] in ("title", "heading", "paragraph", "text")
                for u in data["utterances"])
     assert all(set(r) == {"reason", "text", "kept", "score"} for r in data["removed"])

@@ -20,6 +20,8 @@ from mutagen.mp3 import MP3
 
 from audio_edition.episode.naming import slug
 
+pytestmark = pytest.mark.slow  # builds shows
+
 CORPUS = ROOT / "tests" / "corpus"
 TRICKY = 'Q3 <script>alert(1)</script> & "Guidance" ]]>'
 

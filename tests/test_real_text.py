@@ -1,4 +1,4 @@
-"""Issue 10's examples from real pages, each pinned as the spoken form a newsreader would give.
+"""Examples from real pages, each pinned as the spoken form a newsreader would give.
 
 Utterances come from `prepare --json`, as a user sees them."""
 

@@ -14,7 +14,9 @@ import sys
 import pytest
 from conftest import REALWORLD, ROOT, require_realworld
 
-# Figures of the sample at the time of writing (issue 10): what may not get worse.
+pytestmark = pytest.mark.slow  # hundreds of real pages
+
+# Figures of the sample when it was written: what may not get worse.
 KNOWN = {"with_missing": 28, "without_spoken_ours": 0, "glued": 2, "symbols": 0, "errors": 0}
 
 

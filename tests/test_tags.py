@@ -101,7 +101,7 @@ def test_rewriting_replaces_the_old_tag(mp3: Path) -> None:
     assert info.tags["title"] == "Second" and not info.has_cover and len(info.chapters) == 2
 
 
-def test_read_episode_matches_the_contract(mp3: Path) -> None:
+def test_read_episode_has_the_inspect_json_shape(mp3: Path) -> None:
     tags.write_tags(mp3, meta(), CHAPTERS)
     info = tags.read_episode(mp3).as_json()
     assert set(info) == {"duration_s", "bitrate_kbps", "sample_rate", "channels", "id3_version", "tags",

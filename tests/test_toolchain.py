@@ -11,10 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE, SYSTEM_FFMPEG
+from conftest import SAMPLE, SYSTEM_FFMPEG, require_system_ffmpeg
 
 from audio_edition import __version__
 from audio_edition.audio import toolchain
+
+pytestmark = pytest.mark.slow  # probes real ffmpeg binaries, and the CLI
 
 WHEEL = toolchain.locate()[1] == "imageio-ffmpeg" and toolchain.locate()[0]
 
@@ -55,10 +57,10 @@ def test_an_ffmpeg_on_path_is_never_picked_up(cli, tmp_path: Path) -> None:  # t
     assert report["ffmpeg"].endswith(f"at {WHEEL}")
 
 
+@pytest.mark.system  # Debian's ffmpeg
 def test_a_distribution_ffmpeg_on_path_changes_nothing(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Debian's ffmpeg 5.1 on PATH (as on most Linux machines): builds use the wheel's, and work."""
-    if not SYSTEM_FFMPEG.is_file():
-        pytest.fail(f"no distribution ffmpeg at {SYSTEM_FFMPEG}: run scripts/install_test_tools.py")
+    require_system_ffmpeg()
     path = f"{SYSTEM_FFMPEG.parent}{os.pathsep}{Path(sys.executable).parent}"
     run = cli("build", str(SAMPLE), "-o", "a.mp3", env={"PATH": path})
     assert run.code == 0, run.stderr
@@ -106,10 +108,10 @@ def test_not_an_ffmpeg(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-
     assert run.code == 1 and "does not answer like ffmpeg" in run.stderr
 
 
+@pytest.mark.system  # Debian's ffmpeg
 def test_debians_ffmpeg_51_has_everything_we_need() -> None:
     """Nothing newer than 5.1: asked for real, Debian 12's ffmpeg lacks none of our needs."""
-    if not SYSTEM_FFMPEG.is_file():
-        pytest.fail(f"no distribution ffmpeg at {SYSTEM_FFMPEG}: run scripts/install_test_tools.py")
+    require_system_ffmpeg()
     version, features = toolchain.probe(str(SYSTEM_FFMPEG))
     chain = toolchain.Toolchain(str(SYSTEM_FFMPEG), "$AUDIO_EDITION_FFMPEG", version, features)
     assert chain.missing(toolchain.NEEDS + sum(toolchain.FORMAT_NEEDS.values(), ())) == []

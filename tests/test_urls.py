@@ -1,4 +1,4 @@
-"""Issue 12, points 1 and 2: article URLs as input, and a show kept in step with a site's feeds.
+"""Article URLs as input, and a show kept in step with a site's feeds.
 
 Everything runs against a small site served on 127.0.0.1 (tests/localsite.py) that counts the
 requests it answers. The episodes are read back with ffprobe, feedparser and the catalog."""
@@ -19,6 +19,8 @@ from readers import probe_duration
 
 from audio_edition.ingest import feeds, web
 from audio_edition.ingest.html import canonical_address
+
+pytestmark = pytest.mark.slow  # a news site on loopback, and the CLI
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
 """What a build would use here: the ffmpeg binary and what it lacks, each engine and its voices, and
-the cache folder. The ``doctor`` command prints it; its ``--json`` shape is in the contract."""
+the cache folder. The ``doctor`` command prints it; its ``--json`` shape is in the README and docs/CLI.md."""
 
 from __future__ import annotations
 
