@@ -31,7 +31,8 @@ def main() -> int:
     parser.add_argument("--voice", default=None)
     parser.add_argument("--rate", type=float, default=1.0)
     args = parser.parse_args()
-    prepared = pipeline.prepare(args.article, Settings(engine=args.engine, voice=args.voice, rate=args.rate, use_cache=False))
+    settings = Settings(engine=args.engine, voice=args.voice, rate=args.rate, use_cache=False)
+    prepared = pipeline.prepare(args.article, settings)
     engine, voice, language = prepared.engine, prepared.voice, prepared.script.language
     engine.synthesize("Warm up.", voice, language)  # the model's load is not synthesis
     texts = list(dict.fromkeys(u.text for u in prepared.script.utterances))

@@ -78,7 +78,8 @@ def main() -> int:
         article = args.article.resolve()
         bare = mix_of(article, work, "--no-intro", "--no-outro")
         contents = {"with jingles": mix_of(article, work),
-                    "low-passed 8k": run(FFMPEG, [*RAW, "-i", "-", "-af", "lowpass=f=8000,lowpass=f=8000", *RAW, "-"], bare)}
+                    "low-passed 8k": run(FFMPEG, [*RAW, "-i", "-", "-af", "lowpass=f=8000,lowpass=f=8000", *RAW, "-"],
+                                         bare)}
         for suffix, rates in BITRATES.items():
             if args.format and suffix not in args.format:
                 continue
@@ -95,7 +96,8 @@ def main() -> int:
                                                     f"attack=5:release=60:level=false:latency=true,aresample=44100",
                                                     *RAW, "-"], pcm)
                             out = work / f"x{suffix}"
-                            run(ffmpeg, [*RAW, "-i", "-", *encode.FORMATS[suffix].codec, "-b:a", f"{kbps}k", "-y", str(out)], mastered)
+                            run(ffmpeg, [*RAW, "-i", "-", *encode.FORMATS[suffix].codec, "-b:a", f"{kbps}k", "-y",
+                                         str(out)], mastered)
                             losses.append(lufs(ffmpeg, mastered) - lufs(ffmpeg, decode(ffmpeg, out)))
                             peaks.append(true_peak(ffmpeg, out))
                             ok = ok and peaks[-1] <= wanted_peak
@@ -103,7 +105,8 @@ def main() -> int:
                         chosen = ceiling
                         break
                 mean_loss = sum(losses) / len(losses)
-                print(f"{suffix:5} {kbps:3d} kbps: loss {mean_loss:+.2f} LU (from {min(losses):+.2f} to {max(losses):+.2f}), "
+                print(f"{suffix:5} {kbps:3d} kbps: loss {mean_loss:+.2f} LU "
+                      f"(from {min(losses):+.2f} to {max(losses):+.2f}), "
                       f"ceiling {chosen:+.1f} dBTP (true peaks {', '.join(f'{p:+.1f}' for p in peaks)})", flush=True)
     return 0
 

@@ -170,7 +170,8 @@ def jobs(dedupe: str, limit: int | None, every: int) -> list[tuple[str, dict, st
     return [(url, entry, dedupe) for url, entry in chosen[:limit]]
 
 
-def run(dedupe: str = "paraphrase", limit: int | None = None, every: int = 1, processes: int | None = None) -> list[PageResult]:
+def run(dedupe: str = "paraphrase", limit: int | None = None, every: int = 1,
+        processes: int | None = None) -> list[PageResult]:
     todo = jobs(dedupe, limit, every)
     with multiprocessing.get_context("spawn").Pool(processes or os.cpu_count() or 1) as pool:
         return pool.map(evaluate, todo, chunksize=4)
@@ -195,8 +196,8 @@ def main() -> None:
             print(f"{key:22} {value}")
     if args.list:
         for r in results:
-            for kind in ("error", "false_removals", "duplicates", "furniture", "with_missing_ours", "without_spoken_ours",
-                         "glued", "symbols"):
+            for kind in ("error", "false_removals", "duplicates", "furniture", "with_missing_ours",
+                         "without_spoken_ours", "glued", "symbols"):
                 value = getattr(r, kind)
                 items = [value] if isinstance(value, str) else value or []
                 for item in items:

@@ -63,11 +63,13 @@ def install_system_tools() -> int:
         packages.append("mp3val")  # an independent MP3 validator
     if not packages:
         return 0
-    return apt_install(packages, "(or set $CHROMIUM and $AUDIO_EDITION_TEST_SYSTEM_FFMPEG) for the browser and audio tests")
+    return apt_install(packages,
+                       "(or set $CHROMIUM and $AUDIO_EDITION_TEST_SYSTEM_FFMPEG) for the browser and audio tests")
 
 
 def install_js() -> int:
-    if all((JS / "node_modules" / name / "package.json").is_file() for name in ("webvtt-parser", "puppeteer-core", "axe-core")):
+    tools = ("webvtt-parser", "puppeteer-core", "axe-core")
+    if all((JS / "node_modules" / name / "package.json").is_file() for name in tools):
         return 0
     args = ["ci", "--no-audit", "--no-fund", "--loglevel=error"]
     npm = shutil.which("npm")

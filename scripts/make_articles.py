@@ -44,12 +44,15 @@ def sentence(rng: random.Random) -> str:
     shapes = (
         lambda: f"In {place}, {group} {verb} the {adjective} {thing} after {rng.randint(2, 40)} months of talks.",
         lambda: f"{person} said the {thing} had cost ${rng.randint(2, 900)}.{rng.randint(1, 9)} million so far.",
-        lambda: f"{rng.choice(LINKS)}, the {other} near {place} was {verb} on {rng.choice(MONTHS)} {rng.randint(1, 28)}, {rng.randint(1990, 2026)}.",
+        lambda: f"{rng.choice(LINKS)}, the {other} near {place} was {verb} on {rng.choice(MONTHS)} "
+                f"{rng.randint(1, 28)}, {rng.randint(1990, 2026)}.",
         lambda: f"About {rng.randint(12, 96)}% of residents asked whether the {thing} could wait another year.",
-        lambda: f"\u201cWe {verb} what we could,\u201d {person} told {group}, \u201cbut the {other} is still {adjective}.\u201d",
+        lambda: f"\u201cWe {verb} what we could,\u201d {person} told {group}, "
+                f"\u201cbut the {other} is still {adjective}.\u201d",
         lambda: f"The {adjective} {thing} stretches {rng.randint(2, 60)} km from {place} to {rng.choice(PLACES)}.",
         lambda: f"{group.capitalize()} expects {rng.randint(150, 9000):,} visitors before the {other} is {verb}.",
-        lambda: f"By {rng.randint(5, 11)}:{rng.choice(('00', '15', '30', '45'))}am the queue outside the {thing} had reached the {other}.",
+        lambda: f"By {rng.randint(5, 11)}:{rng.choice(('00', '15', '30', '45'))}am the queue outside the {thing} "
+                f"had reached the {other}.",
     )
     return rng.choice(shapes)()
 
