@@ -62,9 +62,10 @@ class CodecEffect:
 # by scripts/codec_table.py on our sample episode (espeak-ng speech, with and without the jingles,
 # full band and low-passed at 8 kHz as a 16 kHz voice is), with ffmpeg 5.1 (Debian 12) and 9.0 (the
 # wheel): the mean loss, and the highest ceiling at which every decoded true peak stayed 0.3 dB
-# under -1 dBTP (AAC at 96 and 128 kbps a step lower: one test episode in twenty came within it). Opus overshoots by about a decibel, hence its lower ceilings. ffmpeg's AAC encoder
-# overshoots by 3 to 4 dB under 96 kbps, which only limiting 10 dB deep would hide: AAC starts at
-# 96 kbps (Opus is the better choice for small files anyway).
+# under -1 dBTP (AAC at 96 and 128 kbps a step lower: one test episode in twenty came within it).
+# Opus overshoots by about a decibel, hence its lower ceilings. ffmpeg's AAC encoder overshoots by
+# 3 to 4 dB under 96 kbps, which only limiting 10 dB deep would hide: AAC starts at 96 kbps (Opus
+# is the better choice for small files anyway).
 # test_master checks episodes at bitrates across the table.
 CODEC_TABLE: dict[str, tuple[tuple[int, CodecEffect], ...]] = {
     ".mp3": ((0, CodecEffect(0.44, -2.0)), (192, CodecEffect(0.26, -2.0)), (224, CodecEffect(0.18, -2.0)),
@@ -158,7 +159,8 @@ _RAW = ["-f", "s16le", "-ar", str(RATE), "-ac", "1"]
 
 
 def encode(render: Render, samples: int, path: Path, suffix: str, bitrate_kbps: int, gain_db: float,
-           chapters: tuple[Chapter, ...], chain: toolchain.Toolchain, splits: list[int] | None = None) -> list[tuple[int, int]]:
+           chapters: tuple[Chapter, ...], chain: toolchain.Toolchain,
+           splits: list[int] | None = None) -> list[tuple[int, int]]:
     """Master and encode the mix that ``render`` writes (``samples`` samples of 16-bit mono PCM) to
     ``path``, in the format of ``suffix`` (the final file's extension: ``path`` may be a temporary name).
 
@@ -251,8 +253,9 @@ def _encode_mp3_parts(render: Render, samples: int, path: Path, bitrate_kbps: in
         for n, (a, b) in enumerate(ranges, 1):
             name = str(folder / f"part{n}.mp3")
             outputs.append(Path(name))
-            args = [*_RAW, "-i", "pipe:0", "-af", _master_filter(gain_db, ".mp3", bitrate_kbps, b - a), "-map_metadata", "-1",
-                    *fmt.codec, "-b:a", f"{bitrate_kbps}k", "-ac", "1", "-write_xing", "1", "-y", name]
+            args = [*_RAW, "-i", "pipe:0", "-af", _master_filter(gain_db, ".mp3", bitrate_kbps, b - a),
+                    "-map_metadata", "-1", *fmt.codec, "-b:a", f"{bitrate_kbps}k", "-ac", "1", "-write_xing", "1",
+                    "-y", name]
             processes.append(toolchain.Process(chain, f"encoding part {n} of {len(ranges)} of the MP3 file", args,
                                                subprocess.PIPE, subprocess.DEVNULL))
 

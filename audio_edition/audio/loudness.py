@@ -139,7 +139,8 @@ class KWeighting:
         self._sizes: queue.Queue[tuple[str, int] | None] = queue.Queue()
         self._parts: queue.Queue[bytes | None] = queue.Queue(self.PENDING)
         self.energy: dict[str, array] = {}
-        self._threads = [threading.Thread(target=self._read, daemon=True), threading.Thread(target=self._write, daemon=True)]
+        self._threads = [threading.Thread(target=self._read, daemon=True),
+                         threading.Thread(target=self._write, daemon=True)]
         for thread in self._threads:
             thread.start()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from audio_edition.audio import loudness, segments
 from audio_edition.audio.loudness import Canvas, Profile
@@ -71,10 +72,10 @@ class Positions:
                 "outro": self.outro and list(self.outro), "total": self.total}
 
     @classmethod
-    def from_json(cls, data: dict) -> Positions:  # type: ignore[type-arg]
+    def from_json(cls, data: dict[str, Any]) -> Positions:
         return cls(tuple((int(a), int(b)) for a, b in data["utterances"]),
-                   tuple(data["intro"]) if data["intro"] else None,  # type: ignore[arg-type]
-                   tuple(data["outro"]) if data["outro"] else None,  # type: ignore[arg-type]
+                   tuple(data["intro"]) if data["intro"] else None,
+                   tuple(data["outro"]) if data["outro"] else None,
                    int(data["total"]))
 
 
@@ -172,7 +173,8 @@ def plan(script: Script, takes: Sequence[tuple[str, Profile]], clips: dict[str, 
     for part in parts:
         if part.kind == "clip":
             clip = clips[part.key]
-            canvas.place(clip, part.start, part.gain_db, part.length, _samples(part.fade_in_ms), _samples(part.fade_out_ms))
+            canvas.place(clip, part.start, part.gain_db, part.length, _samples(part.fade_in_ms),
+                         _samples(part.fade_out_ms))
     parts.sort(key=lambda p: p.start)
     return Plan(tuple(parts), positions, timeline(script, positions), canvas, script)
 
@@ -256,7 +258,8 @@ def render(mix: Plan, load: PartLoader, write: Callable[[bytes], object],
         for part, data in active:
             a, b = max(part.start, window_start), min(part.end, window_end)
             if a < b:
-                segments.add_into(buffer, (a - window_start) * WIDTH, data[(a - part.start) * WIDTH : (b - part.start) * WIDTH])
+                segments.add_into(buffer, (a - window_start) * WIDTH,
+                                  data[(a - part.start) * WIDTH : (b - part.start) * WIDTH])
         active = [(p, d) for p, d in active if p.end > window_end]
         write(bytes(buffer))
         if on_written:

@@ -5,9 +5,10 @@ same time, one per core, and the parts' frames are joined here. Each part starts
 reservoir empty), so its frames follow the previous part's as they are; a decoder then hears the
 parts back to back, each starting on a whole frame. Each part after the first starts in a silent
 pause and is trimmed of as much silence as that rounding adds, so the joined file is exactly as
-long as the mix; where each part lands is returned, so the timeline can follow if it differs. The first part's Info frame (Xing header and
-LAME tag, as ffmpeg writes them) is rewritten for the whole file: frame and byte counts, the seek
-table, the end padding for gapless playback, the length and CRC of the music, and the tag's CRC.
+long as the mix; where each part lands is returned, so the timeline can follow if it differs. The
+first part's Info frame (Xing header and LAME tag, as ffmpeg writes them) is rewritten for the
+whole file: frame and byte counts, the seek table, the end padding for gapless playback, the
+length and CRC of the music, and the tag's CRC.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ _LAME_SIZE = 36
 _TAG_CRC_BYTES = 190  # as LAME and ffmpeg compute the tag's CRC
 
 
-def frame_length(header: bytes) -> int:
+def frame_length(header: bytes | bytearray) -> int:
     """The length in bytes of the MPEG-1 Layer III frame whose 4-byte header this is (0 if it is not one)."""
     if len(header) < 4 or header[0] != 0xFF or (header[1] & 0xFE) != 0xFA:
         return 0

@@ -17,6 +17,8 @@ from audio_edition.audio import mp3, toolchain
 from audio_edition.errors import AudioError, InputError
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from pydub import AudioSegment
 
 RATE = 44100
@@ -38,7 +40,7 @@ CLIP_FORMATS: dict[str, tuple[str, str | None]] = {
 }
 
 
-def _audioop():  # type: ignore[no-untyped-def]
+def _audioop() -> ModuleType:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # stdlib audioop until 3.13, audioop-lts after
         import audioop

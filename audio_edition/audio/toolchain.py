@@ -99,8 +99,10 @@ def _describe(need: str) -> str:
 
 def _hint(chain: Toolchain) -> str:
     if chain.source == "imageio-ffmpeg":
-        return "Reinstall audio-edition (pip install --force-reinstall imageio-ffmpeg), or set AUDIO_EDITION_FFMPEG to ffmpeg 5.1 or newer."
-    return f"Point {ENV} at ffmpeg 5.1 or newer built with libmp3lame, or unset it to use the ffmpeg that comes with audio-edition."
+        return ("Reinstall audio-edition (pip install --force-reinstall imageio-ffmpeg), "
+                "or set AUDIO_EDITION_FFMPEG to ffmpeg 5.1 or newer.")
+    return (f"Point {ENV} at ffmpeg 5.1 or newer built with libmp3lame, "
+            "or unset it to use the ffmpeg that comes with audio-edition.")
 
 
 def locate() -> tuple[str, str]:
@@ -121,25 +123,27 @@ def locate() -> tuple[str, str]:
                              hint=f"Reinstall audio-edition, or set {ENV} to an ffmpeg binary.") from exc
     # Look in the wheel itself: imageio_ffmpeg.get_ffmpeg_exe() falls back to an ffmpeg on PATH.
     folder = Path(imageio_ffmpeg.__file__).resolve().parent / "binaries"
-    found = sorted(p for p in folder.glob("ffmpeg*") if p.is_file() and os.access(p, os.X_OK))
-    if not found:
+    binaries = sorted(p for p in folder.glob("ffmpeg*") if p.is_file() and os.access(p, os.X_OK))
+    if not binaries:
         raise ToolchainError(f"the imageio-ffmpeg wheel has no ffmpeg binary for this platform (looked in {folder})",
                              hint=f"Set {ENV} to an ffmpeg 5.1 or newer built with libmp3lame.")
-    return str(found[0]), "imageio-ffmpeg"
+    return str(binaries[0]), "imageio-ffmpeg"
 
 
 def _ask(path: str, *args: str) -> str:
     try:
         proc = subprocess.run([path, "-hide_banner", *args], capture_output=True, timeout=60, start_new_session=True)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ToolchainError(f"cannot run ffmpeg at {path}: {exc}", hint="Run 'audio-edition doctor' to see the toolchain.") from exc
+        raise ToolchainError(f"cannot run ffmpeg at {path}: {exc}",
+                             hint="Run 'audio-edition doctor' to see the toolchain.") from exc
     return proc.stdout.decode(errors="replace") + proc.stderr.decode(errors="replace")
 
 
 def probe(path: str) -> tuple[str, frozenset[str]]:
     """Ask a binary its version and the filters, codecs, formats and filter options it has."""
-    questions = {"version": ("-version",), "filters": ("-filters",), "encoders": ("-encoders",),
-                 "decoders": ("-decoders",), "muxers": ("-muxers",), "demuxers": ("-demuxers",)}
+    questions: dict[str, tuple[str, ...]] = {
+        "version": ("-version",), "filters": ("-filters",), "encoders": ("-encoders",),
+        "decoders": ("-decoders",), "muxers": ("-muxers",), "demuxers": ("-demuxers",)}
     questions.update({f"option {name}": ("-h", f"filter={name}") for name in _OPTION_FILTERS})
     with ThreadPoolExecutor(max_workers=len(questions)) as pool:
         answers = dict(zip(questions, pool.map(lambda q: _ask(path, *q), questions.values())))
@@ -151,12 +155,14 @@ def probe(path: str) -> tuple[str, frozenset[str]]:
     # codecs: " A....D libmp3lame  ..."; formats: " DE mp3  MP3 ..." (5.1) or " DE  mp3 ..." (7+).
     features |= {f"filter {m}" for m in re.findall(r"^ [A-Z.]{2,4} (\S+)\s+\S*->", answers["filters"], re.MULTILINE)}
     for kind in ("encoder", "decoder"):
-        features |= {f"{kind} {m}" for m in re.findall(r"^ [VAS][F.][S.][X.][B.][D.] (\S+)", answers[f"{kind}s"], re.MULTILINE)}
+        features |= {f"{kind} {m}"
+                     for m in re.findall(r"^ [VAS][F.][S.][X.][B.][D.] (\S+)", answers[f"{kind}s"], re.MULTILINE)}
     for kind in ("muxer", "demuxer"):
         for names in re.findall(r"^ [DE. d]{2,3} (\S+)", answers[f"{kind}s"], re.MULTILINE):
             features |= {f"{kind} {name}" for name in names.split(",") if name != "="}
     for name in _OPTION_FILTERS:
-        features |= {f"option {name}.{o}" for o in re.findall(r"^\s+(\w+)\s+<", answers[f"option {name}"], re.MULTILINE)}
+        features |= {f"option {name}.{o}"
+                     for o in re.findall(r"^\s+(\w+)\s+<", answers[f"option {name}"], re.MULTILINE)}
     return match.group(1), frozenset(features)
 
 
@@ -234,7 +240,8 @@ def finish_pipeline(processes: list[Process]) -> None:
         raise errors[-1]
 
 
-def run(args: list[str], what: str, data: bytes | None = None, chain: Toolchain | None = None) -> subprocess.CompletedProcess[bytes]:
+def run(args: list[str], what: str, data: bytes | None = None,
+        chain: Toolchain | None = None) -> subprocess.CompletedProcess[bytes]:
     """Run ffmpeg with ``args``; raise AudioError naming ``what`` failed, with ffmpeg's last words."""
     chain = chain or current()
     try:
@@ -255,7 +262,7 @@ class Process:
         import tempfile
 
         self.chain, self.what, self.args = chain, what, args
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - ffmpeg's stderr, closed by finish() or kill()
         try:
             self.popen = subprocess.Popen([chain.path, "-hide_banner", "-nostdin", "-v", "error", *args],
                                           stdin=stdin, stdout=stdout, stderr=self._stderr,

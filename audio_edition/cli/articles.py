@@ -34,13 +34,22 @@ if TYPE_CHECKING:
 @app.command()
 def build(
     ctx: typer.Context,
-    inputs: list[str] = typer.Argument(..., metavar="INPUT...", help="Article files (.txt, .md, .html), article URLs (http/https), or - for standard input."),
+    inputs: list[str] = typer.Argument(..., metavar="INPUT...",
+                                       help="Article files (.txt, .md, .html), article URLs (http/https), "
+                                            "or - for standard input."),
     output: Path | None = typer.Option(None, "-o", "--output",
                                           help="The episode to write, .mp3, .m4a or .opus (one input only)."),
-    out_dir: Path | None = typer.Option(None, "--out-dir", help="Folder for the episodes (required with several inputs)."),
-    engine: str = typer.Option(defaults.DEFAULT_ENGINE, "--engine", help="Speech engine: auto (the best offline one with a voice for the language), or see 'audio-edition engines'.", envvar="AUDIO_EDITION_ENGINE"),
-    voice: str | None = typer.Option(None, "--voice", help="Engine voice (espeak: e.g. en-gb, en-us+f3; gtts: accent tld such as co.uk)."),
-    lang: str | None = typer.Option(None, "--lang", help="Language code, e.g. en, de, pt-BR (default: what the article declares, else en)."),
+    out_dir: Path | None = typer.Option(None, "--out-dir",
+                                        help="Folder for the episodes (required with several inputs)."),
+    engine: str = typer.Option(defaults.DEFAULT_ENGINE, "--engine",
+                               help="Speech engine: auto (the best offline one with a voice for the language), "
+                                    "or see 'audio-edition engines'.", envvar="AUDIO_EDITION_ENGINE"),
+    voice: str | None = typer.Option(None, "--voice",
+                                     help="Engine voice (espeak: e.g. en-gb, en-us+f3; gtts: accent tld "
+                                          "such as co.uk)."),
+    lang: str | None = typer.Option(None, "--lang",
+                                    help="Language code, e.g. en, de, pt-BR (default: what the article declares, "
+                                         "else en)."),
     intro: Path | None = typer.Option(None, "--intro", help="Intro clip (mp3, wav, flac, ogg, opus, m4a)."),
     no_intro: bool = typer.Option(False, "--no-intro", help="No intro clip."),
     outro: Path | None = typer.Option(None, "--outro", help="Outro clip."),
@@ -49,26 +58,38 @@ def build(
     title: str | None = typer.Option(None, "--title", help="Episode title (default: the article's)."),
     author: str | None = typer.Option(None, "--author", help="Author (default: the article's)."),
     show_name: str | None = typer.Option(None, "--show-name", help="Show (album) name."),
-    bitrate: int = typer.Option(defaults.DEFAULT_BITRATE_KBPS, "--bitrate", metavar="KBPS", help="Constant MP3 bitrate in kbps."),
-    loudness: float = typer.Option(defaults.DEFAULT_LOUDNESS_LUFS, "--loudness", metavar="LUFS", min=defaults.LOUDNESS_RANGE[0], max=defaults.LOUDNESS_RANGE[1],
+    bitrate: int = typer.Option(defaults.DEFAULT_BITRATE_KBPS, "--bitrate", metavar="KBPS",
+                                help="Constant MP3 bitrate in kbps."),
+    loudness: float = typer.Option(defaults.DEFAULT_LOUDNESS_LUFS, "--loudness", metavar="LUFS",
+                                   min=defaults.LOUDNESS_RANGE[0], max=defaults.LOUDNESS_RANGE[1],
                                    help="Integrated loudness target, as heard (true peak stays under -1 dBTP)."),
-    rate: float = typer.Option(defaults.DEFAULT_RATE, "--rate", metavar="FACTOR", help="Speaking speed: 1.0 is the voice's own, 1.2 a fifth faster (0.5-2; espeak and piper)."),
-    pause: float = typer.Option(defaults.DEFAULT_PAUSE_MS / 1000, "--pause", metavar="SECONDS", min=0.0, max=defaults.MAX_PAUSE_MS / 1000, help="Silence between paragraphs."),
-    section_pause: float = typer.Option(defaults.DEFAULT_SECTION_PAUSE_MS / 1000, "--section-pause", metavar="SECONDS", min=0.0, max=defaults.MAX_PAUSE_MS / 1000,
+    rate: float = typer.Option(defaults.DEFAULT_RATE, "--rate", metavar="FACTOR",
+                               help="Speaking speed: 1.0 is the voice's own, 1.2 a fifth faster "
+                                    "(0.5-2; espeak and piper)."),
+    pause: float = typer.Option(defaults.DEFAULT_PAUSE_MS / 1000, "--pause", metavar="SECONDS", min=0.0,
+                                max=defaults.MAX_PAUSE_MS / 1000, help="Silence between paragraphs."),
+    section_pause: float = typer.Option(defaults.DEFAULT_SECTION_PAUSE_MS / 1000, "--section-pause", metavar="SECONDS",
+                                        min=0.0, max=defaults.MAX_PAUSE_MS / 1000,
                                         help="Silence before a new section."),
-    crossfade: float = typer.Option(defaults.DEFAULT_CROSSFADE_MS / 1000, "--crossfade", metavar="SECONDS", min=0.0, max=defaults.MAX_PAUSE_MS / 1000,
+    crossfade: float = typer.Option(defaults.DEFAULT_CROSSFADE_MS / 1000, "--crossfade", metavar="SECONDS", min=0.0,
+                                    max=defaults.MAX_PAUSE_MS / 1000,
                                     help="Intro fading out under the speech, outro fading in (0: none)."),
     bed: Path | None = typer.Option(None, "--bed", help="Music under the opening title, ducked under the voice."),
     dedupe: str = typer.Option(defaults.DEFAULT_DEDUPE, "--dedupe", metavar=DEDUPE_METAVAR,
                                help="Remove repeated paragraphs: none, exact copies, or reworded copies too."),
     lexicon: Path | None = typer.Option(None, "--lexicon", help='TOML file of "word" = "how to say it" pairs.'),
     jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, show_default=False,
-                                       help="At most this many synthesis jobs at once (default: the cores for a local engine, the engine's own limit for a network one)."),
-    cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Where synthesized speech is cached.", envvar="AUDIO_EDITION_CACHE_DIR"),
-    timeout: float = typer.Option(defaults.DEFAULT_TIMEOUT_S, "--timeout", metavar="SECONDS", min=defaults.TIMEOUT_RANGE[0], max=defaults.TIMEOUT_RANGE[1], envvar="AUDIO_EDITION_TIMEOUT",
+                                       help="At most this many synthesis jobs at once (default: the cores for a local "
+                                            "engine, the engine's own limit for a network one)."),
+    cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Where synthesized speech is cached.",
+                                          envvar="AUDIO_EDITION_CACHE_DIR"),
+    timeout: float = typer.Option(defaults.DEFAULT_TIMEOUT_S, "--timeout", metavar="SECONDS",
+                                  min=defaults.TIMEOUT_RANGE[0], max=defaults.TIMEOUT_RANGE[1],
+                                  envvar="AUDIO_EDITION_TIMEOUT",
                                   help="For a URL: the longest a page may take to arrive, all of it."),
     cluster: str | None = typer.Option(None, "--cluster", metavar="ADDRESS", envvar="AUDIO_EDITION_CLUSTER",
-                                          help="Build on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786) instead of here."),
+                                          help="Build on the Dask cluster whose scheduler is at ADDRESS "
+                                               "(tcp://host:8786) instead of here."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary; errors only."),
 ) -> None:
     """Build one MP3 episode per article, with .vtt, .srt, .chapters.json and .report.json beside it."""
@@ -186,17 +207,20 @@ def _summarize(result: BuildResult, label: str, where: str = "") -> None:
 @app.command()
 def prepare(
     ctx: typer.Context,
-    source: str = typer.Argument(..., metavar="INPUT", help="An article file (.txt, .md, .html), an article URL, or - for standard input."),
+    source: str = typer.Argument(..., metavar="INPUT",
+                                 help="An article file (.txt, .md, .html), an article URL, or - for standard input."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    engine: str = typer.Option(defaults.DEFAULT_ENGINE, "--engine", help="As for build: the engine whose request size shapes the utterances.",
+    engine: str = typer.Option(defaults.DEFAULT_ENGINE, "--engine",
+                               help="As for build: the engine whose request size shapes the utterances.",
                                envvar="AUDIO_EDITION_ENGINE"),
     lang: str | None = typer.Option(None, "--lang", help="Language code (default: declared, else detected)."),
     title: str | None = typer.Option(None, "--title", help="Episode title (default: the article's)."),
     author: str | None = typer.Option(None, "--author", help="Author (default: the article's)."),
     dedupe: str = typer.Option(defaults.DEFAULT_DEDUPE, "--dedupe", metavar=DEDUPE_METAVAR, help="As for build."),
     lexicon: Path | None = typer.Option(None, "--lexicon", help="As for build."),
-    timeout: float = typer.Option(defaults.DEFAULT_TIMEOUT_S, "--timeout", metavar="SECONDS", min=defaults.TIMEOUT_RANGE[0], max=defaults.TIMEOUT_RANGE[1], envvar="AUDIO_EDITION_TIMEOUT",
-                                  help="As for build."),
+    timeout: float = typer.Option(defaults.DEFAULT_TIMEOUT_S, "--timeout", metavar="SECONDS",
+                                  min=defaults.TIMEOUT_RANGE[0], max=defaults.TIMEOUT_RANGE[1],
+                                  envvar="AUDIO_EDITION_TIMEOUT", help="As for build."),
 ) -> None:
     """Show exactly what would be spoken, and what was removed, without synthesizing."""
     from audio_edition import pipeline
@@ -214,7 +238,8 @@ def prepare(
         return
     article = prepared.article
     print(f"# {article.title}")
-    meta = [f"by {article.author}" if article.author else "", article.date or "", f"language {prepared.script.language}"]
+    meta = [f"by {article.author}" if article.author else "", article.date or "",
+            f"language {prepared.script.language}"]
     print("  " + " · ".join(m for m in meta if m))
     for note in article.notes:
         print(f"  Note: {note}")

@@ -18,10 +18,13 @@ if TYPE_CHECKING:
     from audio_edition.errors import AudioEditionError
     from audio_edition.models import Removal
 
-try:  # typer 0.20+ carries its own copy of click, and its UsageError is the one it renders
+if TYPE_CHECKING:
     from typer._click.exceptions import UsageError
-except ImportError:  # pragma: no cover - older typer on plain click
-    from click import UsageError
+else:
+    try:  # typer 0.20+ carries its own copy of click, and its UsageError is the one it renders
+        from typer._click.exceptions import UsageError
+    except ImportError:  # pragma: no cover - older typer on plain click
+        from click import UsageError
 
 app = typer.Typer(
     name="audio-edition",
@@ -61,13 +64,15 @@ def given(ctx: typer.Context, name: str) -> bool:
 PATH_FIELDS = {"intro", "outro", "cover", "bed", "lexicon", "cache_dir"}
 
 
-def option_changes(ctx: typer.Context, names: dict[str, str], seconds: dict[str, str] | None = None) -> dict[str, object]:
+def option_changes(ctx: typer.Context, names: dict[str, str],
+                   seconds: dict[str, str] | None = None) -> dict[str, object]:
     """Settings fields for the options the user gave: ``names`` maps option -> field, ``seconds``
     option -> field in milliseconds; --no-intro and --no-outro clear their clip."""
     changes: dict[str, object] = {field: ctx.params[option] for option, field in names.items() if given(ctx, option)}
     for field in PATH_FIELDS & changes.keys():  # a value from the environment arrives as a string
-        if isinstance(changes[field], str):
-            changes[field] = Path(changes[field])  # type: ignore[arg-type]
+        value = changes[field]
+        if isinstance(value, str):
+            changes[field] = Path(value)
     for option, field in (seconds or {}).items():
         if given(ctx, option):
             changes[field] = round(ctx.params[option] * 1000)

@@ -41,8 +41,10 @@ def show_init(
     email: str = typer.Option(..., "--email", help="The owner's e-mail (in the feed, for directories)."),
     base_url: str = typer.Option(..., "--base-url", help="Where DIR will be served from, e.g. https://example.com/podcast/."),
     language: str = typer.Option("en", "--language", help="The show's language (ISO 639)."),
-    category: str = typer.Option("News", "--category", help="An Apple Podcasts category, e.g. 'News' or 'News/Daily News'."),
-    cover: Path | None = typer.Option(None, "--cover", help="Square JPEG or PNG, 1400-3000 px (default: the project's)."),
+    category: str = typer.Option("News", "--category",
+                                 help="An Apple Podcasts category, e.g. 'News' or 'News/Daily News'."),
+    cover: Path | None = typer.Option(None, "--cover",
+                                      help="Square JPEG or PNG, 1400-3000 px (default: the project's)."),
     description: str = typer.Option("", "--description", help="What the show is about (up to 4000 bytes)."),
 ) -> None:
     """Create DIR/show.toml: the show's details and its build settings, set once."""
@@ -60,7 +62,8 @@ def publish(
                                                  help="Article files or URLs (none: the show's [sources] feeds)."),
     show_dir: Path = typer.Option(..., "--show", metavar="DIR", help="The show folder."),
     from_feed: list[str] | None = typer.Option(None, "--from-feed", metavar="URL",
-                                                  help="A site's RSS or Atom feed: publish what it links to that is new or changed (repeatable)."),
+                                                  help="A site's RSS or Atom feed: publish what it links to that is "
+                                                       "new or changed (repeatable)."),
     limit: int | None = typer.Option(None, "--limit", metavar="N", min=1,
                                         help="With feeds: only the newest N entries of each."),
     engine: str | None = typer.Option(None, "--engine", help="Overrides the show's engine.",
@@ -71,17 +74,21 @@ def publish(
     no_intro: bool = typer.Option(False, "--no-intro", help="No intro clip."),
     outro: Path | None = typer.Option(None, "--outro", help="Overrides the show's outro."),
     no_outro: bool = typer.Option(False, "--no-outro", help="No outro clip."),
-    loudness: float | None = typer.Option(None, "--loudness", metavar="LUFS", min=defaults.LOUDNESS_RANGE[0], max=defaults.LOUDNESS_RANGE[1],
+    loudness: float | None = typer.Option(None, "--loudness", metavar="LUFS",
+                                             min=defaults.LOUDNESS_RANGE[0], max=defaults.LOUDNESS_RANGE[1],
                                              help="Overrides the show's loudness target."),
     bitrate: int | None = typer.Option(None, "--bitrate", metavar="KBPS", help="Overrides the show's bitrate."),
     dedupe: str | None = typer.Option(None, "--dedupe", metavar=DEDUPE_METAVAR, help="As for build."),
     lexicon: Path | None = typer.Option(None, "--lexicon", help="As for build."),
     jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, show_default=False,
                                        help="At most this many synthesis jobs at once (as for build)."),
-    timeout: float = typer.Option(defaults.DEFAULT_TIMEOUT_S, "--timeout", metavar="SECONDS", min=defaults.TIMEOUT_RANGE[0], max=defaults.TIMEOUT_RANGE[1], envvar="AUDIO_EDITION_TIMEOUT",
+    timeout: float = typer.Option(defaults.DEFAULT_TIMEOUT_S, "--timeout", metavar="SECONDS",
+                                  min=defaults.TIMEOUT_RANGE[0], max=defaults.TIMEOUT_RANGE[1],
+                                  envvar="AUDIO_EDITION_TIMEOUT",
                                   help="For URLs and feeds: the longest one page may take to arrive."),
     cluster: str | None = typer.Option(None, "--cluster", metavar="ADDRESS", envvar="AUDIO_EDITION_CLUSTER",
-                                          help="Build on the Dask cluster whose scheduler is at ADDRESS; the show is still written here."),
+                                          help="Build on the Dask cluster whose scheduler is at ADDRESS; "
+                                               "the show is still written here."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary lines; errors only."),
 ) -> None:
     """Build each article as an episode of the show and regenerate its feed and site.
@@ -191,7 +198,9 @@ def feed(show_dir: Path = typer.Option(..., "--show", metavar="DIR", help="The s
 def serve(
     show_dir: Path = typer.Option(..., "--show", metavar="DIR", help="The show folder."),
     port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port to listen on (0: any free one)."),
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on: this machine only by default; 0.0.0.0 to let a phone on your network subscribe."),
+    host: str = typer.Option("127.0.0.1", "--host",
+                             help="Address to listen on: this machine only by default; "
+                                  "0.0.0.0 to let a phone on your network subscribe."),
 ) -> None:
     """Preview the show locally, with byte ranges as podcast apps need; Ctrl-C stops it."""
     from audio_edition.publish.server import lan_address, make_server

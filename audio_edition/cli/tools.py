@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from audio_edition.cli.common import app, err
+
+if TYPE_CHECKING:
+    from audio_edition.storage.cache import DiskCache
 
 MAX_VOICES_LISTED = 20  # engines with more (espeak's hundred) are summed up
 
@@ -61,17 +65,17 @@ CACHE_DIR_OPTION = typer.Option(None, "--cache-dir", help="The cache folder (def
                                 envvar="AUDIO_EDITION_CACHE_DIR")
 
 
-def _cache(cache_dir: Path | None):  # type: ignore[no-untyped-def]
+def _cache(cache_dir: Path | None) -> DiskCache:
     from audio_edition.storage.cache import DiskCache, default_cache_dir
 
     return DiskCache(cache_dir or default_cache_dir())
 
 
-def _size(count: int) -> str:
+def _size(count: float) -> str:
     for unit in ("B", "kB", "MB", "GB", "TB"):
         if count < 1000 or unit == "TB":
             return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
-        count /= 1000  # type: ignore[assignment]
+        count /= 1000
     return ""
 
 

@@ -50,8 +50,5 @@ def slug(title: str, limit: int = 60) -> str:
 def episode_guid(source: str | None, title: str) -> str:
     """A stable GUID: the same source always gives the same episode identity (a URL as it is, a
     file by its absolute path; with neither, the title)."""
-    if source and is_url(source):
-        identity = source
-    else:
-        identity = str(Path(source).resolve()) if source else title
+    identity = source if source and is_url(source) else str(Path(source).resolve()) if source else title
     return str(uuid.uuid5(EPISODE_NAMESPACE, identity))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import cast
 
 from audio_edition.models import Article, Removal, Script, Timeline
 
@@ -67,7 +68,7 @@ def transcript_cues(timeline: Timeline, script: Script) -> list[dict[str, object
             continue
         if not sections:
             sections.append({"title": None, "paragraphs": []})
-        paragraphs: list[list[list[object]]] = sections[-1]["paragraphs"]  # type: ignore[assignment]
+        paragraphs = cast("list[list[list[object]]]", sections[-1]["paragraphs"])
         if utterance.block != last_block:
             paragraphs.append([])
             last_block, last_sentence = utterance.block, None

@@ -9,11 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from audio_edition.episode.sidecars import clock
 from audio_edition.errors import InputError, OutputError
 from audio_edition.models import Chapter, EpisodeMeta
 from audio_edition.storage import files
+
+if TYPE_CHECKING:
+    from mutagen.id3 import ID3, TextFrame
+    from mutagen.id3._util import ID3SaveConfig
 
 # ID3 text frames written from EpisodeMeta: frame id -> attribute. A test pins this table.
 TEXT_FRAMES: dict[str, str] = {
@@ -41,7 +46,7 @@ def iso639_2(language: str) -> str:
         return "und"
 
 
-def _id3_class():  # type: ignore[no-untyped-def]
+def _id3_class() -> type[ID3]:
     from mutagen.id3 import ID3
     from mutagen.id3._tags import save_frame
 
@@ -52,7 +57,7 @@ def _id3_class():  # type: ignore[no-untyped-def]
         the order their frames are stored, so a size-sorted file shows chapters shuffled.
         """
 
-        def _write(self, config):  # type: ignore[no-untyped-def]
+        def _write(self, config: ID3SaveConfig) -> bytearray:
             frames = list(self.values())
             rank = {"TIT2": 0, "TPE1": 1, "TALB": 2, "TDRC": 3, "TYER": 3, "TDAT": 4, "TCON": 5}
             plain = [f for f in frames if f.FrameID not in ("CHAP", "CTOC", "APIC")]
@@ -68,7 +73,7 @@ def _id3_class():  # type: ignore[no-untyped-def]
 _READERS = {".mp3": "mutagen.mp3:MP3", ".m4a": "mutagen.mp4:MP4", ".opus": "mutagen.oggopus:OggOpus"}
 
 
-def _open(path: Path, suffix: str):  # type: ignore[no-untyped-def]
+def _open(path: Path, suffix: str) -> Any:  # Any: mutagen declares a file's info and tags as None
     import importlib
 
     from mutagen import MutagenError
@@ -116,7 +121,7 @@ def write_tags(path: Path, meta: EpisodeMeta, chapters: tuple[Chapter, ...], suf
         raise OutputError(f"cannot write tags to {path}: {exc}") from exc
 
 
-def _xdor():  # type: ignore[no-untyped-def]
+def _xdor() -> type[TextFrame]:
     from mutagen.id3 import TextFrame
 
     class XDOR(TextFrame):
@@ -180,7 +185,7 @@ MP4_ATOMS: dict[str, str] = {"\xa9nam": "title", "\xa9ART": "author", "\xa9alb":
 def _write_mp4(path: Path, meta: EpisodeMeta, chapters: tuple[Chapter, ...], transcript: str) -> None:
     from mutagen.mp4 import MP4, MP4Cover
 
-    audio = MP4(str(path))
+    audio: Any = MP4(str(path))  # Any: mutagen declares a file's info and tags as None
     if audio.tags is None:
         audio.add_tags()
     tags = audio.tags
@@ -210,7 +215,7 @@ def _write_vorbis(path: Path, meta: EpisodeMeta, chapters: tuple[Chapter, ...], 
     from mutagen.flac import Picture
     from mutagen.oggopus import OggOpus
 
-    audio = OggOpus(str(path))
+    audio: Any = OggOpus(str(path))  # Any: mutagen declares a file's info and tags as None
     audio.tags.clear()
     for field, attr in VORBIS_FIELDS.items():
         value = getattr(meta, attr)
@@ -272,13 +277,14 @@ def read_episode(path: Path) -> EpisodeInfo:
 def _following_ends(starts: list[tuple[float, str]], length: float) -> list[dict[str, object]]:
     """Chapters from (start, title) pairs: each ends where the next begins, the last at the end."""
     ends = [s for s, _ in starts[1:]] + [length]
-    return [{"title": title, "start_s": round(start, 3), "end_s": round(end, 3)} for (start, title), end in zip(starts, ends)]
+    return [{"title": title, "start_s": round(start, 3), "end_s": round(end, 3)}
+            for (start, title), end in zip(starts, ends)]
 
 
 def _read_mp3(path: Path) -> EpisodeInfo:
     from mutagen.mp3 import MP3
 
-    audio = MP3(str(path))
+    audio: Any = MP3(str(path))  # Any: mutagen declares a file's info and tags as None
     tags = audio.tags
     if tags is None:
         raise InputError(f"{path} has no ID3 tag", hint="Build it with 'audio-edition build' first.")
@@ -319,7 +325,7 @@ def _read_mp3(path: Path) -> EpisodeInfo:
 def _read_mp4(path: Path) -> EpisodeInfo:
     from mutagen.mp4 import MP4
 
-    audio = MP4(str(path))
+    audio: Any = MP4(str(path))  # Any: mutagen declares a file's info and tags as None
     tags = audio.tags or {}
 
     def text(atom: str) -> str:
@@ -341,7 +347,7 @@ def _read_mp4(path: Path) -> EpisodeInfo:
 def _read_opus(path: Path) -> EpisodeInfo:
     from mutagen.oggopus import OggOpus
 
-    audio = OggOpus(str(path))
+    audio: Any = OggOpus(str(path))  # Any: mutagen declares a file's info and tags as None
     tags = audio.tags
 
     def text(field: str) -> str:

@@ -56,7 +56,8 @@ def decode(data: bytes, name: str, page: bool = False, declared: str | None = No
         text = data.decode(encoding or "utf-8", errors="replace" if page else "strict")
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"{name} is not valid {(encoding or 'utf-8').upper().replace('-SIG', '')} text (byte {exc.start} cannot be decoded)",
+            f"{name} is not valid {(encoding or 'utf-8').upper().replace('-SIG', '')} text "
+            f"(byte {exc.start} cannot be decoded)",
             hint="Convert it to UTF-8, e.g. with 'iconv -t UTF-8'.",
         ) from exc
     if not text.strip():

@@ -55,14 +55,16 @@ def text_of(element: _Element) -> str:
 _TABLE = re.compile(r"<table\b", re.IGNORECASE)
 
 
-def _bare(text: str, tables: bool, **options: bool):  # type: ignore[no-untyped-def]
+def _bare(text: str, tables: bool, *, favor_precision: bool = False, favor_recall: bool = False) -> Any:
+    """trafilatura's document for the page, or None."""
     import trafilatura
 
     return trafilatura.bare_extraction(text, include_comments=False, include_tables=tables, include_images=False,
-                                       include_links=False, with_metadata=True, **options)
+                                       include_links=False, with_metadata=True, favor_precision=favor_precision,
+                                       favor_recall=favor_recall)
 
 
-def _words_in(document) -> int:  # type: ignore[no-untyped-def]
+def _words_in(document: Any) -> int:
     return len(text_of(document.body).split()) if document is not None and document.body is not None else 0
 
 
@@ -160,7 +162,7 @@ def extract(text: str) -> tuple[Any, bool]:
     return None, False
 
 
-def _merge_tables(precise, with_tables) -> None:  # type: ignore[no-untyped-def]
+def _merge_tables(precise: Any, with_tables: Any) -> None:
     """Put the data tables of ``with_tables`` into ``precise``'s body, each after the last element
     the two extractions share before it (or at the start)."""
     body = precise.body

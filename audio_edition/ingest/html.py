@@ -64,7 +64,8 @@ def _reason(element: _Element, text: str, author: str | None) -> str:
     chain = [element, *element.iterancestors()]
     if any(e.tag in ("figcaption", "figure") for e in chain):
         return "caption"
-    if (author and author in text and len(text.split()) <= len(author.split()) + 12) or byline_author(text.split(",")[0]):
+    if ((author and author in text and len(text.split()) <= len(author.split()) + 12)
+            or byline_author(text.split(",")[0])):
         return "byline"
     if any(e.tag in ("pre", "code") for e in chain):
         return "code"
@@ -104,7 +105,8 @@ def _sections(body: _Element, title: str, removed: list[Removal], layout: bool =
     sections: list[tuple[str | None, list[tuple[str, ParagraphKind]]]] = [(None, [])]
 
     def add(text: str, kind: ParagraphKind = "text") -> None:
-        if layout and len(text) < FALLBACK_MIN_LINE_CHARS and not text.rstrip("\"”’»)").endswith((".", "!", "?", ":", ";")):
+        if (layout and len(text) < FALLBACK_MIN_LINE_CHARS
+                and not text.rstrip("\"”’»)").endswith((".", "!", "?", ":", ";"))):
             return  # "Veröffentlichung: 2. Februar 2022", "Radio Jam": a label, not a sentence
         sections[-1][1].append((text, kind))
 

@@ -48,7 +48,7 @@ def _front_matter(content: str, source: str | None) -> dict[str, object]:
         raise InputError(f"{name}: the front matter is over {MAX_FRONT_MATTER // 1024} KB", hint=hint)
 
     class NoAliases(yaml.SafeLoader):
-        def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
             if self.check_event(yaml.events.AliasEvent):
                 raise InputError(f"{name}: the front matter uses a YAML alias ({self.peek_event().anchor!r})",
                                  hint="Write each value out: aliases are not accepted in front matter.")
@@ -57,7 +57,8 @@ def _front_matter(content: str, source: str | None) -> dict[str, object]:
     try:
         data = yaml.load(content, Loader=NoAliases)  # noqa: S506 - SafeLoader, without aliases
     except yaml.YAMLError as exc:
-        raise InputError(f"{name}: the front matter is not valid YAML ({getattr(exc, 'problem', exc)})", hint=hint) from exc
+        raise InputError(f"{name}: the front matter is not valid YAML ({getattr(exc, 'problem', exc)})",
+                         hint=hint) from exc
     return data if isinstance(data, dict) else {}
 
 
@@ -98,7 +99,7 @@ def read_markdown(text: str, source: str | None) -> Article:
     md = MarkdownIt("commonmark").use(front_matter_plugin)
     # markdown-it leaves a link with a "javascript:" (or other unsafe) address as plain text, and
     # its address would then be read aloud; take every link as a link: we read its text only.
-    md.validateLink = lambda url: True
+    md.validateLink = lambda url: True  # type: ignore[method-assign]  # no option for it: replaced on this instance
     tokens = md.parse(text)
     removed: list[Removal] = []
     meta: dict[str, object] = {}

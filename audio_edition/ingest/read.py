@@ -74,7 +74,8 @@ def read_document(document: web.Document) -> Article:
     reader = KIND_READERS.get(kind)
     if reader is None:
         hint = ("It is a feed: publish its articles with 'audio-edition publish --from-feed URL --show DIR'."
-                if kind == "a feed" else "Give the address of an article's web page (HTML), or a Markdown or text file.")
+                if kind == "a feed"
+                else "Give the address of an article's web page (HTML), or a Markdown or text file.")
         raise InputError(f"{document.url} is {kind}, not an article page", hint=hint)
     text = decode(document.data, document.url, page=True, declared=document.charset)
     return _read(text, reader, document.final_url)
@@ -102,7 +103,8 @@ def read_article(source: str, stdin: bytes | None = None, document: web.Document
         return _read(text, sniff_reader(text), None)
     path = Path(source)
     if path.is_dir():
-        raise InputError(f"{source} is a folder, not an article file", hint="Give an article file, or '-' for standard input.")
+        raise InputError(f"{source} is a folder, not an article file",
+                         hint="Give an article file, or '-' for standard input.")
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         known = ", ".join(sorted(READERS))

@@ -139,7 +139,8 @@ def _status_error(url: str, status: int, reason: str) -> FetchError:
                           hint="Check the address; the article may have moved or been taken down.")
     if status in (401, 403):
         return FetchError(f"{url}: the site refused to give the page ({status} {reason})",
-                          hint="The page may be behind a login or paywall: save it from your browser and give the file.")
+                          hint="The page may be behind a login or paywall: "
+                               "save it from your browser and give the file.")
     if status == 429:
         return FetchError(f"{url}: the site asks us to slow down ({status} {reason}), after {RETRIES} retries",
                           hint="Try again later, or with fewer articles at once.")
@@ -198,7 +199,8 @@ def fetch(url: str, timeout_s: float = DEFAULT_TIMEOUT_S, etag: str | None = Non
         raise
     except requests.exceptions.TooManyRedirects:
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects",
-                         hint="The address may redirect in a loop; open it in a browser and give the final one.") from None
+                         hint="The address may redirect in a loop; "
+                              "open it in a browser and give the final one.") from None
     except requests.exceptions.ConnectTimeout as exc:
         raise FetchError(f"{url}: could not connect to {host} within {min(CONNECT_TIMEOUT_S, timeout_s):g} s",
                          hint="Check the address and the network.") from exc
@@ -213,12 +215,14 @@ def fetch(url: str, timeout_s: float = DEFAULT_TIMEOUT_S, etag: str | None = Non
         cause = _root_cause(exc)
         if "Read timed out" in cause or "ReadTimeout" in type(exc).__name__ + cause:
             raise _too_slow(url, timeout_s) from None  # urllib3 gives up on a read timeout as a retry error
-        if "Name or service not known" in cause or "nodename nor servname" in cause or "Temporary failure in name" in cause:
+        if ("Name or service not known" in cause or "nodename nor servname" in cause
+                or "Temporary failure in name" in cause):
             raise FetchError(f"{url}: no such host {host!r} (or no network to look it up)",
                              hint="Check the address and the network.") from None
         if "Connection refused" in cause:
             raise FetchError(f"{url}: {host} refused the connection", hint="Check the address and port.") from None
-        raise FetchError(f"{url}: could not reach {host} ({cause})", hint="Check the address and the network.") from None
+        raise FetchError(f"{url}: could not reach {host} ({cause})",
+                         hint="Check the address and the network.") from None
     except requests.exceptions.RequestException as exc:
         raise FetchError(f"{url}: the request failed ({_root_cause(exc)})", hint="Check the address.") from None
 

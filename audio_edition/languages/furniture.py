@@ -8,7 +8,8 @@ from __future__ import annotations
 FURNITURE: dict[str, str] = {
     "en": r"you (?:may|might) also like|related(?: articles| stories| posts| content| reading)?|read more|"
           r"read next|more from .{1,40}|recommended(?: for you| reading)?|trending(?: now)?|most (?:read|popular)|"
-          r"share(?: this)?(?: article| story| post| page)?(?: on .{1,30})?|advertisement|advertising|sponsored(?: content)?|"
+          r"share(?: this)?(?: article| story| post| page)?(?: on .{1,30})?|advertisement|advertising|"
+          r"sponsored(?: content)?|"
           r"sign up (?:for|to) .{0,60}newsletter.*|subscribe(?: now| today| to .{0,40})?|follow us(?: on .{1,40})?|"
           r"comments?(?: \(\d+\))?|leave a (?:comment|reply)|tags?:.*|filed under:?.*|(?:copyright|©) .*|"
           r"all rights reserved\.?|click here.*|continue reading|skip to (?:main )?content|back to top|"

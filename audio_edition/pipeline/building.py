@@ -89,7 +89,8 @@ def build(
         tagger = threading.Thread(target=tags.get_ready, args=(script.language, suffix), daemon=True)
         tagger.start()  # while the audio is made
         try:
-            made = produce(script, engine, prepared.voice, settings, cache, audio_tmp, suffix, chain, on_progress, on_stage)
+            made = produce(script, engine, prepared.voice, settings, cache, audio_tmp, suffix, chain, on_progress,
+                           on_stage)
             tagger.join()
             timeline = made.timeline.ending_at(tags.audio_length_ms(audio_tmp, suffix))
             (on_stage or (lambda name: None))("Tagging")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from audio_edition import speech
 from audio_edition.audio import toolchain
@@ -88,7 +89,7 @@ def problems(found: dict[str, object]) -> list[str]:
     ffmpeg = found["ffmpeg"]
     if isinstance(ffmpeg, dict) and not ffmpeg["ok"]:
         out.append(str(ffmpeg["problem"]))
-    for row in found["engines"]:  # type: ignore[attr-defined]
+    for row in cast("list[dict[str, Any]]", found["engines"]):
         if row["default"] and not row["available"]:
             out.append(f"the default engine '{row['name']}' is not usable here: {row['reason']}")
     return out
@@ -107,16 +108,18 @@ def describe(found: dict[str, object]) -> list[str]:
             lines.append(f"         lacks: {', '.join(ffmpeg['missing'])}")
     else:
         lines.append(f"ffmpeg   NOT FOUND: {ffmpeg['problem']}")
-    for row in found["engines"]:  # type: ignore[attr-defined]
+    for row in cast("list[dict[str, Any]]", found["engines"]):
         state = "available" if row["available"] else f"not available ({row['reason']})"
         voices = row["voices"]
         languages = {lang for voice in voices for lang in voice["languages"]}
         default = " (auto's first choice)" if row["default"] else ""
-        count = f"; {len(voices)} voice{'s' * (len(voices) != 1)}, {len(languages)} language{'s' * (len(languages) != 1)}"
+        count = (f"; {len(voices)} voice{'s' * (len(voices) != 1)}, "
+                 f"{len(languages)} language{'s' * (len(languages) != 1)}")
         lines.append(f"engine   {row['name']}{default}: {state}, {'offline' if row['offline'] else 'online'}"
                      + (count if voices else ""))
         if 0 < len(voices) <= 20:
-            lines += [f"           {v['name']}: {', '.join(v['languages'])}, {v['quality'] or 'quality unknown'}" for v in voices]
+            lines += [f"           {v['name']}: {', '.join(v['languages'])}, {v['quality'] or 'quality unknown'}"
+                      for v in voices]
     cache = found["cache"]
     assert isinstance(cache, dict)
     lines.append(f"cache    {cache['path']}: {cache['size_bytes'] / 1e6:.1f} MB in {cache['entries']} files")

@@ -72,7 +72,8 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None,
     article = cleanup.report_emoji(cleanup.clean(article, lang, settings.dedupe))
     if not article.paragraphs:
         raise InputError(f"{_named(source)}: nothing left to speak after cleanup",
-                         hint="Check the report of what was removed with 'audio-edition prepare --json', or use --dedupe off.")
+                         hint="Check the report of what was removed with 'audio-edition prepare --json', "
+                              "or use --dedupe off.")
     pauses = Pauses(between_paragraphs=settings.pause_ms, before_section=settings.section_pause_ms)
     if settings.rate != DEFAULT_RATE and not engine.set_rate(settings.rate):
         notes.append(f"{engine.name} cannot change its speed: --rate ignored")

@@ -64,7 +64,8 @@ def episode_key(script: Script, keys: list[str], clips: dict[str, str], settings
                 chain: toolchain.Toolchain) -> str:
     """The key of the finished audio: everything it is made from, nothing computed from samples."""
     takes = [f"{k}:{u.pause_after_ms}" for k, u in zip(keys, script.utterances)]
-    chapters = [f"{m.title}@{m.first_utterance}" for m in script.chapters] if encode.FORMATS[suffix].chapters_by_ffmpeg else []
+    chapters = ([f"{m.title}@{m.first_utterance}" for m in script.chapters]
+                if encode.FORMATS[suffix].chapters_by_ffmpeg else [])
     return digest(encode.VERSION, loudness.VERSION, chain.identity, suffix, str(settings.bitrate_kbps),
                   f"{settings.loudness_lufs:.2f}", str(settings.crossfade_ms), json.dumps(sorted(clips.items())),
                   "\n".join(takes), "\n".join(chapters))

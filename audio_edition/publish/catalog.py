@@ -214,8 +214,8 @@ class Catalog:
     def remember_fetch(self, record: Fetched) -> None:
         fields = list(Fetched.__dataclass_fields__)
         with self.transaction() as conn:
-            conn.execute(f"INSERT OR REPLACE INTO fetched ({', '.join(fields)}) VALUES ({', '.join('?' for _ in fields)})",
-                         [getattr(record, f) for f in fields])
+            conn.execute(f"INSERT OR REPLACE INTO fetched ({', '.join(fields)}) "
+                         f"VALUES ({', '.join('?' for _ in fields)})", [getattr(record, f) for f in fields])
 
     def feed(self, url: str) -> tuple[str | None, str | None, bytes | None]:
         """(ETag, Last-Modified, body) of the feed as last fetched."""
@@ -225,8 +225,8 @@ class Catalog:
 
     def remember_feed(self, url: str, etag: str | None, last_modified: str | None, body: bytes, checked: str) -> None:
         with self.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO feeds (url, etag, last_modified, body, checked) VALUES (?, ?, ?, ?, ?)",
-                         (url, etag, last_modified, body, checked))
+            conn.execute("INSERT OR REPLACE INTO feeds (url, etag, last_modified, body, checked) "
+                         "VALUES (?, ?, ?, ?, ?)", (url, etag, last_modified, body, checked))
 
     def has_source(self, source: str) -> bool:
         with self._connect() as conn:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audio_edition import ingest
 from audio_edition.episode import sidecars
@@ -27,6 +27,9 @@ from audio_edition.runners.base import Runner
 from audio_edition.runners.batch import Order, build_on
 from audio_edition.settings import Settings
 from audio_edition.storage.scratch import ScratchFolder
+
+if TYPE_CHECKING:
+    import sqlite3
 
 LOCK_FILE = ".publish.lock"
 CATALOG_DESCRIPTION_CHARS = 600  # the episode's description in the feed and on its page
@@ -201,7 +204,8 @@ class Publisher:
         """With the show's lock: give the built episode its slug, move its files into place
         (journaled), save its catalog row and rewrite the site."""
         show, catalog, episodes_dir, folder = self.show, self.catalog, self.episodes_dir, pending.folder
-        source_id = result.article.source if pending.document is not None and result.article.source else pending.source_id
+        source_id = (result.article.source if pending.document is not None and result.article.source
+                     else pending.source_id)
         with _exclusive(show):
             _recover(show, catalog)
             with catalog.transaction() as conn:
@@ -212,7 +216,8 @@ class Publisher:
             cues = sidecars.transcript_cues(result.timeline, result.script) if result.script else []
             episode = Episode(
                 guid=existing.guid if existing else pending.guid, source=source_id, slug=slug, title=article.title,
-                author=article.author, description=summary(article, CATALOG_DESCRIPTION_CHARS), language=result.language,
+                author=article.author, description=summary(article, CATALOG_DESCRIPTION_CHARS),
+                language=result.language,
                 article_date=article.date, published=existing.published if existing else now, updated=now,
                 audio_bytes=(folder.path / "episode.mp3").stat().st_size,
                 duration_ms=result.timeline.duration_ms,
@@ -227,7 +232,7 @@ class Publisher:
         return Published(episode, existing is None, result.synthesized, result.cached)
 
 
-def _finish(show: Show, catalog: Catalog, journal: dict[str, object]) -> None:
+def _finish(show: Show, catalog: Catalog, journal: transaction.Journal) -> None:
     """Carry a journaled publish to its end: files in place, catalog row saved, site rewritten."""
     transaction.move_files(journal)
     with catalog.transaction() as conn:
@@ -247,7 +252,7 @@ def _recover(show: Show, catalog: Catalog) -> bool:
     return journal is not None
 
 
-def _free_slug(conn, episodes_dir: Path, wanted: str) -> str:  # type: ignore[no-untyped-def]
+def _free_slug(conn: sqlite3.Connection, episodes_dir: Path, wanted: str) -> str:
     slug, n = wanted, 2
     while Catalog.slug_taken(conn, slug) or (episodes_dir / f"{slug}.mp3").exists():
         slug, n = f"{wanted}-{n}", n + 1

@@ -21,6 +21,7 @@ from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, BinaryIO, Literal
 from urllib.parse import unquote, urlsplit
 
 from audio_edition.errors import AudioEditionError
@@ -72,7 +73,7 @@ def _position(digits: str) -> int | None:
     return _BIG if len(digits) > 18 else int(digits)
 
 
-def byte_range(header: str | None, size: int) -> tuple[int, int] | None | bool:
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None | Literal[False]:
     """(start, end) for a satisfiable single range, None to send the whole file, False for 416."""
     match = _RANGE.match(header.strip()) if header else None
     if not match or match.groups() == ("", ""):
@@ -89,13 +90,14 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None | bool:
     return start, end
 
 
-def _handler(show: Show):  # type: ignore[no-untyped-def]
+def _handler(show: Show) -> type[BaseHTTPRequestHandler]:
     class ShowHandler(BaseHTTPRequestHandler):
         """Serves the show's public files; answers Range requests with 206 and one byte range."""
 
         server_version = "audio-edition"
+        server: PreviewServer  # as make_server makes it
 
-        def log_message(self, format, *args):  # type: ignore[no-untyped-def]
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # quiet: the command prints its own lines
 
         def do_GET(self) -> None:
@@ -136,8 +138,8 @@ def _handler(show: Show):  # type: ignore[no-untyped-def]
             if path is None:
                 self._status(HTTPStatus.NOT_FOUND)
                 return
-            try:
-                handle = open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW), "rb")
+            try:  # opened before the with: a file that will not open is a 404
+                handle = open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW), "rb")  # noqa: SIM115
             except OSError:
                 self._status(HTTPStatus.NOT_FOUND)
                 return
@@ -150,7 +152,7 @@ def _handler(show: Show):  # type: ignore[no-untyped-def]
                 kind = TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                 self._send(handle, info.st_size, kind, info.st_mtime, body)
 
-        def _send(self, handle, size: int, kind: str, mtime: float | None, body: bool) -> None:  # type: ignore[no-untyped-def]
+        def _send(self, handle: BinaryIO, size: int, kind: str, mtime: float | None, body: bool) -> None:
             wanted = byte_range(self.headers.get("Range"), size)
             if wanted is False:
                 self._status(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, {"Content-Range": f"bytes */{size}"})
@@ -182,11 +184,12 @@ def _handler(show: Show):  # type: ignore[no-untyped-def]
 class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.failures: list[str] = []  # requests we failed to answer, for the command's line and for tests
 
-    def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket],
+                     client_address: tuple[str, int]) -> None:
         """A client that goes away mid-answer (players do, all the time) is not worth a line; anything
         else is one line on stderr, never a traceback."""
         error = sys.exc_info()[1]

@@ -115,7 +115,7 @@ class Show:
             if kind is Path:
                 changes[name] = None if value in ("", "none", False) else (self.root / str(value)).resolve()
             else:
-                changes[name] = kind(value)  # type: ignore[call-arg]
+                changes[name] = kind(value)
         return changes
 
 
@@ -130,7 +130,8 @@ def _check_url(base_url: str) -> str:
         port = f":{parsed.port}" if parsed.port else ""
     except (UnicodeError, ValueError):
         raise SettingError(f"--base-url {base_url!r} has a host name that cannot be used",
-                           hint="Give the address the show folder will be served from, e.g. https://example.com/podcast/.") from None
+                           hint="Give the address the show folder will be served from, "
+                                "e.g. https://example.com/podcast/.") from None
     path = quote(parsed.path, safe="/%:@!$&'()*+,;=~")
     url = parsed._replace(netloc=host + port, path=path if path.endswith("/") else path + "/", params="",
                           query="", fragment="").geturl()
@@ -168,7 +169,7 @@ def init_show(root: Path, title: str, author: str, email: str, base_url: str, la
         target = root / ("cover.png" if data.startswith(b"\x89PNG") else "cover.jpg")
         target.write_bytes(data)
         show = Show(**{**show.__dict__, "cover": target.name})
-        text = tomli_w.dumps({k: v for k, v in _as_toml(show).items()})
+        text = tomli_w.dumps(dict(_as_toml(show)))
         (root / SHOW_FILE).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"cannot create the show in {root}: {exc.strerror}") from exc

@@ -9,6 +9,7 @@ import tempfile
 from html import escape
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from audio_edition.errors import OutputError
@@ -16,10 +17,13 @@ from audio_edition.publish.catalog import Catalog, Episode
 from audio_edition.publish.feed import build_feed
 from audio_edition.publish.show import Show
 
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
 PLAYER = "player.js"  # the site's one script: the listening player (progressive enhancement)
 
 
-def _environment():  # type: ignore[no-untyped-def]
+def _environment() -> Environment:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     return Environment(loader=PackageLoader("audio_edition.publish", "templates"),
@@ -36,7 +40,8 @@ def _view(episode: Episode) -> dict[str, object]:
     date = episode.article_date or published.date().isoformat()
     day = dt.date.fromisoformat(date)
     return {
-        "slug": episode.slug, "href": quote(episode.slug), "title": episode.title, "author": episode.author, "description": episode.description,
+        "slug": episode.slug, "href": quote(episode.slug), "title": episode.title, "author": episode.author,
+        "description": episode.description,
         "language": episode.language, "date": date, "date_text": f"{day.day} {day:%B %Y}",
         "duration_text": _duration(episode.duration_ms), "size_text": f"{episode.audio_bytes / 1e6:.1f} MB",
         "sections": json.loads(episode.sections), "cues": json.loads(episode.cues or "[]"), "guid": episode.guid,

@@ -15,12 +15,16 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from audio_edition import ingest
 from audio_edition.errors import AudioEditionError
 from audio_edition.ingest import feeds, web
 from audio_edition.publish.catalog import Fetched
 from audio_edition.publish.publisher import Failure, Published, Publisher
+
+if TYPE_CHECKING:
+    from audio_edition.models import Article
 
 RETRY_FAILED_AFTER = dt.timedelta(hours=1)
 
@@ -43,6 +47,7 @@ class Waiting:
 
 Outcome = Published | Unchanged | Failure | Waiting
 Step = Callable[[int, int, str | None, Outcome | None], None]  # done, total, current url, outcome
+_Kind = TypeVar("_Kind")
 
 
 @dataclass
@@ -52,7 +57,7 @@ class SyncReport:
     outcomes: list[tuple[str, Outcome]] = field(default_factory=list)
     feed_failures: list[Failure] = field(default_factory=list)
 
-    def of(self, kind: type) -> list:  # type: ignore[type-arg]
+    def of(self, kind: type[_Kind]) -> list[_Kind]:
         return [outcome for _, outcome in self.outcomes if isinstance(outcome, kind)]
 
     @property
@@ -64,7 +69,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def text_digest(article) -> str:  # type: ignore[no-untyped-def]
+def text_digest(article: Article) -> str:
     """SHA-256 of what an article says (title, author, date, sections), as read from its page."""
     body = {"title": article.title, "author": article.author, "date": article.date,
             "sections": [[s.title, list(s.paragraphs)] for s in article.sections]}

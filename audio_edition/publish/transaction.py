@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any, TypedDict, cast
 
 from audio_edition.errors import OutputError
 from audio_edition.storage import scratch
@@ -23,6 +24,14 @@ from audio_edition.storage.scratch import ScratchFolder
 
 JOURNAL = ".publish-journal.json"
 BUILD_PREFIX = ".build-"
+
+
+class Journal(TypedDict):
+    """The journal's JSON: the build folder, each move as [source, target], the episode's catalog row."""
+
+    build: str
+    moves: list[list[str]]
+    episode: dict[str, Any]
 
 
 def build_folder(episodes_dir: Path) -> ScratchFolder:
@@ -43,9 +52,9 @@ def sweep(root: Path) -> int:
     return removed
 
 
-def begin(root: Path, build: Path, moves: list[tuple[Path, Path]], episode: dict[str, object]) -> dict[str, object]:
+def begin(root: Path, build: Path, moves: list[tuple[Path, Path]], episode: dict[str, Any]) -> Journal:
     """Write the journal: from here on, the change happens even if this process dies."""
-    journal = {"build": str(build), "moves": [[str(a), str(b)] for a, b in moves], "episode": episode}
+    journal: Journal = {"build": str(build), "moves": [[str(a), str(b)] for a, b in moves], "episode": episode}
     data = json.dumps(journal, ensure_ascii=False).encode()
     fd, tmp = tempfile.mkstemp(dir=root, prefix=f"{JOURNAL}.", suffix=".part")
     try:
@@ -60,10 +69,10 @@ def begin(root: Path, build: Path, moves: list[tuple[Path, Path]], episode: dict
     return journal
 
 
-def move_files(journal: dict[str, object]) -> None:
+def move_files(journal: Journal) -> None:
     """Every staged file to its place; those already moved are left as they are."""
     try:
-        for source, target in journal["moves"]:  # type: ignore[union-attr]
+        for source, target in journal["moves"]:
             if os.path.exists(source):
                 os.chmod(source, 0o644)
                 os.replace(source, target)
@@ -71,18 +80,18 @@ def move_files(journal: dict[str, object]) -> None:
         raise OutputError(f"cannot move the episode into place: {exc.strerror}") from exc
 
 
-def end(root: Path, journal: dict[str, object]) -> None:
+def end(root: Path, journal: Journal) -> None:
     """The change is complete: forget the journal and the build folder."""
     (root / JOURNAL).unlink(missing_ok=True)
     shutil.rmtree(str(journal["build"]), ignore_errors=True)
 
 
-def pending(root: Path) -> dict[str, object] | None:
+def pending(root: Path) -> Journal | None:
     """The journal of a publish that was interrupted, if there is one."""
     return _read_journal(root)
 
 
-def _read_journal(root: Path) -> dict[str, object] | None:
+def _read_journal(root: Path) -> Journal | None:
     try:
         data = (root / JOURNAL).read_bytes()
     except FileNotFoundError:
@@ -96,4 +105,4 @@ def _read_journal(root: Path) -> dict[str, object] | None:
     except ValueError:
         raise OutputError(f"the publishing journal {root / JOURNAL} is damaged",
                           hint="Delete it and publish the last article again.") from None
-    return journal
+    return cast(Journal, journal)  # a dict with the three keys, as checked

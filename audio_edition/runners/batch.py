@@ -54,7 +54,8 @@ def runner_for(address: str | None, jobs: int | None) -> Runner:
     return LocalPool(jobs)
 
 
-def build_on(runner: Runner, orders: list[Order], stdin: bytes | None = None) -> Iterator[tuple[int, Done | AudioEditionError]]:
+def build_on(runner: Runner, orders: list[Order],
+             stdin: bytes | None = None) -> Iterator[tuple[int, Done | AudioEditionError]]:
     """Build every order on ``runner`` and commit each episode (and its sidecars) at its ``out`` as
     it comes back; yield (index, what was made, or the article's error) as each finishes. An order
     that cannot be packed (a missing file, an output we cannot write) is an error in its place."""

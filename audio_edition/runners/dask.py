@@ -87,7 +87,8 @@ class Cluster:
             self.client.close()
             raise ClusterError(f"cannot ask the workers at {self.address} which audio-edition they run "
                                f"({type(exc).__name__}: {str(exc)[:120]})",
-                               hint=f"Install audio-edition {__version__} on every worker, then restart them.") from None
+                               hint=f"Install audio-edition {__version__} on every worker, "
+                                    "then restart them.") from None
         mine = build_identity()
         wrong = {worker: answer for worker, answer in found.items() if answer[1] != mine}
         if not wrong:
@@ -98,8 +99,8 @@ class Cluster:
         if version != __version__:
             raise ClusterError(f"the worker {worker} runs audio-edition {version}, this client {__version__}{more}",
                                hint=f"Install audio-edition {__version__} on every worker, then restart them.")
-        raise ClusterError(f"the worker {worker} runs another build of audio-edition {version} ({identity}, this client "
-                           f"{mine}){more}",
+        raise ClusterError(f"the worker {worker} runs another build of audio-edition {version} ({identity}, "
+                           f"this client {mine}){more}",
                            hint="Install the very same audio-edition on every worker as here (the same release, or "
                                 "the same checkout), then restart them.")
 

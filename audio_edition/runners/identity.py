@@ -22,7 +22,8 @@ def files_digest(root: Path) -> str:
     """A hex SHA-256 over the relative path and bytes of every file under ``root``, but compiled
     caches and the media folder."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and not {"__pycache__", "media"} & set(p.relative_to(root).parts)
+    for path in sorted(p for p in root.rglob("*")
+                       if p.is_file() and not {"__pycache__", "media"} & set(p.relative_to(root).parts)
                        and p.suffix not in (".pyc", ".pyo")):
         name = path.relative_to(root).as_posix().encode()
         data = path.read_bytes()

@@ -18,8 +18,10 @@ import struct
 import tempfile
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from audio_edition.errors import OutputError, SettingError
 
@@ -157,8 +159,8 @@ class DiskCache:
         """Copy a stored entry to ``target``, checking it on the way; False (and no ``target``)
         when there is none or it is damaged."""
         path = self.path(namespace, key, suffix)
-        try:
-            source = open(path, "rb")
+        try:  # opened before the with: an entry that will not open is no entry
+            source = open(path, "rb")  # noqa: SIM115
         except OSError:
             return False
         with source:
@@ -188,7 +190,7 @@ class DiskCache:
     def put(self, namespace: str, key: str, suffix: str, data: bytes) -> None:
         """Store ``data``; a cache that cannot be written only costs speed, so errors pass."""
 
-        def write(fh) -> None:  # type: ignore[no-untyped-def]
+        def write(fh: BinaryIO) -> None:
             fh.write(data)
             fh.write(_trailer(len(data), zlib.crc32(data)))
 
@@ -197,7 +199,7 @@ class DiskCache:
     def put_file(self, namespace: str, key: str, suffix: str, source: Path) -> None:
         """Store a copy of the file at ``source`` (without reading it into memory)."""
 
-        def copy(fh) -> None:  # type: ignore[no-untyped-def]
+        def copy(fh: BinaryIO) -> None:
             crc = length = 0
             with open(source, "rb") as src:
                 while chunk := src.read(1 << 20):
@@ -207,7 +209,7 @@ class DiskCache:
 
         self._store(namespace, key, suffix, copy)
 
-    def _store(self, namespace: str, key: str, suffix: str, write) -> None:  # type: ignore[no-untyped-def]
+    def _store(self, namespace: str, key: str, suffix: str, write: Callable[[BinaryIO], None]) -> None:
         path = self.path(namespace, key, suffix)
         tmp = None
         try:

@@ -23,7 +23,7 @@ class ScratchFolder:
 
     def __init__(self, parent: Path | None, prefix: str) -> None:
         self.path = Path(tempfile.mkdtemp(dir=parent, prefix=prefix))
-        self._owner = open(self.path / OWNER, "w")
+        self._owner = open(self.path / OWNER, "w")  # noqa: SIM115 - held open: its lock lasts until close()
         fcntl.flock(self._owner, fcntl.LOCK_EX)
 
     def close(self, keep: bool = False) -> None:
@@ -57,8 +57,8 @@ def sweep(parent: Path | None, prefix: str, keep: Path | None = None) -> int:
 
 
 def _abandoned(folder: Path) -> bool:
-    try:
-        owner = open(folder / OWNER)
+    try:  # opened before the with: a missing owner file is handled apart
+        owner = open(folder / OWNER)  # noqa: SIM115
     except FileNotFoundError:
         try:
             return time.time() - folder.stat().st_mtime > UNOWNED_GRACE_S

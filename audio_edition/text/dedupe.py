@@ -234,7 +234,8 @@ def aligned(a: str, b: str, sim: _Similarity) -> float:
     return mean if mean >= MIN_ALIGNMENT else 0.0
 
 
-def find_duplicates(paragraphs: list[str], mode: Mode, language: str, fixed: frozenset[int] = frozenset()) -> list[Duplicate]:
+def find_duplicates(paragraphs: list[str], mode: Mode, language: str,
+                    fixed: frozenset[int] = frozenset()) -> list[Duplicate]:
     """The duplicates among ``paragraphs`` (indices), the first copy kept unless the other
     carries strictly more facts. Paragraphs in ``fixed`` (list items, our notes) are never removed:
     pages repeat them on purpose."""
@@ -285,7 +286,8 @@ def _paraphrases(paragraphs: list[str], language: str, gone: set[int], fixed: fr
             if best is None:
                 continue
             score, j = best
-            if j < i or tops[j][0] is None or tops[j][0][1] != i or score < MIN_SIMILARITY or (i, j) in rejected:
+            if (j < i or (best_j := tops[j][0]) is None or best_j[1] != i or score < MIN_SIMILARITY
+                    or (i, j) in rejected):
                 continue
             runner_up = max(runner_i, tops[j][1])
             margin = score / runner_up if runner_up else 1.0  # no third paragraph: no evidence either way

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from audio_edition.languages.codes import STEMMERS, base
 from audio_edition.models import Article
@@ -77,7 +77,7 @@ def detect_shares(text: str) -> list[tuple[str, int]]:
 _CLD2_CODES = {"iw": "he", "in": "id", "jw": "jv", "mo": "ro"}
 
 
-def stemmer(language: str):  # type: ignore[no-untyped-def]
+def stemmer(language: str) -> Any:
     """A Snowball stemmer for the language, or None when there is none."""
     name = STEMMERS.get(base(language))
     if name is None:

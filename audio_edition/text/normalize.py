@@ -266,15 +266,18 @@ class Normalizer:
             text = re.sub(r"(?<![\w.,])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\w.,]?\d)",
                           lambda m: say(int(m.group(1)), int(m.group(2)) - 1, int(m.group(3))) or m.group(0), text)
             text = re.sub(r"(?i)(?<!\w)((?:" + DATE_WORDS + r")\s+|\()(\d{1,2})\.(\d{1,2})\.(?![\w.,]?\d)",
-                          lambda m: m.group(1) + (say(int(m.group(2)), int(m.group(3)) - 1, None) or m.group(0)[len(m.group(1)):]),
-                          text)
+                          lambda m: m.group(1) + (say(int(m.group(2)), int(m.group(3)) - 1, None)
+                                                  or m.group(0)[len(m.group(1)):]), text)
         # "September 14, 2026" and "Sept. 14"
         text = re.sub(r"\b(" + month_re + r")\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?\b",
-                      lambda m: (say(int(m.group(2)), month_index(m.group(1)) or 0, int(m.group(3)) if m.group(3) else None)
+                      lambda m: (say(int(m.group(2)), month_index(m.group(1)) or 0,
+                                     int(m.group(3)) if m.group(3) else None)
                                  if month_index(m.group(1)) is not None else m.group(0)) or m.group(0), text)
         # "14 September 2026", "14. September 2026", "14th of September"
-        text = re.sub(r"\b(\d{1,2})(?:\.|st|nd|rd|th)?\s+(?:of\s+|de\s+)?(" + month_re + r")(?:\s+(?:de\s+)?(\d{4}))?\b",
-                      lambda m: (say(int(m.group(1)), month_index(m.group(2)) or 0, int(m.group(3)) if m.group(3) else None)
+        text = re.sub(r"\b(\d{1,2})(?:\.|st|nd|rd|th)?\s+(?:of\s+|de\s+)?(" + month_re
+                      + r")(?:\s+(?:de\s+)?(\d{4}))?\b",
+                      lambda m: (say(int(m.group(1)), month_index(m.group(2)) or 0,
+                                     int(m.group(3)) if m.group(3) else None)
                                  if month_index(m.group(2)) is not None else m.group(0)) or m.group(0), text)
         return text
 
@@ -309,7 +312,8 @@ class Normalizer:
             pair = self.currencies.get(currency) or by_case[currency.casefold()]  # matched ignoring case: "eur"
             scale_word = self.w.scales.get(scale.lower(), scale) if scale else ""
             decimals = re.search(r"[.,](\d+)$", amount)
-            if decimals and len(decimals.group(1)) > 2 and not scale_word and not re.fullmatch(r"\d{1,3}([.,]\d{3})+", amount):
+            if (decimals and len(decimals.group(1)) > 2 and not scale_word
+                    and not re.fullmatch(r"\d{1,3}([.,]\d{3})+", amount)):
                 return f"{self.number(amount)} {pair[1]}"  # "$1.1075": one point one zero seven five dollars
             try:
                 value = self._value(amount)
@@ -343,7 +347,8 @@ class Normalizer:
         text = re.sub(r"(" + _NUM + r")\s?(?:%|percent\b|per cent\b)", percent, text)
         text = re.sub(r"(-|minus\s|−)?(" + _NUM + r")\s?°\s?([CF])\b",
                       lambda m: ("minus " if m.group(1) and self.w is EN else ("minus " if m.group(1) else ""))
-                      + f"{self.number(m.group(2))} {self.w.degrees_c if m.group(3) == 'C' else self.w.degrees_f}", text)
+                      + f"{self.number(m.group(2))} {self.w.degrees_c if m.group(3) == 'C' else self.w.degrees_f}",
+                      text)
         degrees = self.w.degrees_c.split()[0]
         text = re.sub(r"(" + _NUM + r")\s?°(?!\s?[CF]\b)", lambda m: f"{self.number(m.group(1))} {degrees}", text)
         units = sorted(self.w.units, key=len, reverse=True)
@@ -368,9 +373,9 @@ class Normalizer:
             before = text[: m.start()].split()
             previous = before[-1].lower().strip("(,") if before else ""
             after = text[m.end() : m.end() + 1]
-            if re.fullmatch(r"1[1-9]\d\d|20\d\d", written):
-                if previous in year_words or not after.strip() or after in ".,;:!?)" or previous in self.w.to.split():
-                    return self.year(int(written))
+            if re.fullmatch(r"1[1-9]\d\d|20\d\d", written) and (
+                    previous in year_words or not after.strip() or after in ".,;:!?)" or previous in self.w.to.split()):
+                return self.year(int(written))
             return self.number(written)
 
         return re.sub(r"(?<![\w" + _PROTECT_OPEN + r"])(" + _NUM + r")(?![\w" + _PROTECT_CLOSE + r"])", say, text)

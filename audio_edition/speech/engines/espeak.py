@@ -90,7 +90,7 @@ class _Library:
         lib.espeak_SetSynthCallback(self._callback)
         self._voice: str | None = None
 
-    def _collect(self, wav, numsamples, events) -> int:  # type: ignore[no-untyped-def]
+    def _collect(self, wav: ctypes._Pointer[ctypes.c_short], numsamples: int, events: int | None) -> int:
         if numsamples > 0:
             self._chunks.append(ctypes.string_at(wav, numsamples * 2))
         return 0
@@ -114,7 +114,8 @@ class _Library:
     def speak(self, text: str, voice: str, rate_wpm: int) -> bytes:
         if voice != self._voice:
             if self.lib.espeak_SetVoiceByName(voice.encode()) != _EE_OK:
-                raise EngineError(f"espeak-ng has no voice '{voice}'", hint="Run 'audio-edition engines' and pick a voice from the espeak list.")
+                raise EngineError(f"espeak-ng has no voice '{voice}'",
+                                  hint="Run 'audio-edition engines' and pick a voice from the espeak list.")
             self._voice = voice
         self.lib.espeak_SetParameter(_PARAM_RATE, rate_wpm, 0)
         self._chunks = []
@@ -242,5 +243,5 @@ def _language_candidates(language: str) -> list[str]:
 def _voices_for(voices: list[VoiceInfo], language: str) -> list[str]:
     base = language.lower().split("-")[0]
     return sorted(
-        v.identifier.split("/")[-1] for v in voices if any(l.lower().split("-")[0] == base for l in v.languages)
+        v.identifier.split("/")[-1] for v in voices if any(lang.lower().split("-")[0] == base for lang in v.languages)
     )

@@ -188,7 +188,8 @@ class GttsEngine(EngineBase):
             status = getattr(exc.rsp, "status_code", None)
             if status == 200:
                 raise EngineError("gTTS got an answer from Google with no audio in it",
-                                  hint="Google may have changed its API; upgrade gTTS, or use --engine espeak.") from exc
+                                  hint="Google may have changed its API; upgrade gTTS, "
+                                       "or use --engine espeak.") from exc
             if status is None:
                 # gTTS raises its error inside requests' exception handler: the cause is the context.
                 cause = exc.__context__

