@@ -6,11 +6,14 @@ import importlib.util
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import Protocol
 
+import pluggy
 import pytest
 
 # The suite speaks with espeak unless a test asks for piper or auto (tests/test_piper.py): fast, and
@@ -51,7 +54,8 @@ def require_realworld() -> Path:
 def require_seed() -> Path:
     """The seed article, or (see ``missing``) where it was looked for."""
     if not SEED.is_file():
-        missing(f"the shared seed sample is not at {SEED}", "clone the repo beside ../shared, or set AUDIO_EDITION_SEED")
+        missing(f"the shared seed sample is not at {SEED}",
+                "clone the repo beside ../shared, or set AUDIO_EDITION_SEED")
     return SEED
 
 
@@ -105,7 +109,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo[None]) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
     """In CI a skip is a failure: nothing may be left untested there."""
     outcome = yield
     report = outcome.get_result()
@@ -114,7 +119,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         report.longrepr = f"skipped in CI, where nothing may skip: {report.longrepr}"
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
     """Name the tests outside the slow mark that took a second or more: they belong in it."""
     slow = []
     for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
@@ -127,7 +132,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
-def _load_script(name: str):  # type: ignore[no-untyped-def]
+def _load_script(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -205,6 +210,20 @@ class Run:
     stderr: str
 
 
+class Cli(Protocol):
+    """The ``cli`` fixture: ``audio-edition ARGS`` in a subprocess."""
+
+    def __call__(self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None,
+                 cwd: Path | None = None, timeout: float = 120) -> Run: ...
+
+
+class CliHere(Protocol):
+    """The ``cli_here`` fixture: the same in this process, so with no timeout."""
+
+    def __call__(self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None,
+                 cwd: Path | None = None) -> Run: ...
+
+
 def bare_path_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment with PATH cut down to Python's own folder: no system ffmpeg, ffprobe or espeak-ng."""
     env = dict(os.environ)
@@ -214,7 +233,7 @@ def bare_path_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 @pytest.fixture
-def cli(tmp_path: Path):  # type: ignore[no-untyped-def]
+def cli(tmp_path: Path) -> Cli:
     """Run ``audio-edition ARGS`` in a subprocess, as a user would, with no ffmpeg on PATH."""
 
     def run(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None,
@@ -229,7 +248,7 @@ def cli(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def cli_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def cli_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliHere:
     """Run ``audio-edition ARGS`` through its real entry point in this process: the same parsing,
     error lines and exit codes as ``cli``, without a new Python (for the many error-path tests)."""
     import contextlib

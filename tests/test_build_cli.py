@@ -9,14 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE, require_tool
+from conftest import SAMPLE, Cli, CliHere, require_tool
 from readers import decode_errors, ffmetadata, probe_duration, walk_mp3
 
 FRAME_S = 1152 / 44100
 
+SampleEpisode = tuple[Path, subprocess.CompletedProcess[str]]  # the MP3 and the build that made it
+
 
 @pytest.fixture(scope="module")
-def sample_episode(tmp_path_factory: pytest.TempPathFactory, ffmpeg_choice) -> tuple[Path, subprocess.CompletedProcess]:  # type: ignore[no-untyped-def]
+def sample_episode(tmp_path_factory: pytest.TempPathFactory, ffmpeg_choice: str | None) -> SampleEpisode:
     """The README's first command, once for the module: the sample article built with espeak-ng,
     with the wheel's ffmpeg and with Debian's."""
     folder = tmp_path_factory.mktemp("sample")
@@ -30,7 +32,7 @@ def sample_episode(tmp_path_factory: pytest.TempPathFactory, ffmpeg_choice) -> t
 
 
 @pytest.mark.system  # mp3val
-def test_sample_episode_is_a_valid_cbr_mp3(sample_episode) -> None:  # type: ignore[no-untyped-def]
+def test_sample_episode_is_a_valid_cbr_mp3(sample_episode: SampleEpisode) -> None:
     mp3, proc = sample_episode
     assert proc.stdout.strip().endswith("sample.mp3")
     frames = walk_mp3(mp3)
@@ -42,7 +44,7 @@ def test_sample_episode_is_a_valid_cbr_mp3(sample_episode) -> None:  # type: ign
     assert "WARNING" not in report and "ERROR" not in report and "CBR" in report, report
 
 
-def test_sample_episode_tags_as_ffmpeg_reads_them(sample_episode) -> None:  # type: ignore[no-untyped-def]
+def test_sample_episode_tags_as_ffmpeg_reads_them(sample_episode: SampleEpisode) -> None:
     mp3, _ = sample_episode
     read = ffmetadata(mp3)
     assert read.tags["title"] == "Why a Town Library Started Lending Sound"
@@ -52,18 +54,18 @@ def test_sample_episode_tags_as_ffmpeg_reads_them(sample_episode) -> None:  # ty
     assert read.tags["date"].startswith("2026")
 
 
-def test_sample_episode_chapters_are_titled_contiguous_and_ordered(sample_episode) -> None:  # type: ignore[no-untyped-def]
+def test_sample_episode_chapters_are_titled_contiguous_and_ordered(sample_episode: SampleEpisode) -> None:
     mp3, _ = sample_episode
     chapters = ffmetadata(mp3).chapters
     assert [c["title"] for c in chapters] == ["Intro", "Why a Town Library Started Lending Sound",
                                               "What the listeners said", "What comes next", "Outro"]
-    assert abs(chapters[0]["start_s"]) <= 0.03  # type: ignore[arg-type]
+    assert abs(chapters[0]["start_s"]) <= 0.03
     for a, b in zip(chapters, chapters[1:]):
-        assert a["end_s"] == b["start_s"] and a["start_s"] < a["end_s"]  # type: ignore[operator]
-    assert abs(chapters[-1]["end_s"] - probe_duration(mp3)) <= 2 * FRAME_S + 0.01  # type: ignore[operator]
+        assert a["end_s"] == b["start_s"] and a["start_s"] < a["end_s"]
+    assert abs(chapters[-1]["end_s"] - probe_duration(mp3)) <= 2 * FRAME_S + 0.01
 
 
-def test_sidecars_agree_with_the_tags(sample_episode) -> None:  # type: ignore[no-untyped-def]
+def test_sidecars_agree_with_the_tags(sample_episode: SampleEpisode) -> None:
     mp3, _ = sample_episode
     stem = mp3.with_suffix("")
     data = json.loads(Path(f"{stem}.chapters.json").read_text())
@@ -80,7 +82,7 @@ def test_sidecars_agree_with_the_tags(sample_episode) -> None:  # type: ignore[n
     assert report["removed"] == [] and report["synthesized"] == report["utterances"] > 0
 
 
-def test_inspect_json_has_the_documented_shape(sample_episode) -> None:  # type: ignore[no-untyped-def]
+def test_inspect_json_has_the_documented_shape(sample_episode: SampleEpisode) -> None:
     mp3, _ = sample_episode
     info = json.loads(subprocess.run([sys.executable, "-m", "audio_edition", "inspect", str(mp3), "--json"],
                                      capture_output=True, text=True, check=True).stdout)
@@ -96,18 +98,19 @@ def test_inspect_json_has_the_documented_shape(sample_episode) -> None:  # type:
     assert all(set(c) == {"title", "start_s", "end_s"} for c in info["chapters"])
 
 
-def test_rebuild_synthesizes_nothing_and_says_so(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_rebuild_synthesizes_nothing_and_says_so(cli: Cli, tmp_path: Path) -> None:
     first = cli("build", str(SAMPLE), "-o", "a.mp3")
     assert first.code == 0 and "synthesized, 0 from cache" in first.stderr
     second = cli("build", str(SAMPLE), "-o", "a.mp3")
     assert second.code == 0 and "nothing synthesized, all from cache" in second.stderr
     edited = tmp_path / "edited.md"
-    edited.write_text(SAMPLE.read_text().replace("So the library tried an experiment.", "So the library tried something."))
+    edited.write_text(SAMPLE.read_text().replace("So the library tried an experiment.",
+                                                 "So the library tried something."))
     third = cli("build", str(edited), "-o", "b.mp3")
     assert third.code == 0 and "1 synthesized" in third.stderr
 
 
-def test_stdin_and_several_inputs(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_stdin_and_several_inputs(cli: Cli, tmp_path: Path) -> None:
     run = cli("build", "-", "-o", "piped.mp3", "--engine", "fake", stdin=b"Piped Title\n\nA paragraph.\n")
     assert run.code == 0 and (tmp_path / "piped.mp3").is_file()
     (tmp_path / "one.txt").write_text("One\n\nFirst.\n")
@@ -119,7 +122,7 @@ def test_stdin_and_several_inputs(cli, tmp_path: Path) -> None:  # type: ignore[
     assert len(list((tmp_path / "out").iterdir())) == 10  # each MP3 with its four sidecars
 
 
-def test_options_reach_the_episode(cli, tmp_path: Path, clips) -> None:  # type: ignore[no-untyped-def]
+def test_options_reach_the_episode(cli: Cli, tmp_path: Path, clips: dict[str, Path]) -> None:
     (tmp_path / "a.txt").write_text("Original Title\n\nSome text.\n")
     run = cli("build", "a.txt", "-o", "a.mp3", "--engine", "fake", "--title", "New Title", "--author", "Sam Reed",
               "--show-name", "Evening Reads", "--bitrate", "64", "--intro", str(clips["loud_mp3"]), "--no-outro",
@@ -155,7 +158,9 @@ def _files(folder: Path) -> set[str]:
     ({"a.txt": b"T\n\nx"}, ["a.txt", "--voice", "klingon"], "no voice 'klingon'"),
     ({"a.txt": b"T\n\nFAIL"}, ["a.txt", "--engine", "fake"], "asked to fail"),
 ])
-def test_bad_input_gives_one_error_line_exit_1_and_no_files(cli_here, tmp_path: Path, setup, args, message) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_gives_one_error_line_exit_1_and_no_files(cli_here: CliHere, tmp_path: Path,
+                                                            setup: dict[str, bytes] | None, args: list[str],
+                                                            message: str) -> None:
     for name, content in (setup or {}).items():
         (tmp_path / name).write_bytes(content)
     before = _files(tmp_path)
@@ -167,7 +172,7 @@ def test_bad_input_gives_one_error_line_exit_1_and_no_files(cli_here, tmp_path: 
     assert _files(tmp_path) == before  # no MP3, no sidecar, no temporary file left behind
 
 
-def test_a_failed_build_leaves_the_older_good_episode_alone(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_build_leaves_the_older_good_episode_alone(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Title\n\nGood words.\n")
     assert cli("build", "a.txt", "--engine", "fake").code == 0
     good = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
@@ -184,27 +189,28 @@ def test_a_failed_build_leaves_the_older_good_episode_alone(cli, tmp_path: Path)
     ["a.txt", "--jobs", "0"],
     [],
 ])
-def test_usage_errors_exit_2(cli_here, tmp_path: Path, args) -> None:  # type: ignore[no-untyped-def]
+def test_usage_errors_exit_2(cli_here: CliHere, tmp_path: Path, args: list[str]) -> None:
     (tmp_path / "a.txt").write_text("T\n\nx\n")
     (tmp_path / "b.txt").write_text("T\n\nx\n")
     run = cli_here("build", *args)
     assert run.code == 2 and "Traceback" not in run.stderr
 
 
-def test_debug_shows_the_traceback(cli) -> None:  # type: ignore[no-untyped-def]
+def test_debug_shows_the_traceback(cli: Cli) -> None:
     run = cli("build", "missing.txt", env={"AUDIO_EDITION_DEBUG": "1"})
     last = run.stderr.strip().splitlines()[-1]
-    assert run.code == 1 and "Traceback" in run.stderr and last.startswith("audio_edition.errors.MissingFileError: "), last
+    assert (run.code == 1 and "Traceback" in run.stderr
+            and last.startswith("audio_edition.errors.MissingFileError: ")), last
 
 
-def test_inspect_errors(cli_here, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_inspect_errors(cli_here: CliHere, tmp_path: Path) -> None:
     (tmp_path / "x.mp3").write_bytes(b"nope" * 100)
     for target in ("x.mp3", "missing.mp3"):
         run = cli_here("inspect", target, "--json")
         assert run.code == 1 and run.stderr.startswith("Error: ") and run.stdout == ""
 
 
-def test_engines_json(cli) -> None:  # type: ignore[no-untyped-def]
+def test_engines_json(cli: Cli) -> None:
     run = cli("engines", "--json", env={"HTTPS_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"})
     rows = {r["name"]: r for r in json.loads(run.stdout)}
     assert run.code == 0

@@ -11,10 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE
+from conftest import SAMPLE, Cli
 from readers import decoded_samples
 
 from audio_edition.storage.cache import TRAILER, DiskCache, parse_size
+
+Built = tuple[int, Path]  # the clean episode's decoded length, the cache
 
 
 def entries(cache: Path, namespace: str) -> list[Path]:
@@ -22,20 +24,20 @@ def entries(cache: Path, namespace: str) -> list[Path]:
 
 
 @pytest.fixture
-def built(cli, tmp_path: Path, isolated_cache: Path):  # type: ignore[no-untyped-def]
+def built(cli: Cli, tmp_path: Path, isolated_cache: Path) -> Built:
     """The sample built once into a fresh cache: (the clean episode's decoded length, the cache)."""
     run = cli("build", str(SAMPLE), "-o", "clean.mp3")
     assert run.code == 0, run.stderr
     return decoded_samples(tmp_path / "clean.mp3"), isolated_cache
 
 
-def rebuild(cli, tmp_path: Path) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+def rebuild(cli: Cli, tmp_path: Path) -> tuple[int, str]:
     run = cli("build", str(SAMPLE), "-o", "again.mp3")
     assert run.code == 0, run.stderr
     return decoded_samples(tmp_path / "again.mp3"), run.stderr
 
 
-def test_a_truncated_cached_episode_is_built_again_not_copied(cli, tmp_path: Path, built) -> None:  # type: ignore[no-untyped-def]
+def test_a_truncated_cached_episode_is_built_again_not_copied(cli: Cli, tmp_path: Path, built: Built) -> None:
     clean, cache = built
     [episode] = [p for p in entries(cache, "episodes") if p.suffix == ".mp3"]
     size = episode.stat().st_size
@@ -45,7 +47,7 @@ def test_a_truncated_cached_episode_is_built_again_not_copied(cli, tmp_path: Pat
     assert samples == clean and episode.stat().st_size == size  # mixed again from the takes, and stored whole
 
 
-def test_a_half_truncated_take_is_spoken_again(cli, tmp_path: Path, built) -> None:  # type: ignore[no-untyped-def]
+def test_a_half_truncated_take_is_spoken_again(cli: Cli, tmp_path: Path, built: Built) -> None:
     clean, cache = built
     for path in entries(cache, "episodes"):
         path.unlink()  # so the rebuild mixes from the takes
@@ -56,7 +58,7 @@ def test_a_half_truncated_take_is_spoken_again(cli, tmp_path: Path, built) -> No
     assert samples == clean and "1 synthesized" in said
 
 
-def test_a_take_garbled_in_place_is_spoken_again(cli, tmp_path: Path, built) -> None:  # type: ignore[no-untyped-def]
+def test_a_take_garbled_in_place_is_spoken_again(cli: Cli, tmp_path: Path, built: Built) -> None:
     """Same size, wrong bytes: only the checksum can tell. The episode is rebuilt from takes."""
     clean, cache = built
     for path in entries(cache, "episodes"):
@@ -70,7 +72,7 @@ def test_a_take_garbled_in_place_is_spoken_again(cli, tmp_path: Path, built) -> 
 
 
 @pytest.mark.parametrize("damage", ["garble", "truncate", "empty"])
-def test_damaged_loudness_profiles_are_measured_again(cli, tmp_path: Path, built, damage: str) -> None:  # type: ignore[no-untyped-def]
+def test_damaged_loudness_profiles_are_measured_again(cli: Cli, tmp_path: Path, built: Built, damage: str) -> None:
     clean, cache = built
     for path in entries(cache, "episodes"):
         path.unlink()
@@ -96,7 +98,7 @@ def test_entries_written_before_checksums_are_dropped_and_rebuilt(tmp_path: Path
     assert cache.get("language", "ab" * 32, "txt") is None and not path.exists()
 
 
-def test_leftover_temporary_files_of_killed_runs_are_swept(cli, tmp_path: Path, isolated_cache: Path) -> None:  # type: ignore[no-untyped-def]
+def test_leftover_temporary_files_of_killed_runs_are_swept(cli: Cli, tmp_path: Path, isolated_cache: Path) -> None:
     folder = isolated_cache / ".tmp"
     folder.mkdir(parents=True, exist_ok=True)
     from audio_edition.storage.cache import _HOST
@@ -115,7 +117,7 @@ def test_leftover_temporary_files_of_killed_runs_are_swept(cli, tmp_path: Path, 
     assert not dead.exists() and not stale.exists() and live.exists() and elsewhere.exists()
 
 
-def test_cache_info_prune_and_clear(cli, built) -> None:  # type: ignore[no-untyped-def]
+def test_cache_info_prune_and_clear(cli: Cli, built: Built) -> None:
     _, cache = built
     info = json.loads(cli("cache", "info", "--json").stdout)
     on_disk = sum(p.stat().st_size for p in cache.rglob("*") if p.is_file() and ".tmp" not in p.parts
@@ -149,12 +151,12 @@ def test_sizes(text: str, size: int) -> None:
     assert parse_size(text) == size
 
 
-def test_a_bad_size_is_one_error_line(cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_size_is_one_error_line(cli: Cli) -> None:
     run = cli("cache", "prune", "--max-size", "lots")
     assert run.code == 1 and run.stderr.startswith("Error: 'lots' is not a size") and "Traceback" not in run.stderr
 
 
-def test_the_cache_keeps_itself_under_its_limit(cli, built) -> None:  # type: ignore[no-untyped-def]
+def test_the_cache_keeps_itself_under_its_limit(cli: Cli, built: Built) -> None:
     """$AUDIO_EDITION_CACHE_MAX_SIZE bounds it without anyone running prune (checked hourly, before a build)."""
     _, cache = built
     before = {p: p.stat().st_size for p in cache.rglob("*.*") if p.is_file() and ".tmp" not in p.parts}

@@ -76,7 +76,8 @@ def test_a_long_paragraph_after_a_trailer_heading_is_kept() -> None:
 
 
 def test_german_furniture() -> None:
-    text = "Titel\n\nErster Absatz des Artikels.\n\nAnzeige\n\nZweiter Absatz.\n\nVon Anna Schmidt\n\nLesen Sie auch\n\nEin anderer Artikel\n"
+    text = ("Titel\n\nErster Absatz des Artikels.\n\nAnzeige\n\nZweiter Absatz.\n\nVon Anna Schmidt\n\n"
+            "Lesen Sie auch\n\nEin anderer Artikel\n")
     article = strip_furniture(read_text(text, None), "de")
     assert article.paragraphs == ("Erster Absatz des Artikels.", "Zweiter Absatz.")
     assert article.author == "Anna Schmidt"

@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import cloudpickle  # noqa: E402  (comes with Dask)
@@ -32,10 +33,14 @@ cloudpickle.register_pickle_by_value(sys.modules[__name__])  # functions run on 
 FRAME_S = 1152 / 44100  # one MP3 frame at our sample rate
 FRAME_BYTES = 96_000 // 8 * 1152 // 44100 + 1  # and its size at the show's 96 kbps
 TOPICS = [
-    ("Night buses return to the valley", "The valley's night buses run again from Friday, after two years without them."),
-    ("A library of tools opens in the old school", "Neighbours can now borrow drills, ladders and sewing machines for a week at a time."),
-    ("The ferry timetable changes in spring", "From March the first crossing leaves at six, half an hour earlier than now."),
-    ("Allotments get a shared greenhouse", "The allotment society built a greenhouse that every plot holder can use in winter."),
+    ("Night buses return to the valley",
+     "The valley's night buses run again from Friday, after two years without them."),
+    ("A library of tools opens in the old school",
+     "Neighbours can now borrow drills, ladders and sewing machines for a week at a time."),
+    ("The ferry timetable changes in spring",
+     "From March the first crossing leaves at six, half an hour earlier than now."),
+    ("Allotments get a shared greenhouse",
+     "The allotment society built a greenhouse that every plot holder can use in winter."),
 ]
 FILLER = ("Residents asked for it at three meetings last year. The council found the money in its transport "
           "budget, and the trial runs until the end of the year. If enough people use it, it stays.")
@@ -86,13 +91,13 @@ class DaskCluster:
                                  for address in info}
 
     def _start(self, args: list[str], name: str, env: dict[str, str] | None = None) -> None:
-        log = open(self.folder / f"{name}.log", "wb")
-        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=bare_path_env(env),
-                                start_new_session=True)
+        with open(self.folder / f"{name}.log", "wb") as log:  # the process has its own copy
+            proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=bare_path_env(env),
+                                    start_new_session=True)
         self.procs.append(proc)
         self.named[name] = proc
 
-    def client(self):  # type: ignore[no-untyped-def]
+    def client(self) -> distributed.Client:
         return distributed.Client(self.address, timeout="30s", set_as_default=False)
 
     def close(self) -> None:
@@ -103,13 +108,14 @@ class DaskCluster:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaskCluster]:
     running = DaskCluster(tmp_path_factory.mktemp("dask"))
     yield running
     running.close()
 
 
-def run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run(args: list[str], cwd: Path, env: dict[str, str] | None = None,
+        timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "audio_edition", *args], cwd=cwd, env=bare_path_env(env),
                           capture_output=True, text=True, timeout=timeout)
 
@@ -125,14 +131,15 @@ def same_episode(remote: Path, here: Path) -> None:
     assert Path(f"{remote}.srt").read_text() == Path(f"{here}.srt").read_text()
 
 
-def test_publish_on_the_cluster_gives_the_local_feed_and_catalog(cluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_publish_on_the_cluster_gives_the_local_feed_and_catalog(cluster: DaskCluster, tmp_path: Path) -> None:
     articles = write_articles(tmp_path)[:3]
     details = ["--title", "Valley Listens", "--author", "Desk", "--email", "desk@valley.example",
                "--base-url", "https://valley.example/listen/"]
     for name in ("here", "there"):
         assert run(["show", "init", name, *details], tmp_path).returncode == 0
     fake = {"AUDIO_EDITION_ENGINE": "fake"}  # a deterministic engine: the episodes may be compared exactly
-    here = run(["publish", *map(str, articles), "--show", "here"], tmp_path, {"AUDIO_EDITION_CACHE_DIR": str(tmp_path / "c"), **fake})
+    here = run(["publish", *map(str, articles), "--show", "here"], tmp_path,
+               {"AUDIO_EDITION_CACHE_DIR": str(tmp_path / "c"), **fake})
     assert here.returncode == 0, here.stderr
     there = run(["publish", *map(str, articles), "--show", "there", "--cluster", cluster.address], tmp_path, fake)
     assert there.returncode == 0, there.stderr
@@ -163,8 +170,10 @@ def test_without_cluster_nothing_imports_dask(tmp_path: Path) -> None:
         (tmp_path / f"{name}.txt").write_text(f"Story {name}\n\nThe ferry leaves at six on weekdays.\n")
     script = ("import sys\nfrom audio_edition.cli import main\nsys.argv = ['audio-edition', 'build', 'a.txt', 'b.txt', "
               "'--out-dir', 'out', '--engine', 'fake', '--jobs', '2']\ntry:\n    main()\nexcept SystemExit as exc:\n"
-              "    assert not exc.code, exc.code\nprint(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n")
-    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=bare_path_env(), capture_output=True, text=True)
+              "    assert not exc.code, exc.code\n"
+              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=bare_path_env(), capture_output=True,
+                            text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
     assert sorted(p.name for p in (tmp_path / "out").glob("*.mp3")) == ["a.mp3", "b.mp3"]
@@ -216,7 +225,7 @@ def test_an_unreachable_scheduler_is_one_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 1 and result.stderr.startswith(f"Error: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}")
 
 
-def test_espeak_speaks_on_a_worker(cluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_espeak_speaks_on_a_worker(cluster: DaskCluster, tmp_path: Path) -> None:
     """The real engine in a worker process (in that process, one build at a time)."""
     (tmp_path / "note.txt").write_text("Ferry Note\n\nThe first ferry leaves at six from Monday.\n")
     result = run(["build", "note.txt", "--engine", "espeak", "--cluster", cluster.address], tmp_path)
@@ -231,7 +240,7 @@ def as_at_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def test_ctrl_c_cancels_what_has_not_started(cluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ctrl_c_cancels_what_has_not_started(cluster: DaskCluster, tmp_path: Path) -> None:
     articles = write_articles(tmp_path, words=450)  # not the kill test's: nothing of them in the workers' caches
     proc = subprocess.Popen([sys.executable, "-m", "audio_edition", "build", *map(str, articles), "--out-dir", "out",
                              "--cluster", cluster.address], cwd=tmp_path,
@@ -258,12 +267,13 @@ def test_ctrl_c_cancels_what_has_not_started(cluster, tmp_path: Path) -> None:  
     assert not list((tmp_path / "out").glob(".*.part"))
 
 
-def executing(dask_worker) -> list[str]:  # type: ignore[no-untyped-def]
+def executing(dask_worker: distributed.Worker) -> list[str]:
     """On a worker: the keys of the builds it is running now."""
     return [str(ts.key) for ts in dask_worker.state.executing if str(ts.key).startswith("audio-edition-build")]
 
 
-def test_four_articles_on_two_workers_match_local_builds_though_a_worker_dies(cluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_four_articles_on_two_workers_match_local_builds_though_a_worker_dies(cluster: DaskCluster,
+                                                                              tmp_path: Path) -> None:
     """Last in this file: it kills one of the two workers."""
     articles = write_articles(tmp_path, words=500)  # a second or two of mixing and encoding each
     (tmp_path / "empty.txt").write_text("   \n")  # fails on its worker, by name; the others finish
@@ -271,7 +281,8 @@ def test_four_articles_on_two_workers_match_local_builds_though_a_worker_dies(cl
         start = client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.get_task_stream_index())
         proc = subprocess.Popen([sys.executable, "-m", "audio_edition", "build", *map(str, articles), "empty.txt",
                                  "--out-dir", "remote", "--cluster", cluster.address], cwd=tmp_path,
-                                env=bare_path_env({"AUDIO_EDITION_ENGINE": "fake"}), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                env=bare_path_env({"AUDIO_EDITION_ENGINE": "fake"}), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
         victim, lost = cluster.worker_addresses[-1], []
         deadline = time.monotonic() + 60
         while not lost and time.monotonic() < deadline:  # the second worker, in the middle of a build

@@ -32,7 +32,7 @@ def test_a_huge_cover_is_refused_by_its_size_and_pillows_guard_stays_on(tmp_path
     path.write_bytes(png_header(side, side))
     with pytest.raises(InputError, match=f"is {side}x{side} pixels"):
         read_cover(path)
-    assert Image.MAX_IMAGE_PIXELS == guard and guard is not None  # on for every other image in the process
+    assert guard == Image.MAX_IMAGE_PIXELS and guard is not None  # on for every other image in the process
 
 
 def test_the_projects_cover_reads(tmp_path: Path) -> None:
@@ -41,4 +41,4 @@ def test_the_projects_cover_reads(tmp_path: Path) -> None:
     guard = Image.MAX_IMAGE_PIXELS
     data, mime = read_cover(MEDIA / "cover.jpg")
     assert mime == "image/jpeg" and data == (MEDIA / "cover.jpg").read_bytes()
-    assert Image.MAX_IMAGE_PIXELS == guard
+    assert guard == Image.MAX_IMAGE_PIXELS

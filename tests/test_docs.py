@@ -84,7 +84,8 @@ def test_the_readme_shows_commands() -> None:
     assert len(commands) >= 30 and any(args[:1] == ["build"] for _, args in commands)
 
 
-@pytest.mark.parametrize("line,args", readme_commands(), ids=lambda v: str(v) if isinstance(v, int) else " ".join(v)[:60])
+@pytest.mark.parametrize("line,args", readme_commands(),
+                         ids=lambda v: str(v) if isinstance(v, int) else " ".join(v)[:60])
 def test_readme_command_parses(line: int, args: list[str]) -> None:
     """Each command as the README writes it names a real command and real options with values
     they take (placeholders stand for files; nothing is run)."""

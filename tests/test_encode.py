@@ -8,14 +8,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import require_tool
 from readers import decoded_pcm, walk_mp3
 
 from audio_edition.audio import encode, mp3frames, segments, toolchain
 from audio_edition.speech.engines.espeak import EspeakEngine
 
-pytestmark = [pytest.mark.usefixtures("ffmpeg_choice"), pytest.mark.slow]  # builds, masters and encodes with both ffmpegs
+# builds, masters and encodes with both ffmpegs
+pytestmark = [pytest.mark.usefixtures("ffmpeg_choice"), pytest.mark.slow]
 
 
 def arc16(data: bytes) -> int:
@@ -38,14 +38,15 @@ def test_crc16_of_two_pieces_combines_into_the_crc_of_both() -> None:
 
 
 @pytest.fixture(scope="module")
-def speech(ffmpeg_choice) -> bytes:  # type: ignore[no-untyped-def]
+def speech(ffmpeg_choice: str | None) -> bytes:
     """Forty seconds of speech with silent pauses, as the mix gives it to the encoder."""
     engine = EspeakEngine()
     voice = engine.resolve_voice(None, "en")
     pause = bytes(2 * 44100 * 6 // 10)
     pcm = b""
     for n in range(8):
-        take = engine.synthesize(f"This is sentence number {n + 1} of a test that needs a pause after each sentence.", voice, "en")
+        take = engine.synthesize(f"This is sentence number {n + 1} of a test that needs a pause after each sentence.",
+                                 voice, "en")
         pcm += segments.take_pcm(take.audio, take.format) + pause
     return pcm
 
@@ -109,7 +110,8 @@ def test_the_joined_info_header_is_valid(speech: bytes, tmp_path: Path) -> None:
     assert problems == [] and f"{frames + 1} MPEG frames" in report, report
 
 
-def test_a_part_that_lands_elsewhere_moves_the_timeline(speech: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_part_that_lands_elsewhere_moves_the_timeline(speech: bytes, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Should LAME round differently from what we predict, the shift is reported, not lost."""
     real = mp3frames.frames_for
     monkeypatch.setattr(mp3frames, "frames_for", lambda samples: real(samples) + 1)  # a frame too many
@@ -128,7 +130,8 @@ def test_the_codec_table_says_what_the_codec_does(speech: bytes, tmp_path: Path,
 
     def lufs(args: list[str], data: bytes | None = None) -> float:
         proc = subprocess.run([FFMPEG, "-hide_banner", "-nostats", *args, "-af",
-                               "ebur128=dualmono=true:metadata=1,ametadata=print:key=lavfi.r128.I:file=-", "-f", "null", "-"],
+                               "ebur128=dualmono=true:metadata=1,ametadata=print:key=lavfi.r128.I:file=-",
+                               "-f", "null", "-"],
                               input=data, capture_output=True, check=True)
         return float(re.findall(rb"lavfi.r128.I=(-?[\d.]+)", proc.stdout)[-1])
 
@@ -138,7 +141,8 @@ def test_the_codec_table_says_what_the_codec_does(speech: bytes, tmp_path: Path,
     encode.encode(lambda write, a, b: write(speech[a * 2 : b * 2]), len(speech) // 2, out, suffix, kbps, gain, (),
                   toolchain.current())
     mastered = subprocess.run([FFMPEG, "-v", "error", "-f", "s16le", "-ar", "44100", "-ac", "1", "-i", "-", "-af",
-                               f"volume={gain:.2f}dB,aresample=88200,alimiter=limit={10 ** (encode.ceiling(suffix, kbps) / 20):.5f}"
+                               f"volume={gain:.2f}dB,aresample=88200,"
+                               f"alimiter=limit={10 ** (encode.ceiling(suffix, kbps) / 20):.5f}"
                                ":attack=5:release=60:level=false:latency=true,aresample=44100", "-f", "s16le", "-"],
                               input=speech, capture_output=True, check=True).stdout
     before = lufs([*raw, "-i", "-"], mastered)

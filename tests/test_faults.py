@@ -92,8 +92,11 @@ def exists(path_glob: Callable[[], list[Path]]) -> Callable[[], bool]:
 
 # --- build --------------------------------------------------------------------------------------
 
+BuildCase = tuple[Path, Path]  # the folder with the old episode and its cache, the edited article
+
+
 @pytest.fixture(scope="module")
-def build_case(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def build_case(tmp_path_factory: pytest.TempPathFactory) -> BuildCase:
     """An old good episode, and the edited article the killed builds make over it (espeak, with
     worker processes: long enough for the pool)."""
     folder = tmp_path_factory.mktemp("build-case")
@@ -107,7 +110,8 @@ def build_case(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
 
 
 BUILD_STAGES: dict[str, Callable[[Path, Path, Path], Callable[[], bool]]] = {  # (output folder, TMPDIR, cache) -> when
-    "staged": lambda out, tmp, cache: exists(lambda: list(out.glob(".ep.mp3.*.part"))),  # read, scripted, outputs reserved
+    # read, scripted, outputs reserved
+    "staged": lambda out, tmp, cache: exists(lambda: list(out.glob(".ep.mp3.*.part"))),
     "speaking": lambda out, tmp, cache: more_takes(cache),
     "encoding-parts": lambda out, tmp, cache: grown(tmp, "audio-edition-parts-*/part*.mp3"),
     "joining": lambda out, tmp, cache: grown(out, ".ep.mp3.*.part"),
@@ -116,7 +120,7 @@ BUILD_STAGES: dict[str, Callable[[Path, Path, Path], Callable[[], bool]]] = {  #
 
 @pytest.mark.parametrize("stage", list(BUILD_STAGES))
 def test_a_killed_build_never_replaces_a_good_episode_and_leaves_nothing_after_a_rerun(
-        build_case, tmp_path: Path, stage: str) -> None:  # type: ignore[no-untyped-def]
+        build_case: BuildCase, tmp_path: Path, stage: str) -> None:
     source, article = build_case
     work = tmp_path / "out"
     work.mkdir()
@@ -148,10 +152,11 @@ def test_a_killed_build_never_replaces_a_good_episode_and_leaves_nothing_after_a
 
 SHOW = ["--title", "Ferry Town", "--author", "Desk", "--email", "desk@example.org", "--base-url",
         "https://example.org/ferry/"]
+ShowCase = tuple[Path, list[str]]  # the folder with the base and reference shows, the two articles
 
 
 @pytest.fixture(scope="module")
-def show_case(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def show_case(tmp_path_factory: pytest.TempPathFactory) -> ShowCase:
     """A show with one episode; the run under test updates it and adds a second. The reference is
     the same run, never killed."""
     folder = tmp_path_factory.mktemp("show-case")
@@ -242,7 +247,7 @@ PUBLISH_STAGES: dict[str, Callable[[Path, Path], Callable[[], bool]]] = {  # (sh
 
 @pytest.mark.parametrize("stage", list(PUBLISH_STAGES))
 def test_a_killed_publish_is_finished_by_the_next_run_with_the_same_guids_and_urls(
-        show_case, tmp_path: Path, stage: str) -> None:  # type: ignore[no-untyped-def]
+        show_case: ShowCase, tmp_path: Path, stage: str) -> None:
     folder, sources = show_case
     show = tmp_path / "show"
     shutil.copytree(folder / "base", show)
@@ -281,7 +286,8 @@ print(" ".join(str(p) for p in [*executor._processes, tracker] if p), flush=True
 time.sleep(600)
 """
     proc = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE, text=True, env=bare_path_env())
-    pids = [int(p) for p in proc.stdout.readline().split()]  # type: ignore[union-attr]
+    assert proc.stdout is not None
+    pids = [int(p) for p in proc.stdout.readline().split()]
     assert len(pids) >= 2
     proc.send_signal(signal.SIGKILL)
     proc.wait()

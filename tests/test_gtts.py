@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 import responses
+from conftest import Cli
 from readers import decode_errors, ffmetadata, walk_mp3
 
 from audio_edition import pipeline
@@ -117,7 +118,7 @@ def test_gtts_builds_a_valid_episode(tmp_path: Path, mp3_bytes: bytes) -> None:
     assert [c["title"] for c in ffmetadata(out).chapters] == ["Intro", "A Short Note", "Later", "Outro"]
 
 
-def test_gtts_cli_without_network_exits_1_quickly_and_writes_nothing(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_gtts_cli_without_network_exits_1_quickly_and_writes_nothing(cli: Cli, tmp_path: Path) -> None:
     article = tmp_path / "a.txt"
     article.write_text("A Title\n\nSome words to speak.\n")
     # A proxy on a closed loopback port: every request fails at once, as with no network,

@@ -18,10 +18,11 @@ import subprocess
 import sys
 import time
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE, children_of, processes_mentioning, require_tool
+from conftest import SAMPLE, Cli, Run, children_of, processes_mentioning, require_tool
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,9 +32,10 @@ SHOW_ARGS = ["--title", "Checklist Show", "--author", "Tester", "--email", "t@ex
              "--base-url", "https://example.org/show/"]
 
 
-def one_error_line(run) -> str:  # type: ignore[no-untyped-def]
+def one_error_line(run: Run) -> str:
     lines = run.stderr.strip().splitlines()
-    assert run.code == 1 and len(lines) == 1 and lines[0].startswith("Error: ") and "Traceback" not in run.stderr, run.stderr
+    assert (run.code == 1 and len(lines) == 1 and lines[0].startswith("Error: ")
+            and "Traceback" not in run.stderr), run.stderr
     return lines[0]
 
 
@@ -46,7 +48,8 @@ def made_image(path: Path, size: tuple[int, int], mode: str = "RGB", kind: str =
 
 # --- 1. serve leaks private files -----------------------------------------------------------------
 
-def test_the_catalog_is_not_served_through_an_encoded_dot_nor_etc_passwd_through_a_symlink(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_catalog_is_not_served_through_an_encoded_dot_nor_etc_passwd_through_a_symlink(cli: Cli,
+                                                                                           tmp_path: Path) -> None:
     import http.client
 
     from conftest import bare_path_env
@@ -56,7 +59,8 @@ def test_the_catalog_is_not_served_through_an_encoded_dot_nor_etc_passwd_through
     proc = subprocess.Popen([sys.executable, "-m", "audio_edition", "serve", "--show", "show", "--port", "0"],
                             cwd=tmp_path, env=bare_path_env(), stderr=subprocess.PIPE, text=True)
     try:
-        port = int(proc.stderr.readline().split("http://127.0.0.1:")[1].split("/")[0])  # type: ignore[union-attr]
+        assert proc.stderr is not None
+        port = int(proc.stderr.readline().split("http://127.0.0.1:")[1].split("/")[0])
         for target in ("/%2ecatalog.sqlite", "/%2epublish.lock", "/passwd.txt", "/episodes/"):
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             connection.request("GET", target)
@@ -71,7 +75,7 @@ def test_the_catalog_is_not_served_through_an_encoded_dot_nor_etc_passwd_through
 
 # --- 2. One control character bricks a show ---------------------------------------------------
 
-def test_control_character_in_a_title_does_not_brick_the_show(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_control_character_in_a_title_does_not_brick_the_show(cli: Cli, tmp_path: Path) -> None:
     import feedparser
 
     assert cli("show", "init", "show", *SHOW_ARGS).code == 0
@@ -83,7 +87,7 @@ def test_control_character_in_a_title_does_not_brick_the_show(cli, tmp_path: Pat
     assert cli("feed", "--show", "show").code == 0
 
 
-def test_catalog_written_before_the_fix_is_repaired_by_feed(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_catalog_written_before_the_fix_is_repaired_by_feed(cli: Cli, tmp_path: Path) -> None:
     import feedparser
 
     assert cli("show", "init", "show", *SHOW_ARGS).code == 0
@@ -101,7 +105,7 @@ def test_catalog_written_before_the_fix_is_repaired_by_feed(cli, tmp_path: Path)
 
 # --- 4. A killed publish leaves the show inconsistent ----------------------------------------------
 
-def test_feed_repairs_a_catalog_size_that_no_longer_matches_the_file(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_feed_repairs_a_catalog_size_that_no_longer_matches_the_file(cli: Cli, tmp_path: Path) -> None:
     import feedparser
 
     assert cli("show", "init", "show", *SHOW_ARGS).code == 0
@@ -115,7 +119,7 @@ def test_feed_repairs_a_catalog_size_that_no_longer_matches_the_file(cli, tmp_pa
     assert int(entry.enclosures[0].length) == mp3.stat().st_size
 
 
-def test_build_folders_of_killed_publishers_do_not_pile_up(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_build_folders_of_killed_publishers_do_not_pile_up(cli: Cli, tmp_path: Path) -> None:
     import fcntl
 
     assert cli("show", "init", "show", *SHOW_ARGS).code == 0
@@ -136,9 +140,10 @@ def test_build_folders_of_killed_publishers_do_not_pile_up(cli, tmp_path: Path) 
 
 # --- 5. Denial of service from small inputs ----------------------------------------------------
 
-def test_yaml_alias_bomb_is_refused_at_once(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_yaml_alias_bomb_is_refused_at_once(cli: Cli, tmp_path: Path) -> None:
     bomb = ('a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n'
-            'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n'
+            'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n'
+            'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n'
             'author: [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n')
     (tmp_path / "bomb.md").write_text(f"---\n{bomb}---\n\n# T\n\nBody.\n")
     started = time.monotonic()
@@ -148,11 +153,12 @@ def test_yaml_alias_bomb_is_refused_at_once(cli, tmp_path: Path) -> None:  # typ
 
 
 @pytest.mark.parametrize("role", ["article", "cover", "intro"])
-def test_fifo_is_refused_not_waited_on(cli, tmp_path: Path, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_fifo_is_refused_not_waited_on(cli: Cli, tmp_path: Path, role: str) -> None:
     os.mkfifo(tmp_path / "pipe.mp3")
     os.mkfifo(tmp_path / "pipe.md")
     (tmp_path / "a.md").write_text("# T\n\nBody.\n")
-    args = {"article": ["pipe.md"], "cover": ["a.md", "--cover", "pipe.mp3"], "intro": ["a.md", "--intro", "pipe.mp3"]}[role]
+    args = {"article": ["pipe.md"], "cover": ["a.md", "--cover", "pipe.mp3"],
+            "intro": ["a.md", "--intro", "pipe.mp3"]}[role]
     run = cli("build", *args, "--engine", "fake", timeout=30)
     assert "is a named pipe, not a regular file" in one_error_line(run)
 
@@ -170,7 +176,8 @@ def _long_article(paragraphs: int) -> str:
 def test_duplicate_search_in_a_3000_paragraph_article_compares_a_near_linear_number_of_pairs() -> None:
     """Duplicate removal was quadratic and worse (1,000 paragraphs: 262 s). Past ALL_PAIRS_LIMIT,
     pairs come only through rare shared words: here fewer than 10 per paragraph (406 in all,
-    measured), where all pairs would be 1,500 per paragraph. (The time itself is measured by scripts/bench --prepare.)"""
+    measured), where all pairs would be 1,500 per paragraph. (The time itself is measured by
+    scripts/bench --prepare.)"""
     from audio_edition.text.dedupe import _neighbours, _Similarity
 
     paragraphs = _long_article(3000).split("\n\n")[1:]
@@ -198,7 +205,7 @@ def test_reworded_copies_are_still_found_in_a_very_long_article(monkeypatch: pyt
 
     monkeypatch.setattr(dedupe, "MIN_SPUN_SHARE", 0.0)
 
-    paragraphs = [p for p in _long_article(ALL_PAIRS_LIMIT + 200).split("\n\n")[1:]]
+    paragraphs = list(_long_article(ALL_PAIRS_LIMIT + 200).split("\n\n")[1:])
     original = ("The Marlowbridge ferry consortium confirmed that its newest catamaran, christened Saltwind, "
                 "would begin crossings to Quillhaven after an unexpectedly lengthy refit in the northern yards.")
     reworded = ("Saltwind, the newest catamaran of the Marlowbridge ferry consortium, will start its Quillhaven "
@@ -215,7 +222,7 @@ def test_reworded_copies_are_still_found_in_a_very_long_article(monkeypatch: pyt
     assert {tuple(sorted(pair)) for pair in found} == {(50, 450), (120, 520)}
 
 
-def test_fifty_thousand_tiny_paragraphs_are_one_clear_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_fifty_thousand_tiny_paragraphs_are_one_clear_error(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "tiny.txt").write_text("Title\n\n" + "\n\n".join(f"See it now: Amazon {i}" for i in range(50000)))
     started = time.monotonic()
     assert "more than the 20,000 we read" in one_error_line(cli("prepare", "tiny.txt", timeout=60))
@@ -231,7 +238,8 @@ def test_fifty_thousand_tiny_paragraphs_are_one_clear_error(cli, tmp_path: Path)
     ("ru", "25 апреля 2024 года было 3,5 миллиона человек, 1-й и 22-й, 45%."),
     ("ja", "2024年に25人が 3.5 km 歩いた。"),
 ])
-def test_numbers_and_odd_characters_in_any_language_give_no_traceback(cli, tmp_path: Path, lang: str, text: str) -> None:  # type: ignore[no-untyped-def]
+def test_numbers_and_odd_characters_in_any_language_give_no_traceback(cli: Cli, tmp_path: Path, lang: str,
+                                                                      text: str) -> None:
     (tmp_path / "a.txt").write_text(f"A Title\n\n{text}\n")
     run = cli("prepare", "a.txt", "--lang", lang, "--json")
     assert run.code == 0, run.stderr
@@ -250,7 +258,8 @@ def full_disk_build(tmp_path: Path, size: str) -> tuple[int, str, list[str]]:
     disk = tmp_path / "disk"
     disk.mkdir(exist_ok=True)
     script = (f'mount -t tmpfs -o size={size} tmpfs "{disk}" || exit 99; '
-              f'"{sys.executable}" -m audio_edition build "{SAMPLE}" -o "{disk}/ep.mp3" --engine fake -q >/dev/null 2>"{tmp_path}/err"; '
+              f'"{sys.executable}" -m audio_edition build "{SAMPLE}" -o "{disk}/ep.mp3" --engine fake -q '
+              f'>/dev/null 2>"{tmp_path}/err"; '
               f'echo "$?"; ls -A "{disk}"')
     proc = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script],
                           capture_output=True, text=True, env=bare_path_env({"PATH": os.environ["PATH"]}), timeout=120)
@@ -275,7 +284,7 @@ def test_a_full_disk_is_one_error_line_and_leaves_nothing(tmp_path: Path, size: 
         assert ".part" not in lines[0] and left == [], (lines[0], left)
 
 
-def test_a_damaged_catalog_is_one_error_line_with_the_way_back(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_damaged_catalog_is_one_error_line_with_the_way_back(cli: Cli, tmp_path: Path) -> None:
     import feedparser
 
     assert cli("show", "init", "show", *SHOW_ARGS).code == 0
@@ -293,7 +302,7 @@ def test_a_damaged_catalog_is_one_error_line_with_the_way_back(cli, tmp_path: Pa
 
 # --- 7. Leftovers after kill -9 ---------------------------------------------------------------------
 
-def test_part_files_of_killed_builds_are_swept_and_those_of_running_builds_kept(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_part_files_of_killed_builds_are_swept_and_those_of_running_builds_kept(cli: Cli, tmp_path: Path) -> None:
     import fcntl
 
     (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
@@ -312,7 +321,7 @@ def test_part_files_of_killed_builds_are_swept_and_those_of_running_builds_kept(
 
 # --- 8. Silent loss and unchecked input -------------------------------------------------------------
 
-def test_nul_far_into_a_file_is_taken_out_and_reported_not_spoken_as_a_stop(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_nul_far_into_a_file_is_taken_out_and_reported_not_spoken_as_a_stop(cli: Cli, tmp_path: Path) -> None:
     words = " ".join(f"word{n}" for n in range(3000))  # well past the first 8 KiB
     (tmp_path / "a.txt").write_text(f"A Title\n\n{words} before\x00after the nul.\n")
     run = cli("prepare", "a.txt", "--json")
@@ -322,7 +331,7 @@ def test_nul_far_into_a_file_is_taken_out_and_reported_not_spoken_as_a_stop(cli,
     assert {"reason": "characters", "text": "1 control character", "kept": None, "score": None} in data["removed"]
 
 
-def test_publish_keeps_the_loudness_bounds_build_keeps(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_publish_keeps_the_loudness_bounds_build_keeps(cli: Cli, tmp_path: Path) -> None:
     assert cli("show", "init", "show", *SHOW_ARGS).code == 0
     (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
     for value in ("50", "-99"):
@@ -335,7 +344,7 @@ def test_publish_keeps_the_loudness_bounds_build_keeps(cli, tmp_path: Path) -> N
     assert not list((tmp_path / "show" / "episodes").glob("*.mp3"))
 
 
-def test_an_unknown_espeak_variant_is_refused(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_espeak_variant_is_refused(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
     line = one_error_line(cli("build", "a.txt", "--voice", "en+zzzz", "-o", "a.mp3"))
     assert "no voice variant 'zzzz'" in line and "+f3" in line
@@ -348,13 +357,13 @@ def test_an_unknown_espeak_variant_is_refused(cli, tmp_path: Path) -> None:  # t
     (lambda p: made_image(p, (1400, 1400), "RGBA", "PNG"), "has transparency"),
     (lambda p: made_image(p, (1400, 1400), "CMYK"), "CMYK colour"),
 ])
-def test_covers_are_checked(cli, tmp_path: Path, make, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_covers_are_checked(cli: Cli, tmp_path: Path, make: Callable[[Path], Path], message: str) -> None:
     cover = make(tmp_path / "cover.png")
     (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
     assert message in one_error_line(cli("build", "a.txt", "--engine", "fake", "--cover", str(cover)))
 
 
-def test_a_huge_png_is_refused_from_its_header(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_huge_png_is_refused_from_its_header(cli: Cli, tmp_path: Path) -> None:
     import struct
     import zlib
 
@@ -362,23 +371,25 @@ def test_a_huge_png_is_refused_from_its_header(cli, tmp_path: Path) -> None:  # 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 20000, 20000, 8, 2, 0, 0, 0)) + chunk(b"IEND", b"")
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 20000, 20000, 8, 2, 0, 0, 0))
+           + chunk(b"IEND", b""))
     (tmp_path / "big.png").write_bytes(png)
     (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
     assert "is 20000x20000 pixels" in one_error_line(cli("build", "a.txt", "--engine", "fake", "--cover", "big.png"))
 
 
-def test_bidi_overrides_do_not_reach_feed_or_pages(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_bidi_overrides_do_not_reach_feed_or_pages(cli: Cli, tmp_path: Path) -> None:
     assert cli("show", "init", "show", *SHOW_ARGS).code == 0
     (tmp_path / "a.md").write_text("# Invoice \u202egnp.exe\u202c for you\n\nSome words.\n")
     assert cli("publish", "a.md", "--show", "show", "--engine", "fake").code == 0
-    for path in [tmp_path / "show" / "feed.xml", tmp_path / "show" / "index.html", *(tmp_path / "show" / "episodes").glob("*.html")]:
+    for path in [tmp_path / "show" / "feed.xml", tmp_path / "show" / "index.html",
+                 *(tmp_path / "show" / "episodes").glob("*.html")]:
         text = path.read_text()
         assert not any(unicodedata.bidirectional(c) in ("RLO", "LRO", "RLE", "LRE", "PDF", "RLI", "LRI", "FSI", "PDI")
                        for c in text), path
 
 
-def test_a_javascript_link_address_is_not_read_aloud(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_javascript_link_address_is_not_read_aloud(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text("# Title\n\nClick [the button](javascript:alert(document.cookie)) to go on.\n")
     run = cli("prepare", "a.md", "--json")
     assert [u["text"] for u in json.loads(run.stdout)["utterances"]] == ["Title", "Click the button to go on."]
@@ -387,7 +398,7 @@ def test_a_javascript_link_address_is_not_read_aloud(cli, tmp_path: Path) -> Non
 # --- 9. Wrong or misleading messages -------------------------------------------------------------
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
-def test_utf16_and_utf32_with_a_bom_are_read(cli, tmp_path: Path, encoding: str) -> None:  # type: ignore[no-untyped-def]
+def test_utf16_and_utf32_with_a_bom_are_read(cli: Cli, tmp_path: Path, encoding: str) -> None:
     data = "Title\n\nCafé au lait, naïve façade.\n".encode(encoding)
     if encoding == "utf-16-be":
         data = b"\xfe\xff" + data
@@ -398,13 +409,13 @@ def test_utf16_and_utf32_with_a_bom_are_read(cli, tmp_path: Path, encoding: str)
 
 
 @pytest.mark.parametrize("role", ["--intro", "--outro", "--cover", "--lexicon"])
-def test_a_folder_given_as_a_file_is_called_a_folder(cli, tmp_path: Path, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_folder_given_as_a_file_is_called_a_folder(cli: Cli, tmp_path: Path, role: str) -> None:
     (tmp_path / "clips").mkdir()
     (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
     assert "is a folder, not a file" in one_error_line(cli("build", "a.txt", "--engine", "fake", role, "clips"))
 
 
-def test_an_unwritable_place_says_why(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_unwritable_place_says_why(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
     line = one_error_line(cli("build", "a.txt", "--engine", "fake", "-o", "/proc/a.mp3"))
     assert "cannot write /proc/a.mp3" in line and "does not exist" not in line and "does not accept new files" in line
@@ -427,7 +438,8 @@ def _encoding(folder: Path, cache: Path, pid: int) -> bool:
 
 
 @pytest.mark.parametrize("moment", ["workers-starting", "speaking-and-measuring", "encoding"])
-def test_ctrl_c_is_exit_130_and_interrupted_and_leaves_nothing(tmp_path: Path, isolated_cache: Path, moment: str) -> None:
+def test_ctrl_c_is_exit_130_and_interrupted_and_leaves_nothing(tmp_path: Path, isolated_cache: Path,
+                                                               moment: str) -> None:
     """SIGINT to the whole process group, as a terminal sends it: while the worker processes start,
     while they speak and ffmpeg measures loudness, and while ffmpeg masters and encodes."""
     import signal
@@ -449,7 +461,8 @@ def test_ctrl_c_is_exit_130_and_interrupted_and_leaves_nothing(tmp_path: Path, i
     deadline = time.monotonic() + 60
     while not when(tmp_path, isolated_cache, proc.pid) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
-    assert proc.poll() is None, proc.stderr.read()  # type: ignore[union-attr]
+    assert proc.stderr is not None
+    assert proc.poll() is None, proc.stderr.read()
     os.killpg(proc.pid, signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130 and stderr.strip().splitlines() == ["Interrupted."], stderr
@@ -460,7 +473,7 @@ def test_ctrl_c_is_exit_130_and_interrupted_and_leaves_nothing(tmp_path: Path, i
     assert processes_mentioning(str(tmp_path)) == [] and list((tmp_path / "tmp").iterdir()) == []
 
 
-def test_a_detected_language_without_a_voice_falls_back_or_says_so(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_detected_language_without_a_voice_falls_back_or_says_so(cli: Cli, tmp_path: Path) -> None:
     khmer = "ព្រះរាជាណាចក្រកម្ពុជា គឺជាប្រទេសមួយ ដែលមានទីតាំងស្ថិតនៅ ក្នុងតំបន់អាស៊ីអាគ្នេយ៍ "
     mixed = khmer * 2 + "and the rest of this paragraph is English, written for readers who like plain words."
     (tmp_path / "mixed.txt").write_text(f"Title\n\n{mixed}\n")
@@ -475,14 +488,14 @@ def test_a_detected_language_without_a_voice_falls_back_or_says_so(cli, tmp_path
     (["--email", "notanemail"], "Give the address directories write to"),
     (["--base-url", "ftp://x"], "Give the address the show folder will be served from"),
 ])
-def test_show_init_hints_name_the_real_cause(cli, args: list[str], wanted: str) -> None:  # type: ignore[no-untyped-def]
+def test_show_init_hints_name_the_real_cause(cli: Cli, args: list[str], wanted: str) -> None:
     base = dict(zip(SHOW_ARGS[::2], SHOW_ARGS[1::2]))
     base.update(dict(zip(args[::2], args[1::2])))
     line = one_error_line(cli("show", "init", "show", *[x for kv in base.items() for x in kv]))
     assert wanted in line and "UTF-8" not in line
 
 
-def test_a_missing_lexicon_gets_the_lexicon_hint(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_lexicon_gets_the_lexicon_hint(cli: Cli, tmp_path: Path) -> None:
     assert cli("show", "init", "show", *SHOW_ARGS).code == 0
     (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
     line = one_error_line(cli("publish", "a.txt", "--show", "show", "--engine", "fake", "--lexicon", "missing.toml"))
@@ -491,7 +504,7 @@ def test_a_missing_lexicon_gets_the_lexicon_hint(cli, tmp_path: Path) -> None:  
 
 # --- 10. Rough edges -------------------------------------------------------------------------------
 
-def test_out_dir_is_created(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_out_dir_is_created(cli: Cli, tmp_path: Path) -> None:
     for name in ("a", "b"):
         (tmp_path / f"{name}.txt").write_text(f"Title {name}\n\nWords.\n")
     run = cli("build", "a.txt", "b.txt", "--out-dir", "episodes/2026/", "--engine", "fake")
@@ -501,7 +514,7 @@ def test_out_dir_is_created(cli, tmp_path: Path) -> None:  # type: ignore[no-unt
     assert "is a file, not a folder" in one_error_line(cli("build", "a.txt", "--out-dir", "afile", "--engine", "fake"))
 
 
-def test_urls_and_file_names_are_ascii(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_urls_and_file_names_are_ascii(cli: Cli, tmp_path: Path) -> None:
     import feedparser
 
     assert cli("show", "init", "show", "--title", "T", "--author", "A", "--email", "a@b.example",
@@ -527,7 +540,7 @@ def test_an_old_non_ascii_slug_keeps_its_file_and_gets_an_encoded_url() -> None:
     assert show.url("episodes/lyon-étend.mp3") == "https://example.org/show/episodes/lyon-%C3%A9tend.mp3"
 
 
-def test_no_date_tag_when_the_article_has_no_date(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_no_date_tag_when_the_article_has_no_date(cli: Cli, tmp_path: Path) -> None:
     from mutagen.id3 import ID3
 
     (tmp_path / "a.txt").write_text("Title\n\nWords without a date.\n")
@@ -538,7 +551,7 @@ def test_no_date_tag_when_the_article_has_no_date(cli, tmp_path: Path) -> None: 
 
 
 @pytest.mark.parametrize("suffix", [".m4a", ".opus"])
-def test_inspect_reads_what_build_makes(cli, tmp_path: Path, suffix: str) -> None:  # type: ignore[no-untyped-def]
+def test_inspect_reads_what_build_makes(cli: Cli, tmp_path: Path, suffix: str) -> None:
     from readers import probe_duration
 
     assert cli("build", str(SAMPLE), "--engine", "fake", "-o", f"a{suffix}").code == 0
@@ -553,7 +566,7 @@ def test_inspect_reads_what_build_makes(cli, tmp_path: Path, suffix: str) -> Non
     assert info["id3_version"] is None and 32 <= info["bitrate_kbps"] <= 200
 
 
-def test_help_shows_no_type_after_flags(cli) -> None:  # type: ignore[no-untyped-def]
+def test_help_shows_no_type_after_flags(cli: Cli) -> None:
     for command in (["build"], ["prepare"], ["publish"], ["inspect"], ["doctor"], ["engines"], ["serve"],
                     ["show", "init"], ["cache", "info"], ["cache", "prune"], ["cache", "clear"]):
         text = cli(*command, "--help", env={"COLUMNS": "100"}).stdout
@@ -562,7 +575,7 @@ def test_help_shows_no_type_after_flags(cli) -> None:  # type: ignore[no-untyped
 
 # --- Found while building the checklist -------------------------------------------------------------
 
-def test_a_long_article_without_headings_gets_a_usable_number_of_chapters(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_long_article_without_headings_gets_a_usable_number_of_chapters(cli: Cli, tmp_path: Path) -> None:
     """One chapter per paragraph gave 300 chapters, past the 255 an ID3 table of contents holds:
     tagging failed ("bytes must be in range(0, 256)") after the whole episode was made."""
     from readers import ffmetadata
@@ -581,12 +594,15 @@ NASTY = st.sampled_from(["\x00", "\x01", "\x1b", "\x7f", "\x85", "\u200b", "\u20
                          "\ufeff", "\ue000", "\U000f0001", "\ufffe", "\uffff", "\u00ad", "\u061c", "\ud800"])
 NUMBERS = st.sampled_from(["12345678901234567890", "1,234,567", "3.14159", "-42", "1st", "22%", "$4.2bn",
                            "9" * 40, "10:30am", "2024", "1.000.000,5"])
-TEXT = st.lists(st.one_of(st.text(max_size=20), NASTY, NUMBERS, st.just(" "), st.just("\n\n")), max_size=40).map("".join)
+TEXT = st.lists(st.one_of(st.text(max_size=20), NASTY, NUMBERS, st.just(" "), st.just("\n\n")),
+                max_size=40).map("".join)
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(TEXT, st.sampled_from(["en", "de", "fr", "es", "pt-BR", "it", "ru", "ja", "ar"]), st.sampled_from([".txt", ".md", ".html"]))
-def test_fuzz_the_text_pipeline_raises_only_our_errors_and_lets_nothing_unwanted_through(text: str, lang: str, suffix: str) -> None:
+@given(TEXT, st.sampled_from(["en", "de", "fr", "es", "pt-BR", "it", "ru", "ja", "ar"]),
+       st.sampled_from([".txt", ".md", ".html"]))
+def test_fuzz_the_text_pipeline_raises_only_our_errors_and_lets_nothing_unwanted_through(text: str, lang: str,
+                                                                                         suffix: str) -> None:
     from audio_edition import pipeline
     from audio_edition.errors import AudioEditionError
     from audio_edition.ingest.sanitize import unwanted

@@ -139,7 +139,8 @@ def test_init_files_only_re_export() -> None:
         for node in ast.parse(path.read_text()).body:
             docstring = isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
             names = [t.id for t in node.targets if isinstance(t, ast.Name)] if isinstance(node, ast.Assign) else []
-            assert docstring or isinstance(node, (ast.Import, ast.ImportFrom)) or names in (["__all__"], ["__version__"]), \
+            assert (docstring or isinstance(node, (ast.Import, ast.ImportFrom))
+                    or names in (["__all__"], ["__version__"])), \
                 f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: logic in an __init__ file"
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import eyed3
 import pytest
-from conftest import SAMPLE, require_seed
+from conftest import SAMPLE, Cli, require_seed
 from readers import (
     FFMPEG,
     decode_errors,
@@ -30,11 +30,14 @@ from audio_edition import pipeline
 from audio_edition.settings import Settings
 
 FRAME = 1152
-pytestmark = [pytest.mark.usefixtures("ffmpeg_choice"), pytest.mark.slow]  # builds, masters and encodes with both ffmpegs
+# builds, masters and encodes with both ffmpegs
+pytestmark = [pytest.mark.usefixtures("ffmpeg_choice"), pytest.mark.slow]
+
+Episodes = dict[str, pipeline.BuildResult]
 
 
 @pytest.fixture(scope="module")
-def episodes(tmp_path_factory: pytest.TempPathFactory, clips: dict[str, Path], ffmpeg_choice) -> dict[str, pipeline.BuildResult]:  # type: ignore[no-untyped-def]
+def episodes(tmp_path_factory: pytest.TempPathFactory, clips: dict[str, Path], ffmpeg_choice: str | None) -> Episodes:
     """The sample with the default engine, and a build with a loud 48 kHz stereo intro."""
     folder = tmp_path_factory.mktemp("episodes")
     settings = Settings(cache_dir=folder / "cache")
@@ -45,20 +48,20 @@ def episodes(tmp_path_factory: pytest.TempPathFactory, clips: dict[str, Path], f
 
 
 @pytest.fixture(scope="module")
-def seed_episode(tmp_path_factory: pytest.TempPathFactory, ffmpeg_choice) -> pipeline.BuildResult:  # type: ignore[no-untyped-def]
+def seed_episode(tmp_path_factory: pytest.TempPathFactory, ffmpeg_choice: str | None) -> pipeline.BuildResult:
     folder = tmp_path_factory.mktemp("seed")
     return pipeline.build(str(require_seed()), folder / "seed.mp3", Settings(cache_dir=folder / "cache"))
 
 
 @pytest.mark.parametrize("name", ["sample", "loud"])
-def test_loudness_as_heard(episodes, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_loudness_as_heard(episodes: Episodes, name: str) -> None:
     integrated, true_peak = ebur128(episodes[name].output)
     assert abs(integrated - -16.0) <= 0.5, integrated
     assert true_peak <= -1.0, true_peak
     assert decode_errors(episodes[name].output) == ""
 
 
-def test_seed_episode(seed_episode) -> None:  # type: ignore[no-untyped-def]
+def test_seed_episode(seed_episode: pipeline.BuildResult) -> None:
     integrated, true_peak = ebur128(seed_episode.output)
     assert abs(integrated - -16.0) <= 0.5 and true_peak <= -1.0
     assert decode_errors(seed_episode.output) == ""
@@ -67,19 +70,21 @@ def test_seed_episode(seed_episode) -> None:  # type: ignore[no-untyped-def]
     chapters = json.loads(Path(f"{stem}.chapters.json").read_text())["chapters"]
     assert [(c.title, c.times.start / 1000) for c in eyed3.load(str(seed_episode.output)).tag.chapters] == [
         (c["title"], c["startTime"]) for c in chapters]
-    assert ffmetadata(seed_episode.output).tags["title"] == "Putin’s opportunity to address peace concerns before Trump encounter"
+    assert ffmetadata(seed_episode.output).tags["title"] == (
+        "Putin’s opportunity to address peace concerns before Trump encounter")
 
 
 @pytest.mark.parametrize("target", [-23.0, -19.0, -14.0])
 def test_loudness_target_is_configurable(tmp_path: Path, target: float) -> None:
     """From broadcast's -23 to the -14 some apps play at: at -14 the limiter works 6 dB deeper."""
     (tmp_path / "a.md").write_text(SAMPLE.read_text())
-    result = pipeline.build(str(tmp_path / "a.md"), tmp_path / "a.mp3", Settings(loudness_lufs=target, cache_dir=tmp_path / "c"))
+    result = pipeline.build(str(tmp_path / "a.md"), tmp_path / "a.mp3",
+                            Settings(loudness_lufs=target, cache_dir=tmp_path / "c"))
     integrated, true_peak = ebur128(result.output)
     assert abs(integrated - target) <= 0.5 and true_peak <= -1.0
 
 
-def test_webvtt_is_valid_for_the_w3c_parser_and_matches_the_srt(episodes) -> None:  # type: ignore[no-untyped-def]
+def test_webvtt_is_valid_for_the_w3c_parser_and_matches_the_srt(episodes: Episodes) -> None:
     for result in episodes.values():
         stem = result.output.with_suffix("")
         parsed = webvtt_parse(Path(f"{stem}.vtt"))
@@ -91,7 +96,7 @@ def test_webvtt_is_valid_for_the_w3c_parser_and_matches_the_srt(episodes) -> Non
         assert starts == sorted(starts) and all(c["end"] > c["start"] for c in parsed["cues"])
 
 
-def test_cues_are_sentences_at_the_times_the_mix_placed_them(episodes) -> None:  # type: ignore[no-untyped-def]
+def test_cues_are_sentences_at_the_times_the_mix_placed_them(episodes: Episodes) -> None:
     result = episodes["sample"]
     cues = webvtt_parse(Path(f"{result.output.with_suffix('')}.vtt"))["cues"]
     sentence_starts: dict[int, int] = {}
@@ -101,12 +106,14 @@ def test_cues_are_sentences_at_the_times_the_mix_placed_them(episodes) -> None: 
     assert len(cues) == len(sentence_starts)
     for cue, start_ms in zip(cues, sentence_starts.values()):
         assert abs(cue["start"] * 1000 - start_ms) <= 50
-    assert cues[2]["text"] == "When the reading room in Eastbrook closed for repairs last spring, the staff noticed something odd."
+    assert cues[2]["text"] == ("When the reading room in Eastbrook closed for repairs last spring, "
+                               "the staff noticed something odd.")
 
 
 def test_cues_start_where_the_speech_in_the_file_starts(tmp_path: Path) -> None:
     """Independent of the timeline: in the decoded file, each cue's start is where sound begins after a pause."""
-    (tmp_path / "a.txt").write_text("A Title\n\nOne sentence here. Another one follows it.\n\nA second paragraph now.\n")
+    (tmp_path / "a.txt").write_text("A Title\n\nOne sentence here. Another one follows it.\n\n"
+                                    "A second paragraph now.\n")
     result = pipeline.build(str(tmp_path / "a.txt"), tmp_path / "a.mp3",
                          Settings(engine="fake", intro=None, outro=None, cache_dir=tmp_path / "c"))
     pcm = decoded_pcm(result.output)
@@ -114,10 +121,12 @@ def test_cues_start_where_the_speech_in_the_file_starts(tmp_path: Path) -> None:
     def peak(start_ms: float, end_ms: float) -> int:
         a, b = int(start_ms * 44.1) * 2, int(end_ms * 44.1) * 2
         chunk = pcm[a:b]
-        return max((abs(int.from_bytes(chunk[i:i + 2], "little", signed=True)) for i in range(0, len(chunk), 2)), default=0)
+        return max((abs(int.from_bytes(chunk[i:i + 2], "little", signed=True)) for i in range(0, len(chunk), 2)),
+                   default=0)
 
     cues = webvtt_parse(Path(f"{result.output.with_suffix('')}.vtt"))["cues"]
-    assert [c["text"] for c in cues] == ["A Title", "One sentence here.", "Another one follows it.", "A second paragraph now."]
+    assert [c["text"] for c in cues] == ["A Title", "One sentence here.", "Another one follows it.",
+                                         "A second paragraph now."]
     for cue in cues:
         start = cue["start"] * 1000
         assert peak(start + 10, start + 50) > 2000  # speech within 50 ms of the cue
@@ -125,7 +134,7 @@ def test_cues_start_where_the_speech_in_the_file_starts(tmp_path: Path) -> None:
             assert peak(start - 150, start - 50) < 300  # and a pause before it
 
 
-def test_chapters_agree_across_readers_and_the_json(episodes) -> None:  # type: ignore[no-untyped-def]
+def test_chapters_agree_across_readers_and_the_json(episodes: Episodes) -> None:
     for result in episodes.values():
         mp3 = result.output
         json_chapters = json.loads(Path(f"{mp3.with_suffix('')}.chapters.json").read_text())["chapters"]
@@ -140,11 +149,11 @@ def test_chapters_agree_across_readers_and_the_json(episodes) -> None:  # type: 
         from_ffmpeg = ffmetadata(mp3).chapters
         assert from_json == from_eyed3 == from_mutagen
         assert [c["title"] for c in from_ffmpeg] == [t for t, _ in from_json]
-        assert all(abs(c["start_s"] - s) <= 0.03 for c, (_, s) in zip(from_ffmpeg, from_json))  # type: ignore[operator]
+        assert all(abs(c["start_s"] - s) <= 0.03 for c, (_, s) in zip(from_ffmpeg, from_json))
         assert [s for _, s in from_json] == sorted(s for _, s in from_json)
 
 
-def test_duration_is_the_sum_of_its_parts_within_one_frame(episodes) -> None:  # type: ignore[no-untyped-def]
+def test_duration_is_the_sum_of_its_parts_within_one_frame(episodes: Episodes) -> None:
     from audio_edition.audio import mix, segments
     from audio_edition.speech import synthesis as synth
     from audio_edition.storage.cache import DiskCache
@@ -168,7 +177,7 @@ def test_duration_is_the_sum_of_its_parts_within_one_frame(episodes) -> None:  #
     assert abs(decoded_samples(result.output) - expected) <= FRAME
 
 
-def test_tag_details_that_break_players(episodes) -> None:  # type: ignore[no-untyped-def]
+def test_tag_details_that_break_players(episodes: Episodes) -> None:
     result = episodes["sample"]
     major, frames = id3v2_frames(result.output)
     frame = dict(frames)
@@ -192,7 +201,7 @@ def test_long_chapter_titles_are_shortened_at_a_word(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("suffix, codec", [(".m4a", "aac"), (".opus", "opus")])
-def test_other_formats_decode_and_show_chapters(cli, tmp_path: Path, suffix: str, codec: str) -> None:  # type: ignore[no-untyped-def]
+def test_other_formats_decode_and_show_chapters(cli: Cli, tmp_path: Path, suffix: str, codec: str) -> None:
     run = cli("build", str(SAMPLE), "-o", f"ep{suffix}")
     assert run.code == 0, run.stderr
     out = tmp_path / f"ep{suffix}"
@@ -200,7 +209,7 @@ def test_other_formats_decode_and_show_chapters(cli, tmp_path: Path, suffix: str
     meta = ffmetadata(out)
     json_chapters = json.loads((tmp_path / "ep.chapters.json").read_text())["chapters"]
     assert [c["title"] for c in meta.chapters] == [c["title"] for c in json_chapters]
-    assert all(abs(c["start_s"] - j["startTime"]) <= 0.03 for c, j in zip(meta.chapters, json_chapters))  # type: ignore[operator]
+    assert all(abs(c["start_s"] - j["startTime"]) <= 0.03 for c, j in zip(meta.chapters, json_chapters))
     described = subprocess.run([FFMPEG, "-hide_banner", "-i", str(out)], capture_output=True, text=True).stderr
     # MP4 tags are the file's; Ogg's Vorbis comments are the stream's: ffmpeg shows both.
     assert re.search(r"title\s+: Why a Town Library Started Lending Sound", described, re.IGNORECASE)
@@ -217,7 +226,7 @@ def test_other_formats_decode_and_show_chapters(cli, tmp_path: Path, suffix: str
         assert tags["METADATA_BLOCK_PICTURE"] and tags["LYRICS"][0].startswith("Why a Town")
 
 
-def test_unknown_output_format_and_bitrates(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_output_format_and_bitrates(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("T\n\nx\n")
     run = cli("build", "a.txt", "-o", "a.wav")
     assert run.code == 1 and "must end in .mp3, .m4a, .opus" in run.stderr
@@ -228,7 +237,7 @@ def test_unknown_output_format_and_bitrates(cli, tmp_path: Path) -> None:  # typ
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
 
 
-def test_layout_options(cli, tmp_path: Path, clips: dict[str, Path]) -> None:  # type: ignore[no-untyped-def]
+def test_layout_options(cli: Cli, tmp_path: Path, clips: dict[str, Path]) -> None:
     (tmp_path / "a.txt").write_text("A Title\n\nFirst paragraph.\n\nSecond paragraph.\n")
     base = ["build", "a.txt", "--engine", "fake", "--no-outro", "--intro", str(clips["loud_mp3"])]
     assert cli(*base, "-o", "x.mp3", "--crossfade", "0", "--pause", "0.5").code == 0
@@ -246,7 +255,8 @@ def test_layout_options(cli, tmp_path: Path, clips: dict[str, Path]) -> None:  #
 def test_loudness_and_true_peak_hold_at_every_bitrate(tmp_path: Path, suffix: str, kbps: int) -> None:
     """The codec's loudness loss and peak overshoot come from a table (encode.CODEC_TABLE): an episode
     at each kind of bitrate measures on target, as heard, without a second round."""
-    result = pipeline.build(str(SAMPLE), tmp_path / f"ep{suffix}", Settings(bitrate_kbps=kbps, cache_dir=tmp_path / "c"))
+    result = pipeline.build(str(SAMPLE), tmp_path / f"ep{suffix}",
+                            Settings(bitrate_kbps=kbps, cache_dir=tmp_path / "c"))
     integrated, true_peak = ebur128(result.output)
     assert abs(integrated - -16.0) <= 0.5, integrated
     assert true_peak <= -1.0, true_peak

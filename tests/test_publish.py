@@ -11,11 +11,12 @@ import sys
 import tomllib
 import uuid
 from pathlib import Path
+from typing import TypedDict
 
 import feedparser
 import podcastparser
 import pytest
-from conftest import ROOT, SAMPLE, SEED, bare_path_env
+from conftest import ROOT, SAMPLE, SEED, Cli, Run, bare_path_env
 from mutagen.mp3 import MP3
 
 from audio_edition.episode.naming import slug
@@ -26,14 +27,14 @@ CORPUS = ROOT / "tests" / "corpus"
 TRICKY = 'Q3 <script>alert(1)</script> & "Guidance" ]]>'
 
 
-def init(cli, folder: str = "show", *extra: str):  # type: ignore[no-untyped-def]
+def init(cli: Cli, folder: str = "show", *extra: str) -> Run:
     run = cli("show", "init", folder, "--title", "Town & Country <Listens>", "--author", "Eastbrook Library",
               "--email", "audio@eastbrook.example", "--base-url", "https://eastbrook.example/listen", *extra)
     assert run.code == 0, run.stderr
     return run
 
 
-def test_show_init_writes_show_toml(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_show_init_writes_show_toml(cli: Cli, tmp_path: Path) -> None:
     init(cli, "show", "--category", "News/Daily News", "--language", "de", "--description", "Our articles, read.")
     data = tomllib.loads((tmp_path / "show" / "show.toml").read_text())
     assert {k: data[k] for k in ("title", "author", "email", "base_url", "language", "category", "description",
@@ -44,7 +45,8 @@ def test_show_init_writes_show_toml(cli, tmp_path: Path) -> None:  # type: ignor
     assert data["build"] == {"loudness": -16.0, "bitrate": 96}  # the engine: the default (auto) unless set
     assert (tmp_path / "show" / "cover.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
     parsed = feedparser.parse((tmp_path / "show" / "feed.xml").read_bytes())  # an empty feed and site, ready
-    assert not parsed.bozo and parsed.entries == [] and "No episodes yet" in (tmp_path / "show" / "index.html").read_text()
+    assert (not parsed.bozo and parsed.entries == []
+            and "No episodes yet" in (tmp_path / "show" / "index.html").read_text())
 
 
 @pytest.mark.parametrize("args, message", [
@@ -54,7 +56,7 @@ def test_show_init_writes_show_toml(cli, tmp_path: Path) -> None:  # type: ignor
     (["--category", "News/Cooking"], "not a subcategory of News"),
     (["--cover", "missing.jpg"], "cover image not found"),
 ])
-def test_show_init_errors(cli, tmp_path: Path, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+def test_show_init_errors(cli: Cli, tmp_path: Path, args: list[str], message: str) -> None:
     base = {"--title": "T", "--author": "A", "--email": "a@b.example", "--base-url": "https://b.example/"}
     for flag, value in zip(args[::2], args[1::2]):
         base[flag] = value
@@ -63,7 +65,7 @@ def test_show_init_errors(cli, tmp_path: Path, args: list[str], message: str) ->
     assert not (tmp_path / "show" / "show.toml").exists()
 
 
-def test_show_init_refuses_to_overwrite(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_show_init_refuses_to_overwrite(cli: Cli, tmp_path: Path) -> None:
     init(cli)
     before = (tmp_path / "show" / "show.toml").read_text()
     run = cli("show", "init", "show", "--title", "Other", "--author", "B", "--email", "b@c.example",
@@ -72,8 +74,21 @@ def test_show_init_refuses_to_overwrite(cli, tmp_path: Path) -> None:  # type: i
     assert (tmp_path / "show" / "show.toml").read_text() == before
 
 
+class Published(TypedDict):
+    """What ``published`` made: its folder and show, the first and the second run, the feed
+    before the second, and the seed's title and slug."""
+
+    folder: Path
+    show: Path
+    first: subprocess.CompletedProcess[str]
+    again: subprocess.CompletedProcess[str]
+    feed_before: bytes
+    seed_title: str
+    seed_slug: str
+
+
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> dict:  # type: ignore[type-arg]
+def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
     """The seed and two other articles published into a fresh show, then the seed again.
 
     Without the shared seed beside the checkout, an article of ours stands in for it, so the
@@ -105,7 +120,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> dict:  # type: ignore
             "seed_title": title, "seed_slug": slug(title)}
 
 
-def test_feed_reads_as_three_episodes_with_exact_sizes_and_durations(published) -> None:  # type: ignore[no-untyped-def]
+def test_feed_reads_as_three_episodes_with_exact_sizes_and_durations(published: Published) -> None:
     show = published["show"]
     feed = published["feed_before"]
     parsed = feedparser.parse(feed)
@@ -125,7 +140,7 @@ def test_feed_reads_as_three_episodes_with_exact_sizes_and_durations(published) 
             assert episode["total_time"] == round(MP3(str(mp3)).info.length)
 
 
-def test_republishing_updates_in_place(published) -> None:  # type: ignore[no-untyped-def]
+def test_republishing_updates_in_place(published: Published) -> None:
     before = feedparser.parse(published["feed_before"])
     after = feedparser.parse((published["show"] / "feed.xml").read_bytes())
     ids = lambda feed: {e.title: (e.id, e.enclosures[0].href, e.published) for e in feed.entries}  # noqa: E731
@@ -140,7 +155,7 @@ def test_republishing_updates_in_place(published) -> None:  # type: ignore[no-un
     assert rows == (4,)
 
 
-def test_feed_follows_the_podcast_standards(published) -> None:  # type: ignore[no-untyped-def]
+def test_feed_follows_the_podcast_standards(published: Published) -> None:
     xml = (published["show"] / "feed.xml").read_text(encoding="utf-8")
     assert xml.startswith("<?xml version='1.0' encoding='UTF-8'?>")
     assert 'xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"' in xml
@@ -167,7 +182,7 @@ def test_feed_follows_the_podcast_standards(published) -> None:  # type: ignore[
             assert (published["show"] / "episodes" / f"{slug}{suffix}").is_file()
 
 
-def test_titles_from_articles_are_escaped_everywhere(published) -> None:  # type: ignore[no-untyped-def]
+def test_titles_from_articles_are_escaped_everywhere(published: Published) -> None:
     parsed = feedparser.parse((published["show"] / "feed.xml").read_bytes())
     assert not parsed.bozo
     assert TRICKY in [e.title for e in parsed.entries]
@@ -177,7 +192,7 @@ def test_titles_from_articles_are_escaped_everywhere(published) -> None:  # type
     assert "<script>" not in index and "Town &amp; Country &lt;Listens&gt;" in index
 
 
-def test_site_pages(published) -> None:  # type: ignore[no-untyped-def]
+def test_site_pages(published: Published) -> None:
     show = published["show"]
     index = (show / "index.html").read_text()
     assert index.count('<li>\n        <h3><a href="episodes/') == 4
@@ -189,7 +204,7 @@ def test_site_pages(published) -> None:  # type: ignore[no-untyped-def]
     assert 'href="../feed.xml"' in page and 'href="why-a-town-library-started-lending-sound.mp3"' in page
 
 
-def test_feed_command_regenerates_the_same_site(cli, published) -> None:  # type: ignore[no-untyped-def]
+def test_feed_command_regenerates_the_same_site(cli: Cli, published: Published) -> None:
     show = published["show"]
     before = {p: p.read_bytes() for p in [show / "index.html", *sorted((show / "episodes").glob("*.html"))]}
     (show / "index.html").unlink()
@@ -203,7 +218,8 @@ def test_two_publishers_at_once_both_land(tmp_path: Path) -> None:
     env = bare_path_env({"AUDIO_EDITION_CACHE_DIR": str(tmp_path / "cache")})
     subprocess.run([sys.executable, "-m", "audio_edition", "show", "init", "show", "--title", "T", "--author", "A",
                     "--email", "a@b.example", "--base-url", "https://b.example/"], cwd=tmp_path, env=env, check=True)
-    articles = [CORPUS / "01-harbour.txt", CORPUS / "02-retailers.txt", CORPUS / "03-parks.txt", CORPUS / "04-conference.txt"]
+    articles = [CORPUS / "01-harbour.txt", CORPUS / "02-retailers.txt", CORPUS / "03-parks.txt",
+                CORPUS / "04-conference.txt"]
     procs = [subprocess.Popen([sys.executable, "-m", "audio_edition", "publish", str(a), str(b), "--show", "show",
                                "--engine", "fake", "-q"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
              for a, b in (articles[:2], articles[2:])]
@@ -219,7 +235,7 @@ def test_two_publishers_at_once_both_land(tmp_path: Path) -> None:
     assert not list((tmp_path / "show" / "episodes").glob(".build-*"))
 
 
-def test_publish_errors(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_publish_errors(cli: Cli, tmp_path: Path) -> None:
     run = cli("publish", str(SAMPLE), "--show", "nowhere")
     assert run.code == 1 and "is not a show" in run.stderr
     init(cli)
@@ -233,7 +249,8 @@ def test_publish_errors(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped
     assert feedparser.parse((tmp_path / "show" / "feed.xml").read_bytes()).entries == []
 
 
-def test_show_settings_apply_and_flags_override(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_show_settings_apply_and_flags_override(cli: Cli, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AUDIO_EDITION_ENGINE")  # the environment would count as a flag given
     init(cli)
     toml = tmp_path / "show" / "show.toml"

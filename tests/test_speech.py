@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from hypothesis import example, given, settings
@@ -20,11 +21,12 @@ from audio_edition.text.script import (
 PAUSES = Pauses()
 
 
-def article(**kw) -> Article:  # type: ignore[no-untyped-def]
-    base = dict(title="The Title", sections=(Section(None, ("Lede one.", "Lede two.")),
-                                            Section("Part Two", ("Body.",))), author="Ann Lee")
+def article(**kw: Any) -> Article:
+    base: dict[str, Any] = {"title": "The Title",
+                            "sections": (Section(None, ("Lede one.", "Lede two.")), Section("Part Two", ("Body.",))),
+                            "author": "Ann Lee"}
     base.update(kw)
-    return Article(**base)  # type: ignore[arg-type]
+    return Article(**base)
 
 
 def test_order_kinds_and_pauses() -> None:
@@ -46,7 +48,8 @@ def test_chapters_title_then_sections() -> None:
 
 
 def test_chapters_per_paragraph_without_headings() -> None:
-    a = article(author=None, sections=(Section(None, ("Alpha beta gamma delta epsilon zeta eta theta.", "Short one.")),))
+    a = article(author=None,
+                sections=(Section(None, ("Alpha beta gamma delta epsilon zeta eta theta.", "Short one.")),))
     script = build_script(a, "en", 1000)
     assert [c.title for c in script.chapters] == ["The Title", "Alpha beta gamma delta epsilon zeta…", "Short one"]
     assert [c.first_utterance for c in script.chapters] == [0, 1, 2]

@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from audio_edition.errors import EngineError
+from audio_edition.models import Take
 from audio_edition.speech import synthesis as synth
+from audio_edition.speech.engine import Engine
 from audio_edition.speech.engines.espeak import EspeakEngine
 from audio_edition.speech.engines.fake import FakeEngine
-from audio_edition.speech.synthesis import TakeCache, synthesize
+from audio_edition.speech.synthesis import SynthResult, TakeCache, synthesize
 from audio_edition.storage.cache import DiskCache
 
 
@@ -23,15 +26,16 @@ class CountingEngine(FakeEngine):
         self.said: list[str] = []
         self.lock = threading.Lock()
 
-    def synthesize(self, text, voice, language):  # type: ignore[no-untyped-def]
+    def synthesize(self, text: str, voice: str, language: str) -> Take:
         with self.lock:
             self.said.append(text)
         return super().synthesize(text, voice, language)
 
 
-def collect(engine, texts, cache, jobs=2, **kw):  # type: ignore[no-untyped-def]
+def collect(engine: Engine, texts: list[str], cache: TakeCache, jobs: int | None = 2,
+            **kw: Any) -> tuple[SynthResult, dict[str, Take]]:
     """Synthesize, returning the result and the new takes by key, as they were handed on."""
-    got: dict[str, object] = {}
+    got: dict[str, Take] = {}
     result = synthesize(engine, texts, "tone", "en", jobs, cache, on_take=lambda k, t: got.setdefault(k, t), **kw)
     return result, got
 
@@ -47,7 +51,7 @@ def test_second_run_synthesizes_nothing_and_the_cache_holds_each_take(tmp_path: 
     assert (second.synthesized, second.cached) == (0, 3) and again.said == [] and got_again == {}
     for key, take in got.items():
         stored = cache.get(key)
-        assert stored is not None and stored.audio == take.audio and stored.from_cache  # type: ignore[attr-defined]
+        assert stored is not None and stored.audio == take.audio and stored.from_cache
 
 
 def test_an_edited_paragraph_resynthesizes_only_itself(tmp_path: Path) -> None:
@@ -77,7 +81,8 @@ def test_identical_texts_are_synthesized_once(tmp_path: Path) -> None:
 
 def test_progress_is_reported_up_to_the_total(tmp_path: Path) -> None:
     seen: list[tuple[int, int]] = []
-    collect(FakeEngine(), ["a.", "b.", "c."], TakeCache(DiskCache(tmp_path)), on_progress=lambda d, t: seen.append((d, t)))
+    collect(FakeEngine(), ["a.", "b.", "c."], TakeCache(DiskCache(tmp_path)),
+            on_progress=lambda d, t: seen.append((d, t)))
     assert seen[0] == (0, 3) and seen[-1] == (3, 3)
 
 
@@ -89,19 +94,20 @@ def _seconds(wav: bytes) -> float:
         return w.getnframes() / w.getframerate()
 
 
-def test_parallel_espeak_in_processes_keeps_each_take_with_its_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parallel_espeak_in_processes_keeps_each_take_with_its_text(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     # espeak-ng's output varies by a few milliseconds from run to run, so compare lengths:
     # texts of growing length must give takes of growing length, as they do one by one.
     texts = [" ".join(["word"] * n) + "." for n in (2, 6, 12, 20, 30, 42)]
     engine = EspeakEngine()
-    engine.pool_min_chars = 0  # type: ignore[misc]  # these few words would otherwise be spoken in this process
+    engine.pool_min_chars = 0  # these few words would otherwise be spoken in this process
     voice = engine.resolve_voice(None, "en")
     keys = [TakeCache.key(engine, voice, "en", t) for t in texts]
 
     def lengths(jobs: int, folder: str) -> list[float]:
-        got: dict[str, object] = {}
+        got: dict[str, Take] = {}
         synthesize(engine, texts, voice, "en", jobs, TakeCache(DiskCache(tmp_path / folder)), on_take=got.__setitem__)
-        return [_seconds(got[k].audio) for k in keys]  # type: ignore[attr-defined]
+        return [_seconds(got[k].audio) for k in keys]
 
     parallel, sequential = lengths(2, "p"), lengths(1, "s")
     assert parallel == sorted(parallel) and len(set(parallel)) == len(texts)
@@ -117,7 +123,7 @@ def test_a_failure_is_raised_as_ours_and_nothing_bad_is_cached(tmp_path: Path) -
 
 def test_foreign_exceptions_become_engine_errors(tmp_path: Path) -> None:
     class Broken(FakeEngine):
-        def synthesize(self, text, voice, language):  # type: ignore[no-untyped-def]
+        def synthesize(self, text: str, voice: str, language: str) -> Take:
             raise RuntimeError("native crash")
 
     with pytest.raises(EngineError, match="RuntimeError: native crash"):
@@ -138,7 +144,7 @@ class SlowNetworkEngine(FakeEngine):
         self.crowd = crowd
         self.changed = threading.Condition()
 
-    def synthesize(self, text, voice, language):  # type: ignore[no-untyped-def]
+    def synthesize(self, text: str, voice: str, language: str) -> Take:
         with self.changed:
             self.active += 1
             self.peak = max(self.peak, self.active)
@@ -151,7 +157,8 @@ class SlowNetworkEngine(FakeEngine):
 
 
 @pytest.mark.parametrize("jobs, expected", [(None, 8), (3, 3), (1, 1)])
-def test_a_network_engine_runs_at_its_own_concurrency_capped_by_jobs(tmp_path: Path, jobs, expected: int) -> None:  # type: ignore[no-untyped-def]
+def test_a_network_engine_runs_at_its_own_concurrency_capped_by_jobs(tmp_path: Path, jobs: int | None,
+                                                                     expected: int) -> None:
     engine = SlowNetworkEngine(crowd=expected)
     collect(engine, [f"Sentence number {n}." for n in range(24)], TakeCache(DiskCache(tmp_path)), jobs=jobs)
     assert engine.peak == expected  # not the core count: a service's limit has nothing to do with our cores

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import eyed3
 import pytest
@@ -21,16 +22,18 @@ COVER = Path(__file__).resolve().parent.parent / "media" / "cover.jpg"
 def mp3(tmp_path: Path) -> Path:
     pcm = segments.take_pcm(tone_wav(3000, 330), "wav")
     out = tmp_path / "ep.mp3"
-    encode.encode(lambda write, a, b: write(pcm[a * 2 : b * 2]), len(pcm) // 2, out, ".mp3", 96, 0.0, (), toolchain.current())
+    encode.encode(lambda write, a, b: write(pcm[a * 2 : b * 2]), len(pcm) // 2, out, ".mp3", 96, 0.0, (),
+                  toolchain.current())
     return out
 
 
-def meta(**kw) -> EpisodeMeta:  # type: ignore[no-untyped-def]
-    values = dict(title="Ünïcode & <Title>", author="Mara Quinlan", show_name="Town Listens", date="2026-10-02",
-                  language="en-US", description="Short description.", long_description="Longer description.",
-                  guid="guid-123", cover=COVER.read_bytes(), cover_mime="image/jpeg")
+def meta(**kw: Any) -> EpisodeMeta:
+    values: dict[str, Any] = {
+        "title": "Ünïcode & <Title>", "author": "Mara Quinlan", "show_name": "Town Listens", "date": "2026-10-02",
+        "language": "en-US", "description": "Short description.", "long_description": "Longer description.",
+        "guid": "guid-123", "cover": COVER.read_bytes(), "cover_mime": "image/jpeg"}
     values.update(kw)
-    return EpisodeMeta(**values)  # type: ignore[arg-type]
+    return EpisodeMeta(**values)
 
 
 # Long titles first and short ones later, so that mutagen's size-sorting would reorder them.
@@ -89,8 +92,8 @@ def test_ffmpeg_lists_chapters_in_time_order(mp3: Path) -> None:
     assert [c["title"] for c in read.chapters] == [c.title for c in CHAPTERS]
     # Newer ffmpeg shifts chapter times by the MP3 encoder delay it skips (25 ms here).
     for got, want in zip(read.chapters, CHAPTERS):
-        assert abs(got["start_s"] - want.start_ms / 1000) <= 0.03  # type: ignore[operator]
-        assert abs(got["end_s"] - want.end_ms / 1000) <= 0.03  # type: ignore[operator]
+        assert abs(got["start_s"] - want.start_ms / 1000) <= 0.03
+        assert abs(got["end_s"] - want.end_ms / 1000) <= 0.03
     assert read.tags["title"] == "Ünïcode & <Title>" and read.tags["genre"] == "Podcast"
 
 
@@ -103,14 +106,14 @@ def test_rewriting_replaces_the_old_tag(mp3: Path) -> None:
 
 def test_read_episode_has_the_inspect_json_shape(mp3: Path) -> None:
     tags.write_tags(mp3, meta(), CHAPTERS)
-    info = tags.read_episode(mp3).as_json()
+    info: dict[str, Any] = tags.read_episode(mp3).as_json()  # the document inspect --json prints
     assert set(info) == {"duration_s", "bitrate_kbps", "sample_rate", "channels", "id3_version", "tags",
                          "podcast", "has_cover", "chapters"}
-    assert set(info["tags"]) == {"title", "artist", "album", "genre", "date", "language", "comment"}  # type: ignore[arg-type]
+    assert set(info["tags"]) == {"title", "artist", "album", "genre", "date", "language", "comment"}
     assert (info["bitrate_kbps"], info["sample_rate"], info["channels"], info["id3_version"]) == (96, 44100, 1, "2.3")
     assert info["podcast"] is True and info["has_cover"] is True
-    assert info["tags"]["date"] == "2026-10-02" and info["tags"]["language"] == "eng"  # type: ignore[index]
-    assert info["chapters"][1] == {"title": CHAPTERS[1].title, "start_s": 0.5, "end_s": 1.5}  # type: ignore[index]
+    assert info["tags"]["date"] == "2026-10-02" and info["tags"]["language"] == "eng"
+    assert info["chapters"][1] == {"title": CHAPTERS[1].title, "start_s": 0.5, "end_s": 1.5}
 
 
 def test_read_episode_refuses_non_mp3(tmp_path: Path) -> None:

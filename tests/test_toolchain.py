@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE, SYSTEM_FFMPEG, require_system_ffmpeg
+from conftest import SAMPLE, SYSTEM_FFMPEG, Cli, require_system_ffmpeg
 
 from audio_edition import __version__
 from audio_edition.audio import toolchain
@@ -38,12 +38,12 @@ def logging_ffmpeg(folder: Path, real: str, hide_filter: str | None = None) -> t
     return script(folder / "ffmpeg", f'echo "$*" >> "{log}"\n{hide}exec "{real}" "$@"\n'), log
 
 
-def test_version(cli) -> None:  # type: ignore[no-untyped-def]
+def test_version(cli: Cli) -> None:
     run = cli("--version")
     assert run.code == 0 and run.stdout.strip() == f"audio-edition {__version__}"
 
 
-def test_an_ffmpeg_on_path_is_never_picked_up(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_ffmpeg_on_path_is_never_picked_up(cli: Cli, tmp_path: Path) -> None:
     trap = tmp_path / "bin"
     trap.mkdir()
     marker = tmp_path / "system-ffmpeg-was-run"
@@ -58,7 +58,7 @@ def test_an_ffmpeg_on_path_is_never_picked_up(cli, tmp_path: Path) -> None:  # t
 
 
 @pytest.mark.system  # Debian's ffmpeg
-def test_a_distribution_ffmpeg_on_path_changes_nothing(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_distribution_ffmpeg_on_path_changes_nothing(cli: Cli, tmp_path: Path) -> None:
     """Debian's ffmpeg 5.1 on PATH (as on most Linux machines): builds use the wheel's, and work."""
     require_system_ffmpeg()
     path = f"{SYSTEM_FFMPEG.parent}{os.pathsep}{Path(sys.executable).parent}"
@@ -67,7 +67,7 @@ def test_a_distribution_ffmpeg_on_path_changes_nothing(cli, tmp_path: Path) -> N
     assert json.loads((tmp_path / "a.report.json").read_text())["ffmpeg"].endswith(f"at {WHEEL}")
 
 
-def test_audio_edition_ffmpeg_chooses_the_binary_and_it_is_asked_once(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_audio_edition_ffmpeg_chooses_the_binary_and_it_is_asked_once(cli: Cli, tmp_path: Path) -> None:
     chosen, log = logging_ffmpeg(tmp_path / "bin", WHEEL)
     (tmp_path / "b.txt").write_text("Another Title\n\nOther words here.\n")
     env = {"AUDIO_EDITION_FFMPEG": str(chosen)}
@@ -79,7 +79,7 @@ def test_audio_edition_ffmpeg_chooses_the_binary_and_it_is_asked_once(cli, tmp_p
     assert json.loads((tmp_path / "a.report.json").read_text())["ffmpeg"].endswith(f"at {chosen}")
 
 
-def test_a_missing_filter_is_one_clear_error_before_any_work(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_filter_is_one_clear_error_before_any_work(cli: Cli, tmp_path: Path) -> None:
     lacking, _ = logging_ffmpeg(tmp_path / "bin", WHEEL, hide_filter="alimiter")
     (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
     before = {p.name for p in tmp_path.iterdir()}
@@ -93,15 +93,17 @@ def test_a_missing_filter_is_one_clear_error_before_any_work(cli, tmp_path: Path
     assert {p.name for p in tmp_path.iterdir()} == before
 
 
-@pytest.mark.parametrize("value, message", [("/nonexistent/ffmpeg", "names /nonexistent/ffmpeg, which is not an executable"),
-                                            ("no-such-ffmpeg-anywhere", "names no-such-ffmpeg-anywhere")])
-def test_a_bad_audio_edition_ffmpeg_is_one_clear_error(cli, tmp_path: Path, value: str, message: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("value, message", [
+    ("/nonexistent/ffmpeg", "names /nonexistent/ffmpeg, which is not an executable"),
+    ("no-such-ffmpeg-anywhere", "names no-such-ffmpeg-anywhere"),
+])
+def test_a_bad_audio_edition_ffmpeg_is_one_clear_error(cli: Cli, tmp_path: Path, value: str, message: str) -> None:
     (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
     run = cli("build", "a.txt", env={"AUDIO_EDITION_FFMPEG": value})
     assert run.code == 1 and run.stderr.count("\n") == 1 and message in run.stderr and "Hint:" in run.stderr
 
 
-def test_not_an_ffmpeg(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_not_an_ffmpeg(cli: Cli, tmp_path: Path) -> None:
     fake = script(tmp_path / "fake-ffmpeg", "echo hello\n")
     (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
     run = cli("build", "a.txt", env={"AUDIO_EDITION_FFMPEG": str(fake)})
@@ -118,26 +120,28 @@ def test_debians_ffmpeg_51_has_everything_we_need() -> None:
     assert "filter alimiter" in features and "option alimiter.latency" in features and "encoder libmp3lame" in features
 
 
-def test_doctor_json(cli) -> None:  # type: ignore[no-untyped-def]
+def test_doctor_json(cli: Cli) -> None:
     run = cli("doctor", "--json", env={"HTTPS_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"})
     assert run.code == 0, run.stderr
     found = json.loads(run.stdout)
     assert set(found) == {"ffmpeg", "engines", "cache"}
     ffmpeg = found["ffmpeg"]
     assert ffmpeg["path"] == WHEEL and ffmpeg["source"] == "imageio-ffmpeg" and ffmpeg["ok"] is True
-    assert ffmpeg["version"] and ffmpeg["missing"] == [] and ffmpeg["formats"] == {".mp3": True, ".m4a": True, ".opus": True}
+    assert ffmpeg["version"] and ffmpeg["missing"] == [] and ffmpeg["formats"] == {".mp3": True, ".m4a": True,
+                                                                                    ".opus": True}
     engines = {row["name"]: row for row in found["engines"]}
     espeak = engines["espeak"]
     assert espeak["available"] and espeak["offline"] and not espeak["default"]
     piper = engines["piper"]  # auto's first choice, with the voice the [piper] extra installs
-    assert piper["default"] and {"name": "en_US-joe-medium", "languages": ["en-US"], "quality": "medium"} in piper["voices"]
+    assert piper["default"] and {"name": "en_US-joe-medium", "languages": ["en-US"],
+                                 "quality": "medium"} in piper["voices"]
     assert {"name": "en-US", "languages": ["en-us", "en"], "quality": "robotic"} in espeak["voices"]
     assert engines["gtts"]["available"] is False and engines["gtts"]["reason"]
     assert found["cache"]["path"] == os.environ["AUDIO_EDITION_CACHE_DIR"]
     assert isinstance(found["cache"]["size_bytes"], int) and isinstance(found["cache"]["entries"], int)
 
 
-def test_doctor_says_what_is_wrong(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_doctor_says_what_is_wrong(cli: Cli, tmp_path: Path) -> None:
     lacking, _ = logging_ffmpeg(tmp_path / "bin", WHEEL, hide_filter="biquad")
     run = cli("doctor", "--json", env={"AUDIO_EDITION_FFMPEG": str(lacking)})
     assert run.code == 1
@@ -148,7 +152,7 @@ def test_doctor_says_what_is_wrong(cli, tmp_path: Path) -> None:  # type: ignore
     assert text.code == 1 and "NOT USABLE" in text.stdout and "lacks: filter biquad" in text.stdout
 
 
-def test_an_unchanged_rebuild_runs_no_ffmpeg_at_all(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_unchanged_rebuild_runs_no_ffmpeg_at_all(cli: Cli, tmp_path: Path) -> None:
     """The finished episode is cached under its inputs: no synthesis, no mix, no encode, no probe."""
     chosen, log = logging_ffmpeg(tmp_path / "bin", WHEEL)
     env = {"AUDIO_EDITION_FFMPEG": str(chosen)}

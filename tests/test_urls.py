@@ -9,11 +9,12 @@ import json
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import bare_path_env
+from conftest import Cli, bare_path_env
 from localsite import ARTICLES, LocalSite
 from readers import probe_duration
 
@@ -24,14 +25,14 @@ pytestmark = pytest.mark.slow  # a news site on loopback, and the CLI
 
 
 @pytest.fixture(scope="module")
-def site():  # type: ignore[no-untyped-def]
+def site() -> Iterator[LocalSite]:
     with LocalSite() as served:
         yield served
 
 
 # --- URLs as input -------------------------------------------------------------------------------
 
-def test_build_url_makes_the_episode_named_after_the_address(cli, tmp_path: Path, site) -> None:  # type: ignore[no-untyped-def]
+def test_build_url_makes_the_episode_named_after_the_address(cli: Cli, tmp_path: Path, site: LocalSite) -> None:
     run = cli("build", site.url("/news/river-path"), "--no-intro", "--no-outro")
     assert run.code == 0, run.stderr
     episode = tmp_path / "river-path.mp3"
@@ -45,7 +46,7 @@ def test_build_url_makes_the_episode_named_after_the_address(cli, tmp_path: Path
     assert "The vote was close, eleven to nine" in vtt and "All rights reserved" not in vtt
 
 
-def test_prepare_follows_redirects_and_reports_the_canonical_address(cli, site) -> None:  # type: ignore[no-untyped-def]
+def test_prepare_follows_redirects_and_reports_the_canonical_address(cli: Cli, site: LocalSite) -> None:
     run = cli("prepare", site.url("/moved/market-hall"), "--json")
     assert run.code == 0, run.stderr
     out = json.loads(run.stdout)
@@ -53,13 +54,13 @@ def test_prepare_follows_redirects_and_reports_the_canonical_address(cli, site) 
     assert out["title"] == "Market hall roof repaired ahead of schedule"
 
 
-def test_a_page_in_windows_1252_is_decoded_as_its_server_says(cli, site) -> None:  # type: ignore[no-untyped-def]
+def test_a_page_in_windows_1252_is_decoded_as_its_server_says(cli: Cli, site: LocalSite) -> None:
     out = json.loads(cli("prepare", site.url("/news/baeckerei"), "--json").stdout)
     assert out["title"] == "Bäckerei öffnet am Marktplatz" and out["language"] == "de"
     assert "Brötchen, Brezeln und süße Teilchen" in out["sections"][0]["paragraphs"][0]
 
 
-def test_busy_answers_are_retried(cli, site) -> None:  # type: ignore[no-untyped-def]
+def test_busy_answers_are_retried(cli: Cli, site: LocalSite) -> None:
     site.site.reset()
     run = cli("prepare", site.url("/news/flaky"), "--json")
     assert run.code == 0, run.stderr
@@ -74,17 +75,18 @@ def test_busy_answers_are_retried(cli, site) -> None:  # type: ignore[no-untyped
     ("/feed.xml", "is a feed, not an article page"),
     ("/loop", "more than 5 redirects"),
 ])
-def test_pages_that_are_not_articles_fail_clearly_and_leave_nothing(cli, tmp_path: Path, site, path: str,
-                                                                    message: str) -> None:  # type: ignore[no-untyped-def]
+def test_pages_that_are_not_articles_fail_clearly_and_leave_nothing(cli: Cli, tmp_path: Path, site: LocalSite,
+                                                                    path: str, message: str) -> None:
     (tmp_path / "out").mkdir()
     run = cli("build", site.url(path), "--out-dir", "out", "--timeout", "1")
     lines = run.stderr.strip().splitlines()
-    assert run.code == 1 and len(lines) == 1 and lines[0].startswith("Error: ") and message in lines[0], run.stderr
+    assert (run.code == 1 and len(lines) == 1 and lines[0].startswith("Error: ")
+            and message in lines[0]), run.stderr
     assert "Hint: " in lines[0]
     assert list((tmp_path / "out").iterdir()) == []
 
 
-def test_unreachable_hosts_fail_clearly(cli) -> None:  # type: ignore[no-untyped-def]
+def test_unreachable_hosts_fail_clearly(cli: Cli) -> None:
     import socket
 
     with socket.socket() as sock:  # a port nothing listens on
@@ -116,7 +118,7 @@ def test_what_a_fetched_document_is() -> None:
 
 # --- Feeds ---------------------------------------------------------------------------------------
 
-def test_feed_entries_are_newest_first_with_links_resolved(site) -> None:  # type: ignore[no-untyped-def]
+def test_feed_entries_are_newest_first_with_links_resolved(site: LocalSite) -> None:
     atom = web.fetch(site.url("/atom.xml"))
     entries = feeds.entries(atom.data, atom.final_url)
     assert [e.link for e in entries] == [site.url("/moved/market-hall"), site.url("/news/old-mill"),
@@ -126,7 +128,7 @@ def test_feed_entries_are_newest_first_with_links_resolved(site) -> None:  # typ
         feeds.entries(b"<html><body>no feed</body></html>", "https://x.example/")
 
 
-def init_show(cli, name: str = "show") -> None:  # type: ignore[no-untyped-def]
+def init_show(cli: Cli, name: str = "show") -> None:
     run = cli("show", "init", name, "--title", "Town Crier Listens", "--author", "Town Crier",
               "--email", "audio@crier.example", "--base-url", "https://crier.example/listen/")
     assert run.code == 0, run.stderr
@@ -138,7 +140,7 @@ def feed_entries(show: Path) -> dict[str, tuple[str, str]]:
     return {e.title: (e.id, e.enclosures[0].href) for e in parsed.entries}
 
 
-def test_publish_from_feed_then_again_then_after_an_edit(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_publish_from_feed_then_again_then_after_an_edit(cli: Cli, tmp_path: Path) -> None:
     init_show(cli)
     show = tmp_path / "show"
     with LocalSite() as served:  # its own site: this test edits a page
@@ -187,7 +189,7 @@ def test_publish_from_feed_then_again_then_after_an_edit(cli, tmp_path: Path) ->
         assert "first Saturday in April" in (show / "episodes" / "old-mill-becomes-a-makers-workshop.vtt").read_text()
 
 
-def test_show_sources_bring_the_show_up_to_date(cli, tmp_path: Path, site) -> None:  # type: ignore[no-untyped-def]
+def test_show_sources_bring_the_show_up_to_date(cli: Cli, tmp_path: Path, site: LocalSite) -> None:
     init_show(cli)
     toml = tmp_path / "show" / "show.toml"
     toml.write_text(toml.read_text() + f'\n[sources]\nfeeds = ["{site.url("/atom.xml")}"]\nlimit = 2\n')
@@ -199,13 +201,13 @@ def test_show_sources_bring_the_show_up_to_date(cli, tmp_path: Path, site) -> No
     assert run.code == 1 and "[sources] limit must be a whole number" in run.stderr
 
 
-def test_publish_with_nothing_to_publish_is_a_usage_error(cli) -> None:  # type: ignore[no-untyped-def]
+def test_publish_with_nothing_to_publish_is_a_usage_error(cli: Cli) -> None:
     init_show(cli)
     run = cli("publish", "--show", "show")
     assert run.code == 2 and "--from-feed" in run.stderr
 
 
-def test_publishing_a_url_twice_updates_one_episode(cli, tmp_path: Path, site) -> None:  # type: ignore[no-untyped-def]
+def test_publishing_a_url_twice_updates_one_episode(cli: Cli, tmp_path: Path, site: LocalSite) -> None:
     init_show(cli)
     assert cli("publish", site.url("/moved/market-hall"), "--show", "show").code == 0
     run = cli("publish", site.url("/news/market-hall"), "--show", "show")
@@ -213,14 +215,14 @@ def test_publishing_a_url_twice_updates_one_episode(cli, tmp_path: Path, site) -
     assert len(feed_entries(tmp_path / "show")) == 1
 
 
-def test_publish_goes_on_past_a_failed_article(cli, tmp_path: Path, site) -> None:  # type: ignore[no-untyped-def]
+def test_publish_goes_on_past_a_failed_article(cli: Cli, tmp_path: Path, site: LocalSite) -> None:
     init_show(cli)
     run = cli("publish", site.url("/news/gone"), site.url("/news/river-path"), "--show", "show")
     assert run.code == 1 and "no such page" in run.stderr
     assert set(feed_entries(tmp_path / "show")) == {ARTICLES["river-path"][0]}
 
 
-def test_a_feed_run_killed_mid_way_is_finished_by_the_next(tmp_path: Path, site) -> None:  # type: ignore[no-untyped-def]
+def test_a_feed_run_killed_mid_way_is_finished_by_the_next(tmp_path: Path, site: LocalSite) -> None:
     """SIGKILL once the first article is recorded and the second is building: the show stays
     whole, and the next run publishes the rest, each article once."""
     from test_faults import (

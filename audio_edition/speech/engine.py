@@ -8,7 +8,7 @@ registers under the ``audio_edition.engines`` entry point group; see ``registry`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from audio_edition.models import Take
 
@@ -50,13 +50,27 @@ class Engine(Protocol):
     Engines must be picklable: process workers receive a copy.
     """
 
-    name: str
-    offline: bool
-    max_chars: int
-    concurrency: Literal["process", "thread"]
-    max_jobs: int | None
-    pool_min_chars: int
-    phonemes: bool
+    # Read-only to the pipeline (properties here, plain class attributes in an engine).
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def offline(self) -> bool: ...
+
+    @property
+    def max_chars(self) -> int: ...
+
+    @property
+    def concurrency(self) -> Literal["process", "thread"]: ...
+
+    @property
+    def max_jobs(self) -> int | None: ...
+
+    @property
+    def pool_min_chars(self) -> int: ...
+
+    @property
+    def phonemes(self) -> bool: ...
 
     def version(self) -> str:
         """A version string that changes whenever the same text would sound different."""
@@ -88,11 +102,16 @@ class Engine(Protocol):
 
 
 class EngineBase:
-    """Defaults for the optional capabilities: no phonemes, one speed, no voice files."""
+    """Defaults for the optional capabilities: no phonemes, one speed, no voice files. A subclass
+    sets the attributes the protocol names (as class attributes) and the methods it has no default for."""
 
-    phonemes: ClassVar[bool] = False
-    pool_min_chars: ClassVar[int] = POOL_MIN_CHARS
-    max_jobs: ClassVar[int | None] = None
+    name: str
+    offline: bool
+    max_chars: int
+    concurrency: Literal["process", "thread"]
+    max_jobs: int | None = None
+    pool_min_chars: int = POOL_MIN_CHARS
+    phonemes: bool = False
 
     def voice_version(self, voice: str) -> str:
         return ""

@@ -8,6 +8,7 @@ adding an engine never touches this module.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from importlib.metadata import EntryPoint, entry_points
 
 from audio_edition.errors import EngineError
@@ -17,6 +18,14 @@ from audio_edition.speech.engine import Engine
 __all__ = ["AUTO", "AUTO_ORDER", "DEFAULT_ENGINE", "ENTRY_POINT_GROUP", "choose", "get", "names", "register",
            "unregister", "voice_for"]
 ENTRY_POINT_GROUP = "audio_edition.engines"
+
+if TYPE_CHECKING:  # mypy checks that each built-in engine implements the protocol it registers under
+    from audio_edition.speech.engines.espeak import EspeakEngine
+    from audio_edition.speech.engines.fake import FakeEngine
+    from audio_edition.speech.engines.gtts import GttsEngine
+    from audio_edition.speech.engines.piper import PiperEngine
+
+    BUILT_IN: tuple[Callable[[], Engine], ...] = (EspeakEngine, FakeEngine, GttsEngine, PiperEngine)
 AUTO_ORDER = ("piper", "espeak")  # natural first; espeak has a voice for almost every language
 
 
