@@ -8,8 +8,8 @@ adding an engine never touches this module.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING
 
 from audio_edition.errors import EngineError
 from audio_edition.settings import AUTO, DEFAULT_ENGINE, DEFAULT_LANGUAGE
