@@ -38,7 +38,7 @@ def build(
                                        help="Article files (.txt, .md, .html), article URLs (http/https), "
                                             "or - for standard input."),
     output: Path | None = typer.Option(None, "-o", "--output",
-                                          help="The episode to write, .mp3, .m4a or .opus (one input only)."),
+                                       help="The episode to write, .mp3, .m4a or .opus (one input only)."),
     out_dir: Path | None = typer.Option(None, "--out-dir",
                                         help="Folder for the episodes (required with several inputs)."),
     engine: str = typer.Option(defaults.DEFAULT_ENGINE, "--engine",
@@ -79,8 +79,8 @@ def build(
                                help="Remove repeated paragraphs: none, exact copies, or reworded copies too."),
     lexicon: Path | None = typer.Option(None, "--lexicon", help='TOML file of "word" = "how to say it" pairs.'),
     jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, show_default=False,
-                                       help="At most this many synthesis jobs at once (default: the cores for a local "
-                                            "engine, the engine's own limit for a network one)."),
+                                    help="At most this many synthesis jobs at once (default: the cores for a local "
+                                         "engine, the engine's own limit for a network one)."),
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Where synthesized speech is cached.",
                                           envvar="AUDIO_EDITION_CACHE_DIR"),
     timeout: float = typer.Option(defaults.DEFAULT_TIMEOUT_S, "--timeout", metavar="SECONDS",
@@ -88,8 +88,8 @@ def build(
                                   envvar="AUDIO_EDITION_TIMEOUT",
                                   help="For a URL: the longest a page may take to arrive, all of it."),
     cluster: str | None = typer.Option(None, "--cluster", metavar="ADDRESS", envvar="AUDIO_EDITION_CLUSTER",
-                                          help="Build on the Dask cluster whose scheduler is at ADDRESS "
-                                               "(tcp://host:8786) instead of here."),
+                                       help="Build on the Dask cluster whose scheduler is at ADDRESS "
+                                            "(tcp://host:8786) instead of here."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary; errors only."),
 ) -> None:
     """Build one MP3 episode per article, with .vtt, .srt, .chapters.json and .report.json beside it."""

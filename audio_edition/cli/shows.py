@@ -59,15 +59,15 @@ def show_init(
 def publish(
     ctx: typer.Context,
     inputs: list[str] | None = typer.Argument(None, metavar="[INPUT]...",
-                                                 help="Article files or URLs (none: the show's [sources] feeds)."),
+                                              help="Article files or URLs (none: the show's [sources] feeds)."),
     show_dir: Path = typer.Option(..., "--show", metavar="DIR", help="The show folder."),
     from_feed: list[str] | None = typer.Option(None, "--from-feed", metavar="URL",
-                                                  help="A site's RSS or Atom feed: publish what it links to that is "
-                                                       "new or changed (repeatable)."),
+                                               help="A site's RSS or Atom feed: publish what it links to that is "
+                                                    "new or changed (repeatable)."),
     limit: int | None = typer.Option(None, "--limit", metavar="N", min=1,
-                                        help="With feeds: only the newest N entries of each."),
+                                     help="With feeds: only the newest N entries of each."),
     engine: str | None = typer.Option(None, "--engine", help="Overrides the show's engine.",
-                                         envvar="AUDIO_EDITION_ENGINE"),
+                                      envvar="AUDIO_EDITION_ENGINE"),
     voice: str | None = typer.Option(None, "--voice", help="Overrides the show's voice."),
     lang: str | None = typer.Option(None, "--lang", help="The articles' language (default: declared or detected)."),
     intro: Path | None = typer.Option(None, "--intro", help="Overrides the show's intro."),
@@ -75,20 +75,20 @@ def publish(
     outro: Path | None = typer.Option(None, "--outro", help="Overrides the show's outro."),
     no_outro: bool = typer.Option(False, "--no-outro", help="No outro clip."),
     loudness: float | None = typer.Option(None, "--loudness", metavar="LUFS",
-                                             min=defaults.LOUDNESS_RANGE[0], max=defaults.LOUDNESS_RANGE[1],
-                                             help="Overrides the show's loudness target."),
+                                          min=defaults.LOUDNESS_RANGE[0], max=defaults.LOUDNESS_RANGE[1],
+                                          help="Overrides the show's loudness target."),
     bitrate: int | None = typer.Option(None, "--bitrate", metavar="KBPS", help="Overrides the show's bitrate."),
     dedupe: str | None = typer.Option(None, "--dedupe", metavar=DEDUPE_METAVAR, help="As for build."),
     lexicon: Path | None = typer.Option(None, "--lexicon", help="As for build."),
     jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, show_default=False,
-                                       help="At most this many synthesis jobs at once (as for build)."),
+                                    help="At most this many synthesis jobs at once (as for build)."),
     timeout: float = typer.Option(defaults.DEFAULT_TIMEOUT_S, "--timeout", metavar="SECONDS",
                                   min=defaults.TIMEOUT_RANGE[0], max=defaults.TIMEOUT_RANGE[1],
                                   envvar="AUDIO_EDITION_TIMEOUT",
                                   help="For URLs and feeds: the longest one page may take to arrive."),
     cluster: str | None = typer.Option(None, "--cluster", metavar="ADDRESS", envvar="AUDIO_EDITION_CLUSTER",
-                                          help="Build on the Dask cluster whose scheduler is at ADDRESS; "
-                                               "the show is still written here."),
+                                       help="Build on the Dask cluster whose scheduler is at ADDRESS; "
+                                            "the show is still written here."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary lines; errors only."),
 ) -> None:
     """Build each article as an episode of the show and regenerate its feed and site.

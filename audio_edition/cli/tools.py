@@ -45,7 +45,7 @@ def list_engines(as_json: bool = typer.Option(False, "--json", help="Print a JSO
 def doctor(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help="The cache folder to report on.",
-                                             envvar="AUDIO_EDITION_CACHE_DIR"),
+                                          envvar="AUDIO_EDITION_CACHE_DIR"),
 ) -> None:
     """Check what a build would use here: ffmpeg and what it lacks, the engines and their voices, the cache."""
     from audio_edition.pipeline import doctor as checks
