@@ -5,6 +5,7 @@ third-party library lives in the one module (or package) named for it in docs/AR
 from __future__ import annotations
 
 import ast
+import functools
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -55,6 +56,7 @@ LIBRARY_HOMES = {
 }
 
 
+@functools.cache
 def modules() -> dict[str, Path]:
     """Every module of the package by dotted name (a package by its own name)."""
     found = {}
@@ -65,6 +67,7 @@ def modules() -> dict[str, Path]:
     return found
 
 
+@functools.cache
 def imports(path: Path) -> list[tuple[str, int]]:
     """Every module this file imports, anywhere in it (functions and TYPE_CHECKING blocks too),
     with the line: ``from a.b import c`` counts as a.b.c when that is a module, else a.b."""

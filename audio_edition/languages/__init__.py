@@ -1,0 +1,1 @@
+"""Per-language tables, one module per concern: codes, spoken forms, site furniture, bylines, our notes, sentence ends."""
