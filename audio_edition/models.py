@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 UtteranceKind = Literal["title", "heading", "paragraph", "text"]
+Progress = Callable[[int, int], None]  # (done, total): what a long stage reports as it goes
+Stage = Callable[[str], None]  # a stage begins: "Speaking", "Mixing and mastering", "Tagging"
 ParagraphKind = Literal["text", "item", "note"]
 
 

@@ -42,3 +42,24 @@ def test_the_projects_cover_reads(tmp_path: Path) -> None:
     data, mime = read_cover(MEDIA / "cover.jpg")
     assert mime == "image/jpeg" and data == (MEDIA / "cover.jpg").read_bytes()
     assert guard == Image.MAX_IMAGE_PIXELS
+
+
+def test_a_cover_that_is_not_jpeg_or_png_is_named_by_its_format_however_big(tmp_path: Path) -> None:
+    """A 20,000-pixel BMP: refused as a BMP before anything reads its size."""
+    bmp = b"BM" + struct.pack("<IHHI", 0, 0, 0, 54) + struct.pack("<IiiHHIIiiII", 40, 20000, 20000, 1, 24, 0, 0, 0, 0,
+                                                                   0, 0)
+    (tmp_path / "big.bmp").write_bytes(bmp)
+    with pytest.raises(InputError, match="is BMP, not a JPEG or PNG file"):
+        read_cover(tmp_path / "big.bmp")
+
+
+def test_a_jpeg_of_the_wrong_shape_is_refused_from_its_header(tmp_path: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (3000, 1500)).save(buffer, "JPEG")
+    (tmp_path / "wide.jpg").write_bytes(buffer.getvalue())
+    with pytest.raises(InputError, match="is 3000x1500 pixels"):
+        read_cover(tmp_path / "wide.jpg")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import wave
+from pathlib import Path
 
 import pytest
 
 from audio_edition.errors import EngineError
-from audio_edition.speech import Availability, Engine
+from audio_edition.models import Take
+from audio_edition.speech import Availability, Engine, Voice
 from audio_edition.speech import registry as engines
 from audio_edition.speech.engines.espeak import EspeakEngine
 from audio_edition.speech.engines.fake import FakeEngine
@@ -92,3 +94,64 @@ def test_fake_is_deterministic_and_can_fail() -> None:
     assert wav_info(a.audio)[2] == pytest.approx(0.24, abs=0.001)
     with pytest.raises(EngineError):
         fake.synthesize("please FAIL now", "tone", "en")
+
+
+class EngineOf010:
+    """An engine as the README taught before 0.2.0: no EngineBase, none of the members added since
+    (voice_version, phonemes, pool_min_chars), and a set_rate that returns nothing."""
+
+    name = "old-style"
+    offline = True
+    max_chars = 400
+    concurrency = "thread"
+    max_jobs = None
+
+    def __init__(self) -> None:
+        self.rate = 1.0
+        self.tone = FakeEngine()
+
+    def version(self) -> str:
+        return f"old-style 1 rate={self.rate}"
+
+    def availability(self) -> Availability:
+        return Availability(True)
+
+    def resolve_voice(self, voice: str | None, language: str) -> str:
+        return voice or "tone"
+
+    def voices(self) -> list[Voice]:
+        return [Voice("tone", ("en",), None)]
+
+    def set_rate(self, rate: float) -> None:
+        self.rate = rate
+
+    def synthesize(self, text: str, voice: str, language: str) -> Take:
+        return self.tone.synthesize(text, voice, language)
+
+
+@pytest.mark.slow  # a whole build
+def test_an_engine_written_for_010_still_builds(tmp_path: Path) -> None:
+    from audio_edition import pipeline
+    from audio_edition.settings import Settings
+
+    engines.register("old-style", EngineOf010)
+    try:
+        engine = engines.get("old-style")
+        assert (engine.voice_version("tone"), engine.phonemes, engine.pool_min_chars) == ("", False, 6000)
+        (tmp_path / "a.txt").write_text("An Old Engine\n\nIt speaks at a quicker rate than before.\n")
+        settings = Settings(engine="old-style", rate=1.5, intro=None, outro=None, cover=None)
+        result = pipeline.build(str(tmp_path / "a.txt"), tmp_path / "a.mp3", settings)
+        assert result.engine == "old-style" and result.synthesized > 0 and (tmp_path / "a.mp3").is_file()
+        assert not any("cannot change its speed" in note for note in result.article.notes)  # set_rate took it
+    finally:
+        engines.unregister("old-style")
+
+
+def test_something_that_is_no_engine_is_one_clear_error() -> None:
+    engines.register("not-an-engine", lambda: object())  # type: ignore[arg-type,return-value]  # on purpose
+    try:
+        with pytest.raises(EngineError, match="'not-an-engine' is not a speech engine: it has no name") as info:
+            engines.get("not-an-engine")
+        assert "EngineBase" in info.value.hint
+    finally:
+        engines.unregister("not-an-engine")

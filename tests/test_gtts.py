@@ -104,6 +104,7 @@ def test_gtts_language_check() -> None:
         engine.resolve_voice(None, "xx")
 
 
+@pytest.mark.slow  # a whole build
 @responses.activate
 def test_gtts_builds_a_valid_episode(tmp_path: Path, mp3_bytes: bytes) -> None:
     responses.post(ENDPOINT, body=batchexecute_body(mp3_bytes))
@@ -116,6 +117,9 @@ def test_gtts_builds_a_valid_episode(tmp_path: Path, mp3_bytes: bytes) -> None:
     frames = walk_mp3(out)
     assert frames.bitrates == {96} and frames.sample_rates == {44100} and frames.mono
     assert [c["title"] for c in ffmetadata(out).chapters] == ["Intro", "A Short Note", "Later", "Outro"]
+    import gtts.tts
+
+    assert gtts.tts.requests is requests  # four threads spoke; gTTS has its own requests back
 
 
 def test_gtts_cli_without_network_exits_1_quickly_and_writes_nothing(cli: Cli, tmp_path: Path) -> None:
@@ -132,7 +136,16 @@ def test_gtts_cli_without_network_exits_1_quickly_and_writes_nothing(cli: Cli, t
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
 
 
+@pytest.fixture
+def no_kept_sessions() -> None:
+    """This thread's kept-alive sessions forgotten, so a test sees the sessions it makes itself."""
+    from audio_edition.speech.engines import gtts as engine
+
+    engine._speaking.sessions.clear()
+
+
 @responses.activate
+@pytest.mark.usefixtures("no_kept_sessions")
 def test_gtts_keeps_one_session_per_thread_and_gives_gtts_back_its_requests(mp3_bytes: bytes,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """gTTS opens a session (a TLS connection, certificates loaded again) per request; while our

@@ -22,6 +22,15 @@ def test_sums_are_said_in_the_articles_language(language: str, said: str) -> Non
     assert normalizer(language)("3 + 4 = 7") == said
 
 
+def test_a_plus_that_is_not_arithmetic_stays_plus() -> None:
+    assert normalizer("es")("Disney+ y Apple TV+") == "Disney plus y Apple TV plus"
+
+
+def test_a_language_without_a_table_reads_times_as_english_does() -> None:
+    """Numbers and words from one table, not "dieci o'clock" (as 0.1.0 read them too)."""
+    assert normalizer("it")("alle 9:30 e alle 10:00") == "alle nine thirty e alle ten o'clock"
+
+
 def test_every_spoken_table_fills_every_field() -> None:
     for code, words in spoken.LANGUAGES.items():
         assert words.code == code

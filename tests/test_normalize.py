@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audio_edition.errors import InputError
-from audio_edition.text.normalize import lexicon_for, load_lexicon, normalizer
+from audio_edition.text.lexicon import lexicon_for, load_lexicon
+from audio_edition.text.normalize import normalizer
 
 en = normalizer("en")
 de = normalizer("de")

@@ -12,9 +12,10 @@ import pytest
 
 from audio_edition import __version__
 from audio_edition.episode import sidecars
-from audio_edition.errors import AudioEditionError, MissingFileError
+from audio_edition.errors import AudioEditionError, MissingFileError, SettingError
+from audio_edition.pipeline import BuildResult
 from audio_edition.runners.base import Outcome, Runner
-from audio_edition.runners.batch import Done, Order, build_on
+from audio_edition.runners.batch import Done, Order, build_articles, build_on
 from audio_edition.runners.identity import PACKAGE, build_identity, files_digest
 from audio_edition.runners.jobs import Job, run_job
 from audio_edition.settings import Settings
@@ -92,11 +93,51 @@ def test_an_output_we_cannot_write_fails_before_the_job_is_sent(tmp_path: Path) 
     assert index == 0 and isinstance(outcome, AudioEditionError) and runner.ran == []
 
 
-@pytest.mark.parametrize("sources", [["-"], ["a.txt", "-"]])
-def test_standard_input_is_named_after_its_title(tmp_path: Path, sources: list[str],
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from audio_edition.runners.batch import targets_for
+class Told:
+    """A Listener that writes down what build_articles tells it."""
 
-    monkeypatch.chdir(tmp_path)
-    targets = targets_for(sources, None, tmp_path / "out")
-    assert targets[-1] is None and all(t == tmp_path / "out" / "a.mp3" for t in targets[:-1])
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str]] = []
+
+    def batch(self, total: int, workers: int, remote: bool) -> None:
+        self.events.append(("batch", str(total)))
+
+    def article(self, label: str) -> None:
+        self.events.append(("article", label))
+
+    def progress(self, done: int, total: int) -> None:
+        pass
+
+    def stage(self, name: str) -> None:
+        pass
+
+    def built(self, label: str, result: BuildResult, worker: str | None) -> None:
+        self.events.append(("built", str(result.output)))
+
+    def failed(self, label: str, error: AudioEditionError) -> None:
+        self.events.append(("failed", label))
+
+
+NOTE = b"Ferry Times Change\n\nThe first crossing now leaves at six, half an hour earlier.\n"
+
+
+def test_standard_input_is_named_after_its_title_unless_o_names_it(tmp_path: Path) -> None:
+    settings = Settings(engine="fake", intro=None, outro=None, cover=None, jobs=1)
+    (tmp_path / "out").mkdir()
+    told = Told()
+    assert build_articles(["-"], settings, told, out_dir=tmp_path / "out", stdin=NOTE) is False
+    assert told.events == [("article", "standard input"), ("built", str(tmp_path / "out" / "ferry-times-change.mp3"))]
+    told = Told()
+    build_articles(["-"], settings, told, output=tmp_path / "mine.mp3", stdin=NOTE)
+    assert told.events[-1] == ("built", str(tmp_path / "mine.mp3"))
+
+
+def test_standard_input_named_as_another_inputs_episode_is_an_error_and_builds_nothing(tmp_path: Path) -> None:
+    (tmp_path / "ferry-times-change.md").write_text("# Another Article\n\nIts own words.\n")
+    (tmp_path / "out").mkdir()
+    told = Told()
+    with pytest.raises(SettingError, match="two inputs would write the same episode file"):
+        build_articles([str(tmp_path / "ferry-times-change.md"), "-"],
+                       Settings(engine="fake", intro=None, outro=None, cover=None, jobs=1), told,
+                       out_dir=tmp_path / "out", stdin=NOTE)
+    assert told.events == [] and list((tmp_path / "out").iterdir()) == []

@@ -18,6 +18,7 @@ from typing import Any
 from audio_edition.audio import loudness, segments
 from audio_edition.audio.loudness import Canvas, Profile
 from audio_edition.models import Chapter, Script, Span, Timeline
+from audio_edition.settings import DEFAULT_CROSSFADE_MS
 
 RATE = segments.RATE
 WIDTH = segments.WIDTH
@@ -37,7 +38,7 @@ class Layout:
 
     gap_after_intro_ms: int = 500
     gap_before_outro_ms: int = 1000
-    crossfade_ms: int = 800
+    crossfade_ms: int = DEFAULT_CROSSFADE_MS
 
 
 @dataclass(frozen=True)

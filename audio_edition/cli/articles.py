@@ -139,6 +139,7 @@ class BuildView:
         self.bar: Progress | None = None
         self.task: TaskID | None = None
         self.label = ""
+        self.one_at_a_time = False  # each article built here with a bar of its own, not one bar for a batch
 
     def __enter__(self) -> BuildView:
         return self
@@ -146,9 +147,9 @@ class BuildView:
     def __exit__(self, *exc: object) -> None:
         self._stop()
 
-    def _start(self, description: str, total: int | None, redirect: bool) -> None:
+    def _start(self, description: str, total: int | None) -> None:
         self._stop()
-        self.bar = progress_bar(self.quiet, redirect_stderr=redirect)
+        self.bar = progress_bar(self.quiet)
         self.bar.start()
         self.task = self.bar.add_task(description, total=total)
 
@@ -159,11 +160,11 @@ class BuildView:
 
     def batch(self, total: int, workers: int, remote: bool) -> None:
         where_to = f"on {workers} workers" if remote else f"{workers} at a time"
-        self._start(f"Building {where_to}", total, redirect=True)
+        self._start(f"Building {where_to}", total)
 
     def article(self, label: str) -> None:
-        self.label = Path(label).name
-        self._start(f"Speaking {self.label}", None, redirect=False)
+        self.label, self.one_at_a_time = Path(label).name, True
+        self._start(f"Speaking {self.label}", None)
 
     def progress(self, done: int, total: int) -> None:
         if self.bar is not None and self.task is not None:
@@ -176,7 +177,7 @@ class BuildView:
             self.task = self.bar.add_task(f"{name} {self.label}", total=None)
 
     def built(self, label: str, result: BuildResult, worker: str | None) -> None:
-        if self.label:  # one article built here: its bar goes before its summary
+        if self.one_at_a_time:  # its bar goes before its summary
             self._stop()
         elif self.bar is not None and self.task is not None:
             self.bar.advance(self.task)

@@ -109,9 +109,9 @@ def removed_summary(removed: Iterable[Removal]) -> str:
     return ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def progress_bar(quiet: bool, redirect_stderr: bool = True) -> Progress:
-    """A progress display on stderr (rich), shown only on a terminal and not with --quiet; with
-    ``redirect_stderr``, lines printed to stderr meanwhile go above it."""
+def progress_bar(quiet: bool) -> Progress:
+    """A progress display on stderr (rich), shown only on a terminal and not with --quiet; lines
+    printed to stderr meanwhile go above it."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -123,8 +123,7 @@ def progress_bar(quiet: bool, redirect_stderr: bool = True) -> Progress:
 
     console = Console(stderr=True)
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=True, disable=quiet or not console.is_terminal,
-                    redirect_stderr=redirect_stderr)
+                    console=console, transient=True, disable=quiet or not console.is_terminal, redirect_stderr=True)
 
 
 def error_line(exc: AudioEditionError, label: str | None = None) -> None:

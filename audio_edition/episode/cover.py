@@ -4,9 +4,7 @@ RGB without transparency, as Apple's podcast directory and the players that foll
 from __future__ import annotations
 
 import io
-import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from audio_edition.errors import InputError
 from audio_edition.storage import files
@@ -15,45 +13,47 @@ MIN_PX, MAX_PX = 1400, 3000
 HINT = "Use a square JPEG or PNG of 1400 to 3000 pixels, RGB without transparency, or leave --cover out."
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
 
-if TYPE_CHECKING:
-    from PIL.Image import Image as PillowImage
+def _format_of(data: bytes) -> str | None:
+    """The format Pillow recognises from the file's first bytes, as ``Image.open`` does, without
+    opening it (so without its size check); None when no format claims them."""
+    from PIL import Image
+
+    Image.init()
+    prefix = data[:16]  # what Image.open shows each format's accept function
+    for name in Image.ID:
+        accept = Image.OPEN[name][1]
+        if accept is not None and accept(prefix):
+            return name
+    return None
 
 
-def _opened(data: bytes, path: Path) -> PillowImage:
-    """The image, opened (its header read, nothing decoded) with Pillow's guard against
-    decompression bombs left on for it and every other image. An image past the guard's limit is
-    refused with its size, read from its header without the guard (any size accepted here is far
-    under the limit)."""
-    from PIL import Image, JpegImagePlugin, PngImagePlugin
+def _header_size(data: bytes, kind: str) -> tuple[int, int]:
+    """Width and height from a PNG's or JPEG's header, nothing decoded."""
+    from PIL import JpegImagePlugin, PngImagePlugin
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)  # over the limit, not just warned of
-            return Image.open(io.BytesIO(data))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        for plugin in (PngImagePlugin.PngImageFile, JpegImagePlugin.JpegImageFile):
-            try:
-                with plugin(io.BytesIO(data)) as header:
-                    width, height = header.size
-            except (SyntaxError, OSError, ValueError):
-                continue
-            raise InputError(f"cover image {path} is {width}x{height} pixels", hint=HINT) from None
-        raise InputError(f"cover image {path} is far over {MAX_PX}x{MAX_PX} pixels", hint=HINT) from None
+    reader = PngImagePlugin.PngImageFile if kind == "PNG" else JpegImagePlugin.JpegImageFile
+    with reader(io.BytesIO(data)) as header:
+        width, height = header.size
+    return width, height
 
 
 def read_cover(path: Path) -> tuple[bytes, str]:
     """The cover's bytes and MIME type, or an InputError saying what is wrong with it."""
     data = files.read(path, "cover image", HINT, limit_mb=20)
-    from PIL import UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError
 
+    kind = _format_of(data)
+    if kind is not None and kind not in FORMATS:
+        raise InputError(f"cover image {path} is {kind}, not a JPEG or PNG file", hint=HINT)
     try:
-        with _opened(data, path) as image:
-            kind, (width, height), mode = image.format, image.size, image.mode
-            if kind not in FORMATS:
-                raise InputError(f"cover image {path} is {kind or 'not an image'}, not a JPEG or PNG file", hint=HINT)
-            # The header is enough to refuse the size: a 20000-pixel image is never decoded.
+        if kind is not None:
+            # The header is enough to refuse the size: a 20000-pixel image is never decoded, and
+            # Pillow's guard against decompression bombs (on, for every image) only sees sizes we take.
+            width, height = _header_size(data, kind)
             if width != height or not MIN_PX <= width <= MAX_PX:
                 raise InputError(f"cover image {path} is {width}x{height} pixels", hint=HINT)
+        with Image.open(io.BytesIO(data), formats=list(FORMATS)) as image:
+            mime, mode = FORMATS[str(image.format)], image.mode
             if mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
                 raise InputError(f"cover image {path} has transparency", hint=HINT)
             if mode not in ("RGB", "L", "P"):
@@ -63,4 +63,4 @@ def read_cover(path: Path) -> tuple[bytes, str]:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise InputError(f"cover image {path} is not a readable JPEG or PNG file ({exc})", hint=HINT) from exc
-    return data, FORMATS[kind]
+    return data, mime

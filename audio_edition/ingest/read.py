@@ -32,6 +32,11 @@ READERS: dict[str, Reader] = {
 }
 
 STDIN = "-"
+
+
+def label(source: str) -> str:
+    """How messages name an input: its path or address, or "standard input"."""
+    return "standard input" if source == STDIN else source
 MAX_ARTICLE_MB = 20  # a saved page is rarely over 5 MB; an article's text, far less
 
 

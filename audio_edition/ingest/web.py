@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from audio_edition import __version__
+from audio_edition import __version__, settings
 from audio_edition.errors import FetchError
 
 if TYPE_CHECKING:
@@ -26,11 +26,11 @@ if TYPE_CHECKING:
 MAX_BYTES = 10 * 1024 * 1024  # the largest news pages seen are ~3 MB
 MAX_REDIRECTS = 5
 CONNECT_TIMEOUT_S = 10.0
-DEFAULT_TIMEOUT_S = 30.0  # the whole fetch: connecting, waiting, reading every byte
+DEFAULT_TIMEOUT_S = settings.DEFAULT_TIMEOUT_S  # the whole fetch: connecting, waiting, reading every byte
 RETRIES = 3
 RETRY_STATUSES = (429, 500, 502, 503, 504)  # too many requests, and a server's passing trouble
-BACKOFF_S = 0.5  # 0.5 s, 1 s, 2 s
-MAX_RETRY_AFTER_S = 10.0  # a server asking for longer is answered with an error, not a long wait
+BACKOFF_S = 0.5  # urllib3 retries at once, then after 1 s, then 2 s
+MAX_RETRY_AFTER_S = 10.0  # a server asking for a longer wait gets this much, not what it asked
 CHUNK = 64 * 1024
 
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.IGNORECASE)

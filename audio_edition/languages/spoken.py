@@ -31,8 +31,8 @@ class Words:
     date: str  # format with {day} (ordinal words), {month}, {year}
     clock: str  # a time of day, with {hour} and {minute} in words: "{hour} Uhr {minute}"
     clock_on_the_hour: str  # at minute 0: "{hour} o'clock"
-    plus: str  # "3 + 4 = 7"
-    equals: str
+    plus: str  # between numbers: "3 + 4" (elsewhere, as in "Disney+", "+" is "plus" in every language)
+    equals: str  # "= 7"
     section: str  # "§ 5"
     identifier_words: str  # before a long number said digit by digit ("set 75188"): a pattern
     signs: dict[str, str]  # comparison and math signs before a number: "< 30%" -> "less than"

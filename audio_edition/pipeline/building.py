@@ -7,7 +7,6 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,15 +16,12 @@ from audio_edition.episode import sidecars, tags
 from audio_edition.episode.meta import episode_meta, transcript
 from audio_edition.errors import OutputError
 from audio_edition.ingest.web import Document
-from audio_edition.models import Article, Script, Timeline
+from audio_edition.models import Article, Progress, Script, Stage, Timeline
 from audio_edition.pipeline.preparation import prepare
 from audio_edition.pipeline.production import produce
 from audio_edition.settings import DEFAULT_LANGUAGE, Settings
 from audio_edition.storage.cache import DiskCache, default_cache_dir
 from audio_edition.storage.staging import Staging, unwritable
-
-Progress = Callable[[int, int], None]
-Stage = Callable[[str], None]
 
 
 @dataclass(frozen=True)

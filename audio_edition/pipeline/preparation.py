@@ -15,6 +15,7 @@ from audio_edition.settings import AUTO, DEDUPE_MODES, DEFAULT_RATE, Settings
 from audio_edition.speech.engine import Engine
 from audio_edition.storage.cache import DiskCache, default_cache_dir
 from audio_edition.text import cleanup, language, normalize
+from audio_edition.text.lexicon import lexicon_for, load_lexicon
 from audio_edition.text.script import Pauses, build_script
 
 MAX_PARAGRAPHS = 20_000  # a long book's worth; far past any article, and a bound on the work
@@ -28,10 +29,6 @@ class Prepared:
     script: Script
     engine: Engine
     voice: str
-
-
-def _named(source: str) -> str:
-    return source if source != ingest.STDIN else "standard input"
 
 
 def read(source: str, settings: Settings, stdin: bytes | None = None, document: Document | None = None) -> Article:
@@ -54,10 +51,10 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None,
     if settings.dedupe not in DEDUPE_MODES:
         raise InputError(f"--dedupe {settings.dedupe} is not a mode", hint="Use off, exact or paraphrase.")
     engine = None if settings.engine == AUTO else speech.get(settings.engine)  # an unknown engine fails first
-    lexicon = normalize.load_lexicon(settings.lexicon) if settings.lexicon else None
+    lexicon = load_lexicon(settings.lexicon) if settings.lexicon else None
     article = read(source, settings, stdin, document)
     if len(article.paragraphs) > MAX_PARAGRAPHS:
-        raise InputError(f"{_named(source)} has {len(article.paragraphs):,} paragraphs, "
+        raise InputError(f"{ingest.label(source)} has {len(article.paragraphs):,} paragraphs, "
                          f"more than the {MAX_PARAGRAPHS:,} we read in one episode",
                          hint="Split it into several articles.")
     cache = DiskCache(settings.cache_dir or default_cache_dir())
@@ -71,7 +68,7 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None,
         voice, lang = speech.voice_for(engine, settings.voice, settings.language, detected, others)
     article = cleanup.report_emoji(cleanup.clean(article, lang, settings.dedupe))
     if not article.paragraphs:
-        raise InputError(f"{_named(source)}: nothing left to speak after cleanup",
+        raise InputError(f"{ingest.label(source)}: nothing left to speak after cleanup",
                          hint="Check the report of what was removed with 'audio-edition prepare --json', "
                               "or use --dedupe off.")
     pauses = Pauses(between_paragraphs=settings.pause_ms, before_section=settings.section_pause_ms)
@@ -79,7 +76,7 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None,
         notes.append(f"{engine.name} cannot change its speed: --rate ignored")
     words = None
     if lexicon:
-        words, unused = normalize.lexicon_for(lexicon, engine.phonemes)
+        words, unused = lexicon_for(lexicon, engine.phonemes)
         if unused:
             notes.append(f"{engine.name} takes no phonemes: the lexicon's phoneme-only entries are read as written "
                          f"({', '.join(unused[:5])})")

@@ -23,15 +23,13 @@ from pathlib import Path
 from audio_edition.audio import encode, loudness, mix, segments, toolchain
 from audio_edition.audio.loudness import Profile
 from audio_edition.errors import InputError
-from audio_edition.models import Script, Take, Timeline
+from audio_edition.models import Progress, Script, Stage, Take, Timeline
 from audio_edition.settings import Settings
 from audio_edition.speech import synthesis
 from audio_edition.speech.engine import Engine
 from audio_edition.storage import files
 from audio_edition.storage.cache import DiskCache, digest
 
-Progress = Callable[[int, int], None]
-Stage = Callable[[str], None]
 PROFILES, CLIPS, EPISODES = "profiles", "clips", "episodes"
 
 

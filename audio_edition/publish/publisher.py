@@ -18,6 +18,7 @@ from audio_edition.episode.meta import summary
 from audio_edition.episode.naming import slug as slug_of
 from audio_edition.errors import AudioEditionError, InputError, MissingFileError
 from audio_edition.ingest import web
+from audio_edition.models import Progress
 from audio_edition.pipeline import BuildResult, build
 from audio_edition.publish import transaction
 from audio_edition.publish.catalog import Catalog, Episode
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 
 LOCK_FILE = ".publish.lock"
 CATALOG_DESCRIPTION_CHARS = 600  # the episode's description in the feed and on its page
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@ from audio_edition.errors import InputError, OutputError, SettingError
 from audio_edition.ingest.sanitize import clean, clean_line
 from audio_edition.settings import (
     DEFAULT_BITRATE_KBPS,
+    DEFAULT_CATEGORY,
     DEFAULT_LOUDNESS_LUFS,
+    DEFAULT_SHOW_LANGUAGE,
     media_dir,
 )
 
@@ -82,8 +84,8 @@ class Show:
     author: str
     email: str
     base_url: str  # ends with "/"
-    language: str = "en"
-    category: str = "News"
+    language: str = DEFAULT_SHOW_LANGUAGE
+    category: str = DEFAULT_CATEGORY
     description: str = ""
     explicit: bool = False
     locked: bool = True
@@ -145,8 +147,8 @@ def _check_email(email: str) -> str:
     return email
 
 
-def init_show(root: Path, title: str, author: str, email: str, base_url: str, language: str = "en",
-              category: str = "News", cover: Path | None = None, description: str = "") -> Show:
+def init_show(root: Path, title: str, author: str, email: str, base_url: str, language: str = DEFAULT_SHOW_LANGUAGE,
+              category: str = DEFAULT_CATEGORY, cover: Path | None = None, description: str = "") -> Show:
     """Create ``root/show.toml`` (and copy the cover in); refuse to overwrite an existing show."""
     import tomli_w
 
@@ -209,13 +211,13 @@ def load_show(root: Path) -> Show:
     unknown = sorted(set(build) - set(BUILD_KEYS))
     if unknown:
         raise InputError(f"{path}: unknown [build] setting {unknown[0]!r}", hint=f"Known: {', '.join(BUILD_KEYS)}.")
-    category = str(data.get("category", "News"))
+    category = str(data.get("category", DEFAULT_CATEGORY))
     check_category(category)
     feeds, feed_limit = _sources(path, data.get("sources", {}))
     return Show(
         root=root, title=clean_line(str(data["title"])), author=clean_line(str(data["author"])),
         email=_check_email(str(data["email"])), base_url=_check_url(str(data["base_url"])),
-        language=str(data.get("language", "en")), category=category,
+        language=str(data.get("language", DEFAULT_SHOW_LANGUAGE)), category=category,
         description=clean(str(data.get("description", "")))[0], explicit=bool(data.get("explicit", False)),
         locked=bool(data.get("locked", True)), cover=data.get("cover"), build=dict(build),
         feeds=feeds, feed_limit=feed_limit,

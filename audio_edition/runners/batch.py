@@ -15,7 +15,7 @@ from typing import Protocol
 
 from audio_edition import ingest
 from audio_edition.episode.naming import output_for
-from audio_edition.errors import AudioEditionError
+from audio_edition.errors import AudioEditionError, SettingError
 from audio_edition.ingest.web import Document
 from audio_edition.pipeline import BuildResult, build, check_output, read
 from audio_edition.runners.base import Runner
@@ -103,34 +103,31 @@ class Listener(Protocol):
         """An article of a batch failed; the others go on."""
 
 
-def label_of(source: str) -> str:
-    """How messages name an input."""
-    return "standard input" if source == ingest.STDIN else source
-
-
 def targets_for(sources: list[str], output: Path | None, out_dir: Path | None) -> list[Path | None]:
-    """Where each source's episode goes (``output_for``); None for standard input, whose episode is
-    named after its title once it is read."""
-    return [output_for(src, output, out_dir) if src != ingest.STDIN else None for src in sources]
+    """Where each source's episode goes (``output_for``); None for standard input without ``-o``,
+    whose episode is named after its title once it is read."""
+    return [output_for(src, output, out_dir) if src != ingest.STDIN or output is not None else None
+            for src in sources]
 
 
 def build_articles(sources: list[str], settings: Settings, listener: Listener, output: Path | None = None,
                    out_dir: Path | None = None, stdin: bytes | None = None, cluster: str | None = None) -> bool:
     """Build each source into its episode (``-o`` ``output``, else in ``out_dir`` or here, named
-    after the input). With a ``cluster`` address, or with several sources and more than one job
-    allowed, they are built side by side, a failure reported and the rest going on; otherwise one
-    after another here, the first failure raised. True if any failed."""
-    targets = targets_for(sources, output, out_dir)
+    after the input; standard input after its title). With a ``cluster`` address, or with several
+    sources and more than one job allowed, they are built side by side, a failure reported and the
+    rest going on; otherwise one after another here, the first failure raised. True if any failed."""
+    targets = [target if target is not None else output_for(src, output, out_dir, read(src, settings, stdin).title)
+               for src, target in zip(sources, targets_for(sources, output, out_dir))]
+    clash = next((t for n, t in enumerate(targets) if t in targets[:n]), None)
+    if clash is not None:  # standard input's title named it as another input's file
+        raise SettingError(f"two inputs would write the same episode file, {clash}",
+                           hint="Rename one of the files, or build standard input on its own with -o.")
     if cluster or (len(sources) > 1 and (settings.jobs or os.cpu_count() or 1) > 1):
-        named = [t if t is not None else output_for(src, output, out_dir, read(src, settings, stdin).title)
-                 for src, t in zip(sources, targets)]
-        return _side_by_side(sources, named, settings, listener, stdin, cluster)
+        return _side_by_side(sources, targets, settings, listener, stdin, cluster)
     for source, target in zip(sources, targets):
-        if target is None:  # standard input: named after the article's title
-            target = output_for(source, output, out_dir, read(source, settings, stdin).title)
-        listener.article(label_of(source))
+        listener.article(ingest.label(source))
         result = build(source, target, settings, stdin=stdin, on_progress=listener.progress, on_stage=listener.stage)
-        listener.built(label_of(source), result, None)
+        listener.built(ingest.label(source), result, None)
     return False
 
 
@@ -143,7 +140,7 @@ def _side_by_side(sources: list[str], targets: list[Path], settings: Settings, l
         listener.batch(len(sources), runner.workers, runner.remote)
         orders = [Order(src, target, settings.with_changes(jobs=1)) for src, target in zip(sources, targets)]
         for n, outcome in build_on(runner, orders, stdin):
-            label = label_of(sources[n])
+            label = ingest.label(sources[n])
             if isinstance(outcome, AudioEditionError):
                 failed = True
                 listener.failed(label, outcome)

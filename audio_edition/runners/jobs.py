@@ -20,6 +20,7 @@ from audio_edition.episode.naming import episode_guid
 from audio_edition.errors import AudioEditionError, ClusterError, MissingFileError
 from audio_edition.ingest import web
 from audio_edition.pipeline import BuildResult, build
+from audio_edition.runners.identity import build_identity
 from audio_edition.settings import Settings
 from audio_edition.storage import files, scratch
 
@@ -39,6 +40,7 @@ class Job:
     files: dict[str, tuple[str, bytes]]  # Settings field -> (file name, bytes)
     article: tuple[str, bytes] | None = None  # (file name, bytes) of a file, or ("-", bytes) for stdin
     document: web.Document | None = None  # a page the client fetched
+    identity: str = ""  # the client's build identity: a worker running other code refuses the job
 
 
 @dataclass(frozen=True)
@@ -77,12 +79,16 @@ def job_for(source: str, suffix: str, settings: Settings, stdin: bytes | None = 
     shared = os.environ.get("AUDIO_EDITION_CLUSTER_CACHE")
     cache = settings.cache_dir if here else (Path(shared) if shared else None)
     settings = settings.with_changes(cache_dir=cache, **dict.fromkeys(PATH_FIELDS))
-    return Job(source, suffix, settings, packed, article, document)
+    return Job(source, suffix, settings, packed, article, document, build_identity())
 
 
 def run_job(job: Job) -> Built:
     """In a worker process: build the article in a scratch folder and return the files (built
     "local"ly: a runner whose workers have names gives them, runners.dask)."""
+    if job.identity and job.identity != build_identity():  # a worker that joined, or came back, with other code
+        raise ClusterError(f"{job.name}: a worker runs audio-edition {build_identity()}, the client {job.identity}",
+                           hint="Install the very same audio-edition on every worker as on the client, then restart "
+                                "them.")
     scratch.sweep(None, SCRATCH_PREFIX)  # what builds killed on this machine left
     with _ONE_BUILD_AT_A_TIME, scratch.ScratchFolder(None, SCRATCH_PREFIX) as scratch_folder:
         folder = scratch_folder.path

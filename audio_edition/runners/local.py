@@ -38,10 +38,10 @@ class LocalPool:
         started; the builds running stop with this process (their processes die with it)."""
         if not jobs:
             return
-        with children_deaf_to_ctrl_c():
-            pool = process_pool(min(self.jobs, len(jobs)))
+        pool = process_pool(min(self.jobs, len(jobs)))
         try:
-            futures = {pool.submit(run_job, job): n for n, job in enumerate(jobs)}
+            with children_deaf_to_ctrl_c():  # the worker processes start as the jobs are submitted
+                futures = {pool.submit(run_job, job): n for n, job in enumerate(jobs)}
             pending = set(futures)
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)

@@ -8,7 +8,7 @@ registers under the ``audio_edition.engines`` entry point group; see ``registry`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, cast, runtime_checkable
 
 from audio_edition.models import Take
 
@@ -118,3 +118,56 @@ class EngineBase:
 
     def set_rate(self, rate: float) -> bool:
         return False
+
+
+REQUIRED = ("name", "offline", "max_chars", "concurrency", "version", "availability", "resolve_voice", "voices",
+            "synthesize")
+OPTIONAL = ("max_jobs", "pool_min_chars", "phonemes", "voice_version", "set_rate")  # new to the protocol in 0.2.0
+
+
+def missing_members(engine: object) -> list[str]:
+    """What ``engine`` lacks of what every engine must have."""
+    return [name for name in REQUIRED if not hasattr(engine, name)]
+
+
+def completed(engine: Engine) -> Engine:
+    """``engine`` itself, or, for an engine written before 0.2.0 that lacks an optional member, the
+    engine with those members answered as 0.1.0 did."""
+    if all(hasattr(engine, name) for name in OPTIONAL):
+        return engine
+    return cast(Engine, _Completed(engine))  # the required members are the wrapped engine's own
+
+
+class _Completed:
+    """An engine from before 0.2.0, with the optional members it lacks answered as they were then:
+    no voice files, no phonemes, the default worker threshold, and a ``set_rate`` that returns
+    nothing counted as done. Picklable, as engines must be (worker processes get a copy)."""
+
+    def __init__(self, engine: object) -> None:
+        self._engine = engine
+
+    def __getattr__(self, name: str) -> object:
+        if name == "_engine":  # while unpickling, before __dict__ is filled
+            raise AttributeError(name)
+        return getattr(self._engine, name)
+
+    @property
+    def max_jobs(self) -> int | None:
+        found: int | None = getattr(self._engine, "max_jobs", None)
+        return found
+
+    @property
+    def pool_min_chars(self) -> int:
+        return int(getattr(self._engine, "pool_min_chars", POOL_MIN_CHARS))
+
+    @property
+    def phonemes(self) -> bool:
+        return bool(getattr(self._engine, "phonemes", False))
+
+    def voice_version(self, voice: str) -> str:
+        found = getattr(self._engine, "voice_version", None)
+        return str(found(voice)) if found is not None else ""
+
+    def set_rate(self, rate: float) -> bool:
+        found = getattr(self._engine, "set_rate", None)
+        return found is not None and found(rate) is not False

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from audio_edition.errors import EngineError
 from audio_edition.settings import AUTO, DEFAULT_ENGINE, DEFAULT_LANGUAGE
-from audio_edition.speech.engine import Engine
+from audio_edition.speech.engine import Engine, completed, missing_members
 
 __all__ = ["AUTO", "AUTO_ORDER", "DEFAULT_ENGINE", "ENTRY_POINT_GROUP", "choose", "get", "names", "register",
            "unregister", "voice_for"]
@@ -52,9 +52,10 @@ def names() -> list[str]:
 
 
 def get(name: str) -> Engine:
-    """Create the engine called ``name``."""
+    """Create the engine called ``name``, checked against the protocol (and, written before 0.2.0,
+    completed: see ``engine.completed``)."""
     if name in _extra:
-        return _extra[name]()
+        return _checked(name, _extra[name]())
     ep = _entry_points().get(name)
     if ep is None:
         raise EngineError(
@@ -64,11 +65,20 @@ def get(name: str) -> Engine:
     try:
         factory = ep.load()
         engine: Engine = factory()
-        return engine
     except EngineError:
         raise
     except Exception as exc:  # a third-party plugin that fails to import
         raise EngineError(f"engine '{name}' failed to load: {exc}") from exc
+    return _checked(name, engine)
+
+
+def _checked(name: str, engine: Engine) -> Engine:
+    lacking = missing_members(engine)
+    if lacking:
+        raise EngineError(f"engine '{name}' is not a speech engine: it has no {', '.join(lacking)}",
+                          hint="An engine implements audio_edition.speech.Engine; subclass "
+                               "audio_edition.speech.EngineBase (see the README's 'Adding an engine').")
+    return completed(engine)
 
 
 def choose(language: str, voice: str | None = None) -> tuple[Engine, str, str | None]:

@@ -21,12 +21,11 @@ from concurrent.futures import (
 from dataclasses import dataclass
 
 from audio_edition.errors import AudioEditionError, EngineError
-from audio_edition.models import Take
+from audio_edition.models import Progress, Take
 from audio_edition.speech.engine import Engine
 from audio_edition.speech.workers import children_deaf_to_ctrl_c, process_pool
 from audio_edition.storage.cache import DiskCache, digest
 
-Progress = Callable[[int, int], None]
 TakeHandler = Callable[[str, Take], None]
 
 

@@ -8,21 +8,15 @@ and put back, as written in the lexicon, at the end.
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
-from audio_edition.errors import InputError
 from audio_edition.languages.codes import LATIN_SCRIPT, base
 from audio_edition.languages.spoken import DATE_WORDS, DE, EN, NUMERIC_DATES, words_for
-from audio_edition.storage import files
 from audio_edition.text import tokens
+from audio_edition.text.lexicon import Lexicon
 from audio_edition.text.numbers import clock, num2words_language, point_word
 from audio_edition.text.numbers import say as _n
-
-Lexicon = dict[str, str]
 
 
 def _alternation(entries: dict[str, str], before: str, after: str, flags: int = 0) -> re.Pattern[str] | None:
@@ -31,63 +25,6 @@ def _alternation(entries: dict[str, str], before: str, after: str, flags: int = 
         return None
     keys = sorted(entries, key=len, reverse=True)
     return re.compile(before + "(?:" + "|".join(re.escape(k) for k in keys) + ")" + after, flags)
-
-
-# --- the lexicon -------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Pronunciation:
-    """A lexicon entry: words to say instead, phonemes (IPA, as espeak-ng writes them) for engines
-    that take them (Piper), or both."""
-
-    say: str | None = None
-    phonemes: str | None = None
-
-
-_PHONEMES = re.compile(r"^\s*\[\[(.*)\]\]\s*$", re.DOTALL)
-LEXICON_HINT = ('A lexicon is a TOML file of pairs, one per line: "Nguyen" = "win", or with phonemes for '
-                'neural voices: "Nguyen" = { say = "win", phonemes = "ŋwˈiən" } (or "[[ ŋwˈiən ]]").')
-
-
-def load_lexicon(path: Path) -> dict[str, Pronunciation]:
-    """A TOML file of ``"word or phrase" = "how to say it"`` pairs; a value may instead be phonemes,
-    ``"[[ ŋwˈiən ]]"``, or a table ``{ say = "win", phonemes = "ŋwˈiən" }``."""
-    raw = files.read(path, "lexicon file", LEXICON_HINT, limit_mb=5)
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InputError(f"lexicon {path} is not UTF-8 text (byte {exc.start})", hint=LEXICON_HINT) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"lexicon {path} is not valid TOML: {exc}", hint=LEXICON_HINT) from exc
-    entries: dict[str, Pronunciation] = {}
-    for key, value in data.items():
-        if not key.strip():
-            continue
-        if isinstance(value, str):
-            phonemes = _PHONEMES.match(value)
-            entries[key] = Pronunciation(phonemes=phonemes.group(1).strip()) if phonemes else Pronunciation(say=value)
-        elif isinstance(value, dict) and set(value) <= {"say", "phonemes"} and value \
-                and all(isinstance(v, str) for v in value.values()):
-            entries[key] = Pronunciation(value.get("say"), value.get("phonemes"))
-        else:
-            raise InputError(f"lexicon {path}: the entry for {key!r} is neither words nor {{ say, phonemes }}",
-                             hint=LEXICON_HINT)
-    return entries
-
-
-def lexicon_for(entries: dict[str, Pronunciation], phonemes: bool) -> tuple[Lexicon, list[str]]:
-    """What an engine reads for each entry: phonemes as ``[[ … ]]`` when it takes them, else the
-    words; and the entries it cannot use (phonemes only, for an engine without phonemes)."""
-    out: Lexicon = {}
-    unused: list[str] = []
-    for key, entry in entries.items():
-        if phonemes and entry.phonemes:
-            out[key] = f"[[ {entry.phonemes} ]]"
-        elif entry.say is not None:
-            out[key] = entry.say
-        else:
-            unused.append(key)
-    return out, unused
 
 
 # --- the rules -----------------------------------------------------------------------------
@@ -99,6 +36,7 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_SUM = re.compile(r"(?<=\d)\s*\+\s*(?=\d)")  # a plus between two numbers is arithmetic
 _NUM = r"\d+(?:[.,\u00a0 ]\d{3}(?!\d))*(?:[.,]\d+)?|\d+"  # "1.1075" is a decimal, not 1,107 and a 5
 
 
@@ -183,6 +121,7 @@ class Normalizer:
         text = self._abbreviations(text, protect)
         text = self._dates(text)
         text = tokens.drop_emoji(text)  # listed in the report by build.prepare
+        text = _SUM.sub(f" {self.w.plus} ", text)  # "3 + 4": the language's word; "Disney+" stays "plus" below
         text = tokens.signs(text, self)  # "< 30%": before the number becomes words
         text = tokens.decades(text, self)
         text = tokens.identifiers(text, self)
@@ -288,7 +227,7 @@ class Normalizer:
             suffix = raw_suffix.replace(".", "").lower()
             if hour > 24 or minute > 59 or (m["sep"] == "." and not (suffix or m["uhr"])):
                 return m.group(0)  # "5.50" is a number; "9.30am" and "9.30 Uhr" are times
-            spoken = clock(self.w, hour, minute, self.lang)
+            spoken = clock(self.w, hour, minute)
             if suffix in ("am", "pm"):
                 spoken = spoken.replace(" o'clock", "") + f" {suffix[0]} m" + ("." if raw_suffix.endswith(".") else "")
             return spoken  # with "Uhr" written after the time, the spoken form already says it
@@ -382,7 +321,7 @@ class Normalizer:
 
     def _symbols(self, text: str) -> str:
         currency = {s: pair[1] for s, pair in self.currencies.items() if not s.isalpha()}
-        for symbol, spoken in {**currency, "%": self.w.percent, "&": self.w.and_, "+": self.w.plus, "=": "=",
+        for symbol, spoken in {**currency, "%": self.w.percent, "&": self.w.and_, "+": "plus", "=": "=",
                                "§": self.w.section, "©": "", "®": "", "™": "", "•": ",",
                                "·": ",", "↩": "", "↑": "", "→": ",", "←": ",", "°": "", "´": "", "`": "",
                                "\ufffd": "",

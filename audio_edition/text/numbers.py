@@ -44,12 +44,14 @@ def num2words_language(language: str) -> str:
     return "en"
 
 
-def clock(words: Words, hour: int, minute: int, lang: str) -> str:
-    """A time of day as the language says it ("nine oh five", "neun Uhr fünf"), from its templates."""
+def clock(words: Words, hour: int, minute: int) -> str:
+    """A time of day as the table's language says it ("nine oh five", "neun Uhr fünf"), from its
+    templates, its numbers in that language too: a language without a table of its own reads times
+    as English does, numbers included, rather than half in one language and half in another."""
     if minute == 0:
         template = words.clock_on_the_hour
     elif minute < 10 and words.clock_under_ten:
         template = words.clock_under_ten
     else:
         template = words.clock
-    return template.format(hour=say(hour, lang), minute=say(minute, lang))
+    return template.format(hour=say(hour, words.code), minute=say(minute, words.code))

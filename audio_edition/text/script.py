@@ -10,6 +10,7 @@ from audio_edition.languages.bylines import said_by
 from audio_edition.languages.codes import base
 from audio_edition.languages.sentences import ABBREVIATIONS, ORDINAL_DOT
 from audio_edition.models import Article, ChapterMark, Script, Utterance, UtteranceKind
+from audio_edition.settings import DEFAULT_PAUSE_MS, DEFAULT_SECTION_PAUSE_MS
 
 
 @dataclass(frozen=True)
@@ -20,9 +21,9 @@ class Pauses:
     between_sentences: int = 380
     after_title: int = 1100
     after_heading: int = 700
-    between_paragraphs: int = 800
+    between_paragraphs: int = DEFAULT_PAUSE_MS
     between_items: int = 450  # list items: apart, but heard as one list
-    before_section: int = 1600
+    before_section: int = DEFAULT_SECTION_PAUSE_MS
 
 
 # Where text may be cut: the whitespace (group 1) after a sentence end, with any closing quotes or
