@@ -179,10 +179,11 @@ def test_without_cluster_nothing_imports_dask(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "out").glob("*.mp3")) == ["a.mp3", "b.mp3"]
 
 
-def test_a_version_mismatch_is_one_clear_error(tmp_path: Path) -> None:
-    preload = tmp_path / "older_audio_edition.py"
-    preload.write_text("import audio_edition\naudio_edition.__version__ = '0.0.9'\n")  # as an older install reports
-    other = DaskCluster(tmp_path, workers=1, preload=preload)
+def refused_by_a_worker(tmp_path: Path, preload: str) -> str:
+    """The one error line of a build on a one-worker cluster whose worker runs ``preload`` first;
+    nothing may be built."""
+    (tmp_path / "worker_preload.py").write_text(preload)
+    other = DaskCluster(tmp_path, workers=1, preload=tmp_path / "worker_preload.py")
     try:
         (tmp_path / "a.txt").write_text("A Title\n\nSome words to speak.\n")
         result = run(["build", "a.txt", "--cluster", other.address], tmp_path)
@@ -190,27 +191,22 @@ def test_a_version_mismatch_is_one_clear_error(tmp_path: Path) -> None:
         other.close()
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 1 and len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    assert f"runs audio-edition 0.0.9, this client {__version__}" in lines[0]
-    assert f"Hint: Install audio-edition {__version__}" in lines[0]
     assert not (tmp_path / "a.mp3").exists()
+    return lines[0]
+
+
+def test_a_version_mismatch_is_one_clear_error(tmp_path: Path) -> None:
+    line = refused_by_a_worker(tmp_path, "import audio_edition\naudio_edition.__version__ = '0.0.9'\n")  # an older one
+    assert f"runs audio-edition 0.0.9, this client {__version__}" in line
+    assert f"Hint: Install audio-edition {__version__}" in line
 
 
 def test_a_worker_with_other_code_under_the_same_version_is_refused(tmp_path: Path) -> None:
     """The same version number with other files (a patched install, a checkout with changes)."""
-    preload = tmp_path / "patched_audio_edition.py"
-    preload.write_text("import audio_edition.runners.identity as identity\n"
-                       "identity.build_identity = lambda: identity.__version__ + '+000000000000'\n")
-    other = DaskCluster(tmp_path, workers=1, preload=preload)
-    try:
-        (tmp_path / "a.txt").write_text("A Title\n\nSome words to speak.\n")
-        result = run(["build", "a.txt", "--cluster", other.address], tmp_path)
-    finally:
-        other.close()
-    lines = result.stderr.strip().splitlines()
-    assert result.returncode == 1 and len(lines) == 1, result.stderr
+    line = refused_by_a_worker(tmp_path, "import audio_edition.runners.identity as identity\n"
+                                         "identity.build_identity = lambda: identity.__version__ + '+000000000000'\n")
     assert f"runs another build of audio-edition {__version__} ({__version__}+000000000000, this client " \
-           f"{build_identity()})" in lines[0] and "the very same audio-edition" in lines[0]
-    assert not (tmp_path / "a.mp3").exists()
+           f"{build_identity()})" in line and "the very same audio-edition" in line
 
 
 def test_an_unreachable_scheduler_is_one_clear_error(tmp_path: Path) -> None:
