@@ -58,6 +58,7 @@ class Article:
     source: str | None = None  # path or URL
     removed: tuple[Removal, ...] = ()
     notes: tuple[str, ...] = ()  # decisions a listener or publisher should know of, e.g. the language overruled
+    title_spoken: bool = True  # False for a title drawn from the text's first sentence (see ingest/titles.py)
 
     @property
     def paragraphs(self) -> tuple[str, ...]:

@@ -122,3 +122,13 @@ def test_no_symbol_reaches_an_engine(parts: list[str], language: str) -> None:
     spoken = normalizer(language)("".join(parts))
     assert not set(spoken) & set("$%€£&@#<>{}[]|\\^~`*_“”"), spoken
     assert "http" not in spoken and "www" not in spoken
+
+
+@pytest.mark.parametrize(("written", "said"), [
+    ("The U.S.-Russia talks resumed.", "The U S Russia talks resumed."),
+    ("A U.K.-based firm hired 20.", "A U K based firm hired twenty."),
+    ("An N.Z.-led team won.", "An N Z led team won."),
+    ("The U.S. economy grew.", "The U S economy grew."),
+])
+def test_dotted_initials_joined_to_a_word_by_a_hyphen_are_one_unit(written: str, said: str) -> None:
+    assert normalizer("en")(written) == said

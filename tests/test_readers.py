@@ -32,10 +32,30 @@ def test_text_title_paragraphs_and_url_lines() -> None:
         ("url", "https://example.com/photo.jpg?w=1024"), ("url", "www.example.com/more")]
 
 
-def test_text_title_is_first_line_of_a_block_and_rest_is_a_paragraph() -> None:
-    article = read_text("Title Here\nFirst paragraph line.\n\nSecond.", None)
-    assert article.title == "Title Here"
-    assert article.paragraphs == ("First paragraph line.", "Second.")
+@pytest.mark.parametrize(("text", "title", "first"), [  # a title equal to the start of the text is not spoken
+    # A short line of its own, not ending as a statement does, is the title: spoken, and not text.
+    ("Title Here\n\nFirst paragraph line.\n\nSecond.", "Title Here", "First paragraph line."),
+    ("Is the four-day week here to stay?\n\nThe trial ends in May.", "Is the four-day week here to stay?",
+     "The trial ends in May."),
+    # Anything else keeps its first line; the title comes from the first sentence.
+    ("Title Here\nFirst paragraph line.\n\nSecond.", "Title Here First paragraph line",
+     "Title Here First paragraph line."),
+    ("The council voted last night to keep the library open on Sundays, after a\ncampaign by parents that "
+     "gathered four thousand signatures.\n\nIt costs ninety thousand a year.\n",
+     "The council voted last night to keep the library open on Sundays…",
+     "The council voted last night to keep the library open on Sundays, after a campaign by parents that "
+     "gathered four thousand signatures."),
+    ("The quick brown fox jumps over the lazy dog. It was a sunny day.\n",
+     "The quick brown fox jumps over the lazy dog", "The quick brown fox jumps over the lazy dog. It was a sunny day."),
+    ("One line, no more\n", "One line, no more", "One line, no more"),
+    ("It was a sunny day.\n\nWe went out.", "It was a sunny day", "It was a sunny day."),
+    ("Hi Tom,\n\nThe meeting moved to Friday at ten.\n\nBest,\nAnna\n", "The meeting moved to Friday at ten",
+     "Hi Tom,"),
+])
+def test_text_title_rules(text: str, title: str, first: str) -> None:
+    article = read_text(text, None)
+    assert (article.title, article.paragraphs[0]) == (title, first)
+    assert article.title_spoken == (title not in first and title.rstrip("…") not in " ".join(article.paragraphs))
 
 
 MARKDOWN = """---
@@ -87,8 +107,14 @@ def test_markdown_front_matter_headings_links_and_removals() -> None:
 
 
 def test_markdown_without_front_matter_takes_first_heading() -> None:
-    article = read_markdown("Intro line before heading?\n\n# Not Title\n\nText.", None)
-    assert article.title == "Intro line before heading?"
+    article = read_markdown("Intro line before heading\n\n# The Title\n\nText.", None)
+    assert article.title == "The Title" and article.paragraphs == ("Intro line before heading", "Text.")
+    article = read_markdown("Intro line\n\nText.\n\n## Part\n\nMore.", None)
+    assert article.title == "Intro line" and article.title_spoken
+    assert [s.title for s in article.sections] == [None, "Part"]
+    article = read_markdown("A *single* paragraph, no heading. Two sentences.", None)
+    assert (article.title, article.paragraphs, article.title_spoken) == (
+        "A single paragraph, no heading", ("A single paragraph, no heading. Two sentences.",), False)
     article = read_markdown("# The Title\n\nText.\n\n## Part\n\nMore.", None)
     assert article.title == "The Title"
     assert [s.title for s in article.sections] == [None, "Part"]

@@ -9,13 +9,14 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from audio_edition.ingest.titles import short_title
 from audio_edition.models import Article, Section
 from audio_edition.text.script import (
+    CHAPTER_TITLE_MAX,
     Pauses,
     build_script,
     chunk,
     first_words,
-    short_title,
 )
 
 PAUSES = Pauses()
@@ -80,9 +81,9 @@ def test_sentence_splitting_respects_abbreviations_initials_and_ordinals() -> No
 
 
 def test_short_title_and_first_words() -> None:
-    assert short_title("Short") == "Short"
+    assert short_title("Short", CHAPTER_TITLE_MAX) == "Short"
     long = "A very long chapter title that goes on and on well past what a player shows nicely"
-    cut = short_title(long)
+    cut = short_title(long, CHAPTER_TITLE_MAX)
     assert len(cut) <= 60 and cut.endswith("…") and long.startswith(cut[:-1])
     assert first_words("One two three.", 6) == "One two three"
 

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from audio_edition.errors import InputError
+from audio_edition.ingest import titles
 from audio_edition.ingest.structure import numbered, omitted
 from audio_edition.ingest.text import is_url_line
 from audio_edition.models import Article, ParagraphKind, Removal, Section
@@ -112,6 +113,7 @@ def read_markdown(text: str, source: str | None) -> Article:
     lists: list[list[int]] = []  # open lists, innermost last: [ordered (0/1), the current item's number]
     first_in_item = False
     seen_block = False
+    first_line: str | None = None  # the first block's source, when it is a paragraph
     i = 0
     while i < len(tokens):
         tok = tokens[i]
@@ -135,17 +137,17 @@ def read_markdown(text: str, source: str | None) -> Article:
             continue
         if tok.type == "paragraph_open":
             words = _inline_text(tokens[i + 1], removed)
-            seen_block = True
             if words and is_url_line(words):
                 removed.append(Removal("url", words))
             elif words:
-                if title is None:
-                    title = words
-                elif lists:
+                if title is None and not seen_block and not lists:
+                    first_line = tokens[i + 1].content.strip()  # a title line, if it stands alone
+                if lists:
                     ordered, number = lists[-1]
                     sections[-1][1].append((numbered(number, words) if ordered and first_in_item else words, "item"))
                 else:
                     sections[-1][1].append((words, "text"))
+            seen_block = True
             first_in_item = False
             i += 3
             continue
@@ -155,8 +157,15 @@ def read_markdown(text: str, source: str | None) -> Article:
         elif tok.type == "html_block":
             removed.append(Removal(_html_reason(tok.content), tok.content.rstrip("\n")))
         i += 1
-    if title is None:
+    paragraphs = [p for _, ps in sections for p, _ in ps]
+    if title is None and not paragraphs:
         raise InputError(f"{source or 'standard input'} has no text to speak")
+    title_spoken = True
+    if title is None:  # no heading: a first line that stands alone, else one drawn from the text
+        if first_line is not None and titles.standalone(first_line.splitlines(), more_follows=len(paragraphs) > 1):
+            title = sections[0][1].pop(0)[0]
+        else:
+            title, title_spoken = titles.from_text(paragraphs), False
     language = _meta_text(meta.get("lang") or meta.get("language"), "language", source)
     return Article(
         title=title,
@@ -166,4 +175,6 @@ def read_markdown(text: str, source: str | None) -> Article:
         language=language,
         source=source,
         removed=tuple(removed),
+        notes=() if title_spoken else (titles.DERIVED_NOTE,),
+        title_spoken=title_spoken,
     )

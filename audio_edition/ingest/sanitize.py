@@ -16,7 +16,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import replace
 
-from audio_edition.models import Article, Section
+from audio_edition.models import Article, Removal, Section
 
 KEEP = frozenset("\t\n\r\u200c\u200d")  # spacing, and the joiners that some scripts need
 _NONCHARACTERS = re.compile("[\ufdd0-\ufdef\ufffe\uffff\U0001fffe\U0001ffff\U0002fffe\U0002ffff\U0003fffe"
@@ -65,20 +65,48 @@ def describe(counts: Counter[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+# Markup a title or heading can carry as text (escaped in the page, or a feed's CDATA): an engine
+# would read it out ("script alert x script"). Scripts and styles go with their content; comments
+# whole; CDATA markers and tags leave their text.
+_MARKUP = re.compile(r"<(script|style)\b[^>]*>.*?(?:</\1\s*>|$)|<!--.*?(?:-->|$)|<!\[CDATA\[|\]\]>"
+                     r"|</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>", re.IGNORECASE | re.DOTALL)
+
+
+def strip_markup(text: str) -> tuple[str, list[str]]:
+    """A title or heading without markup, and the markup taken out (for the report)."""
+    if "<" not in text and "]]>" not in text:
+        return text, []
+    found = [m.group(0) for m in _MARKUP.finditer(text)]
+    return (" ".join(_MARKUP.sub(" ", text).split()) if found else text), found
+
+
+def title_line(text: str) -> tuple[str, list[str]]:
+    """A title or name as given (an option, a feed): unwanted characters and markup out."""
+    return strip_markup(clean_line(text))
+
+
 def clean_article(article: Article) -> tuple[Article, Counter[str]]:
     """The article with every text field cleaned (values decoded by a parser, such as YAML escapes
-    or HTML character references, can carry what the raw text did not)."""
+    or HTML character references, can carry what the raw text did not), and markup out of its
+    title and headings (reported)."""
     counts: Counter[str] = Counter()
+    markup: list[str] = []
 
-    def line(text: str | None) -> str | None:
+    def line(text: str | None, heading: bool = False) -> str | None:
         if text is None:
             return None
         cleaned, found = clean(text)
         counts.update(found)
-        return " ".join(cleaned.split())
+        cleaned = " ".join(cleaned.split())
+        if heading:
+            cleaned, tags = strip_markup(cleaned)
+            markup.extend(tags)
+        return cleaned
 
-    sections = tuple(Section.of(line(s.title) or None, [(text, kind) for text, kind in
-                                                         ((line(p) or "", k) for p, k in s.pairs()) if text])
+    title = line(article.title, heading=True) or ""
+    sections = tuple(Section.of(line(s.title, heading=True) or None,
+                                [(text, kind) for text, kind in ((line(p) or "", k) for p, k in s.pairs()) if text])
                      for s in article.sections)
-    return replace(article, title=line(article.title) or "", author=line(article.author) or None,
+    removed = (Removal("markup", " ".join(markup)),) if markup else ()
+    return replace(article, title=title, author=line(article.author) or None, removed=article.removed + removed,
                    sections=tuple(s for s in sections if s.title or s.paragraphs)), counts

@@ -1,10 +1,11 @@
-"""Plain-text articles: the first real line is the title, blank lines separate paragraphs."""
+"""Plain-text articles: blank lines separate paragraphs; the title is a line that stands alone."""
 
 from __future__ import annotations
 
 import re
 
 from audio_edition.errors import InputError
+from audio_edition.ingest import titles
 from audio_edition.models import Article, ParagraphKind, Removal, Section
 
 _URL_LINE = re.compile(r"^\s*(?:<)?(?:https?://|www\.)\S+?(?:>)?\s*$", re.IGNORECASE)
@@ -55,25 +56,34 @@ def _paragraphs(lines: list[str]) -> list[tuple[str, ParagraphKind]]:
 
 
 def read_text(text: str, source: str | None) -> Article:
-    """Read a plain-text article."""
+    """Read a plain-text article: blank lines separate paragraphs, and a hard-wrapped paragraph's
+    lines are joined. The title is a first line that stands alone, else drawn from the first
+    sentence (see titles.py)."""
     removed: list[Removal] = []
-    title: str | None = None
-    paragraphs: list[tuple[str, ParagraphKind]] = []
+    kept: list[list[str]] = []
     for block in blocks(text):
-        kept_lines: list[str] = []
+        lines = []
         for line in block:
             if is_url_line(line):
                 removed.append(Removal("url", line))
-            elif title is None:
-                title = line
             else:
-                kept_lines.append(line)
-        paragraphs.extend(_paragraphs(kept_lines))
-    if title is None:
-        raise InputError(f"{source or 'standard input'} has no text to speak, only web addresses")
+                lines.append(line)
+        if lines:
+            kept.append(lines)
+    if not kept:
+        what = "only web addresses" if removed else "no text"
+        raise InputError(f"{source or 'standard input'} has {what} to speak",
+                         hint="Give an article's text: a title line, a blank line, then its paragraphs.")
+    title: str | None = None
+    if titles.standalone(kept[0], more_follows=len(kept) > 1):
+        title = kept.pop(0)[0]
+    paragraphs = [p for lines in kept for p in _paragraphs(lines)]
+    derived = title is None
     return Article(
-        title=title,
-        sections=(Section.of(None, paragraphs),) if paragraphs else (),
+        title=title or titles.from_text([p for p, _ in paragraphs]),
+        sections=(Section.of(None, paragraphs),),
         source=source,
         removed=tuple(removed),
+        notes=(titles.DERIVED_NOTE,) if derived else (),
+        title_spoken=not derived,
     )

@@ -1,7 +1,11 @@
-"""Where sentences do not end, by language: abbreviations whose dot ends no sentence, and the
-languages that write ordinals with a dot ("am 14. September")."""
+"""Where sentences end, by language: abbreviations whose dot ends no sentence, and the languages
+that write ordinals with a dot ("am 14. September"); and the splitter that uses them."""
 
 from __future__ import annotations
+
+import re
+
+from audio_edition.languages.codes import base
 
 # Languages that write ordinals with a dot ("am 14. September"): a number and a dot end no sentence.
 ORDINAL_DOT = {"de", "da", "no", "nb", "fi", "cs", "sk", "pl", "hu", "hr", "sl", "sr", "et", "lv", "is"}
@@ -12,3 +16,28 @@ ABBREVIATIONS = {
     "z.b", "d.h", "bzw", "ca", "nr", "str", "usw", "vgl", "evtl", "inkl", "mio", "mrd", "u.a",
     "m", "mme", "p.ex", "sra", "p.ej",
 }
+
+
+_SENTENCE_BREAK = re.compile(r"([.!?…]+[\"'”’»)\]]*)\s+(?=[\"'“‘«(\[]?[A-ZÀ-ÖØ-Þ0-9])")
+
+
+def sentences(text: str, language: str = "en") -> list[str]:
+    """Split written text into sentences, not at abbreviations ("Dr.", "U.S.") or initials ("W.")."""
+    text = " ".join(text.split())
+    out: list[str] = []
+    start = 0
+    for match in _SENTENCE_BREAK.finditer(text):
+        before = text[start : match.start()].split()
+        last = before[-1] if before else ""
+        token = last.rstrip(".").lower()
+        if match.group(1) == "." and (
+            token in ABBREVIATIONS
+            or re.fullmatch(r"[a-z]", token)  # an initial
+            or (token.isdigit() and base(language) in ORDINAL_DOT)
+        ):
+            continue
+        out.append(text[start : match.end(1)])
+        start = match.end()
+    if start < len(text):
+        out.append(text[start:])
+    return [s for s in out if s.strip()]

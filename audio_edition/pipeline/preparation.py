@@ -3,14 +3,15 @@ engine will speak, with the engine and voice chosen. ``prepare --json`` shows ex
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
 from audio_edition import ingest, speech
 from audio_edition.errors import InputError
-from audio_edition.ingest import sanitize
+from audio_edition.ingest import sanitize, titles
 from audio_edition.ingest.web import Document
-from audio_edition.models import Article, Script
+from audio_edition.models import Article, Removal, Script
 from audio_edition.settings import AUTO, DEDUPE_MODES, DEFAULT_RATE, Settings
 from audio_edition.speech.engine import Engine
 from audio_edition.storage.cache import DiskCache, default_cache_dir
@@ -36,8 +37,12 @@ def read(source: str, settings: Settings, stdin: bytes | None = None, document: 
     apply the title/author overrides."""
     article = ingest.read_article(source, stdin, document, settings.timeout_s)
     changes: dict[str, Any] = {"source": settings.source_name} if settings.source_name else {}
-    if settings.title and sanitize.clean_line(settings.title):
-        changes["title"] = sanitize.clean_line(settings.title)
+    title, markup = sanitize.title_line(settings.title or "")
+    if title:
+        changes["title"] = title
+        changes["removed"] = article.removed + ((Removal("markup", " ".join(markup)),) if markup else ())
+        changes["title_spoken"] = True  # a title the user names is read out
+        changes["notes"] = tuple(n for n in article.notes if n != titles.DERIVED_NOTE)
     if settings.author and sanitize.clean_line(settings.author):
         changes["author"] = sanitize.clean_line(settings.author)
     if changes:
@@ -68,9 +73,7 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None,
         voice, lang = speech.voice_for(engine, settings.voice, settings.language, detected, others)
     article = cleanup.report_emoji(cleanup.clean(article, lang, settings.dedupe))
     if not article.paragraphs:
-        raise InputError(f"{ingest.label(source)}: nothing left to speak after cleanup",
-                         hint="Check the report of what was removed with 'audio-edition prepare --json', "
-                              "or use --dedupe off.")
+        raise _nothing_left(source, article)
     pauses = Pauses(between_paragraphs=settings.pause_ms, before_section=settings.section_pause_ms)
     if settings.rate != DEFAULT_RATE and not engine.set_rate(settings.rate):
         notes.append(f"{engine.name} cannot change its speed: --rate ignored")
@@ -84,3 +87,13 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None,
         article = replace(article, notes=(*article.notes, *notes))
     script = build_script(article, lang, engine.max_chars, normalize.normalizer(lang, words), pauses)
     return Prepared(article, script, engine, voice)
+
+
+def _nothing_left(source: str, article: Article) -> InputError:
+    """The error for an article that cleanup emptied, naming what took its text out."""
+    reasons = Counter(r.reason for r in article.removed if r.reason in cleanup.PARAGRAPH_REASONS)
+    took = ", ".join(f"{n} as {reason}" for reason, n in reasons.most_common())
+    hint = "Check the report of what was removed with 'audio-edition prepare --json'"
+    hint += ", or use --dedupe off." if "duplicate" in reasons else "."
+    return InputError(f"{ingest.label(source)}: nothing left to speak after cleanup removed "
+                      f"{sum(reasons.values())} paragraph{'s' * (sum(reasons.values()) != 1)} ({took})", hint=hint)

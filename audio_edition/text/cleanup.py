@@ -13,6 +13,7 @@ from audio_edition.settings import DedupeMode
 from audio_edition.text.dedupe import dedupe
 from audio_edition.text.tokens import emoji_in
 
+PARAGRAPH_REASONS = frozenset({"boilerplate", "byline", "duplicate"})  # what cleanup takes out of the paragraphs
 TRAILER_ITEM_MAX_WORDS = 16  # longer, a paragraph after a trailer is the article again
 
 

@@ -30,6 +30,7 @@ def _alternation(entries: dict[str, str], before: str, after: str, flags: int = 
 # --- the rules -----------------------------------------------------------------------------
 
 _PROTECT_OPEN, _PROTECT_CLOSE = "\ue000", "\ue001"
+_INITIALISM_COMPOUND = re.compile(r"\b((?:[A-Z]\.){2,})-(?=[^\W\d_])")
 _URL = re.compile(
     r"(?:https?://|\bwww\.)[^\s<>\"]+"
     r"|(?<![@\w.-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|edu|gov|io|co|uk|de|fr|es|eu|info|news)(?:/[^\s<>\"]*)?\b",
@@ -118,6 +119,8 @@ class Normalizer:
         text = self._typography(text)
         text = _URL.sub(lambda m: " " + protect(self._site(m.group(0))) + _trailing(m.group(0)) + " ", text)
         text = _EMAIL.sub(lambda m: " " + protect(self._email(m.group(0))) + " ", text)
+        # "U.S.-Russia", "U.K.-based": the letters, then the word; a dot and a dash make engines stumble
+        text = _INITIALISM_COMPOUND.sub(lambda m: " ".join(m.group(1).replace(".", "")) + " ", text)
         text = self._abbreviations(text, protect)
         text = self._dates(text)
         text = tokens.drop_emoji(text)  # listed in the report by build.prepare

@@ -6,9 +6,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from audio_edition.ingest.titles import short_title
 from audio_edition.languages.bylines import said_by
-from audio_edition.languages.codes import base
-from audio_edition.languages.sentences import ABBREVIATIONS, ORDINAL_DOT
+from audio_edition.languages.sentences import sentences
 from audio_edition.models import Article, ChapterMark, Script, Utterance, UtteranceKind
 from audio_edition.settings import DEFAULT_PAUSE_MS, DEFAULT_SECTION_PAUSE_MS
 
@@ -81,31 +81,6 @@ def chunk(text: str, limit: int) -> list[str]:
     return _split(text, max(limit, 1), (_SENTENCE_END, _CLAUSE_END, None))
 
 
-_SENTENCE_BREAK = re.compile(r"([.!?…]+[\"'”’»)\]]*)\s+(?=[\"'“‘«(\[]?[A-ZÀ-ÖØ-Þ0-9])")
-
-
-def sentences(text: str, language: str = "en") -> list[str]:
-    """Split written text into sentences, not at abbreviations ("Dr.", "U.S.") or initials ("W.")."""
-    text = " ".join(text.split())
-    out: list[str] = []
-    start = 0
-    for match in _SENTENCE_BREAK.finditer(text):
-        before = text[start : match.start()].split()
-        last = before[-1] if before else ""
-        token = last.rstrip(".").lower()
-        if match.group(1) == "." and (
-            token in ABBREVIATIONS
-            or re.fullmatch(r"[a-z]", token)  # an initial
-            or (token.isdigit() and base(language) in ORDINAL_DOT)
-        ):
-            continue
-        out.append(text[start : match.end(1)])
-        start = match.end()
-    if start < len(text):
-        out.append(text[start:])
-    return [s for s in out if s.strip()]
-
-
 def _plain(text: str) -> str:
     return " ".join(text.replace("\u00ad", "").split())
 
@@ -118,17 +93,6 @@ def first_words(text: str, count: int = 6) -> str:
 
 
 CHAPTER_TITLE_MAX = 60  # characters: long titles crowd player UIs, and FFmpeg drops >= 128 bytes
-
-
-def short_title(title: str, limit: int = CHAPTER_TITLE_MAX) -> str:
-    """Shorten a chapter title at a word boundary, marking the cut with an ellipsis."""
-    title = " ".join(title.split())
-    if len(title) <= limit:
-        return title
-    cut = title[: limit - 1]
-    if " " in cut:
-        cut = cut[: cut.rfind(" ")]
-    return cut.rstrip(" ,;:.—–-") + "…"
 
 
 _ENUMERATOR = re.compile(r"^\s*(\d{1,3})[.)]\s+(?=\S)(.*)$", re.DOTALL)
@@ -174,15 +138,16 @@ def build_script(
                 sentence += 1
         block += 1
 
-    chapters.append(ChapterMark(short_title(article.title), 0))
-    add("title", article.title, None, pauses.after_title if not article.author else 300)
+    chapters.append(ChapterMark(short_title(article.title, CHAPTER_TITLE_MAX), 0))
+    if article.title_spoken:  # a title drawn from the first sentence is heard there, once
+        add("title", article.title, None, pauses.after_title if not article.author else 300)
     if article.author:
         add("text", f"{said_by(language)} {article.author}.", None, pauses.after_title)
     per_paragraph = not article.has_headings
     sections = article.sections
     for s_index, section in enumerate(sections):
         if section.title:
-            chapters.append(ChapterMark(short_title(section.title), len(utterances)))
+            chapters.append(ChapterMark(short_title(section.title, CHAPTER_TITLE_MAX), len(utterances)))
             add("heading", section.title, s_index, pauses.after_heading)
         last_section = s_index == len(sections) - 1
         for p_index, paragraph in enumerate(section.paragraphs):
@@ -201,6 +166,9 @@ def build_script(
         from dataclasses import replace
 
         utterances[-1] = replace(utterances[-1], pause_after_ms=0)
+    # A mark with nothing before the next one (an unspoken title, then the first paragraph's) goes.
+    chapters = [c for c, after in zip(chapters, [*chapters[1:], None])
+                if after is None or after.first_utterance != c.first_utterance]
     return Script(article=article, utterances=tuple(utterances), chapters=_thinned(chapters), language=language)
 
 
