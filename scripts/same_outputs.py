@@ -55,8 +55,9 @@ def ogg_unserialized(data: bytes) -> bytes:
 
 
 def articles(root: Path) -> list[Path]:
-    found = [root / "media" / "sample-article.md", *sorted((root / "tests" / "corpus").glob("*.txt")),
-             *sorted((root / "tests" / "corpus").glob("*.md")), *sorted((root / "tests" / "pages").glob("*.html"))]
+    corpus = root / "tests" / "corpus" / "tuning"
+    found = [root / "media" / "sample-article.md", *sorted(corpus.glob("*.txt")), *sorted(corpus.glob("*.md")),
+             *sorted((root / "tests" / "pages").glob("*.html"))]
     return found + ([SEED] if SEED.is_file() else [])
 
 

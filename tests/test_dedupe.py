@@ -6,14 +6,60 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import _load_script
 
 from audio_edition.ingest import read_article
 from audio_edition.models import Article, Section
-from audio_edition.text.dedupe import conflicting, dedupe, find_duplicates, normalize
-from audio_edition.text.language import detect
+from audio_edition.text.dedupe import dedupe, find_duplicates
+from audio_edition.text.facts import conflicting, normalize
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
-LABELS = {k: v for k, v in json.loads((CORPUS / "labels.json").read_text()).items() if not k.startswith("_")}
+TUNING, HELDOUT = CORPUS / "tuning", CORPUS / "heldout"
+evaluation = _load_script("eval_dedupe")
+
+
+def _labels(folder: Path) -> dict[str, dict]:
+    return {p.with_suffix("").name: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
+
+
+def _article(folder: Path, name: str) -> Path:
+    return next(p for p in folder.glob(f"{name}.*") if p.suffix in (".txt", ".md"))
+
+
+def test_the_labelled_corpus_is_big_and_varied_enough_to_judge_by() -> None:
+    labels = {**_labels(TUNING), **_labels(HELDOUT)}
+    spun = [k for k, v in labels.items() if v["duplicates"]]
+    negative = [k for k, v in labels.items() if not v["duplicates"]]
+    assert len(spun) >= 40 and len(negative) >= 15
+    assert len({labels[k]["kind"] for k in spun}) >= 8
+    assert len(_labels(HELDOUT)) * 3 >= len(labels) - 1  # a third held out (the first corpus was all seen)
+
+
+@pytest.mark.slow  # reads and judges some 60 articles
+def test_tuning_set_precision_and_recall() -> None:
+    figures = evaluation.run("tuning")
+    print(f"\ntuning: {figures.copies} copies, found {figures.found}, false alarms {figures.false_alarms}")
+    assert figures.precision >= 0.95, figures.notes
+    assert figures.recall >= 0.9, figures.notes
+
+
+@pytest.mark.slow
+def test_held_out_set_precision_and_recall() -> None:
+    """The held-out third, never read while the detector was tuned: its figures are the honest
+    ones. Recall is below the 0.9 we want (see CHANGELOG): this pins what it reaches, so that it
+    cannot fall unnoticed. No notes are printed: they would show the held-out text."""
+    figures = evaluation.run("heldout")
+    assert figures.precision >= 0.95
+    assert figures.recall >= 0.65
+
+
+@pytest.mark.parametrize("name", [n for n, label in _labels(TUNING).items() if label.get("lookalikes")])
+def test_lookalikes_are_both_kept(name: str) -> None:
+    """Paragraphs on one template are never taken for copies of each other."""
+    paragraphs = list(read_article(str(_article(TUNING, name))).paragraphs)
+    pairs = {frozenset((d.removed, d.kept)) for d in find_duplicates(paragraphs, "paraphrase", "en")}
+    for a, b in _labels(TUNING)[name]["lookalikes"]:
+        assert frozenset((_index(paragraphs, a), _index(paragraphs, b))) not in pairs
 
 
 def _index(paragraphs: list[str], first_words: str, occurrence: int = 0) -> int:
@@ -22,45 +68,8 @@ def _index(paragraphs: list[str], first_words: str, occurrence: int = 0) -> int:
     return hits[occurrence]
 
 
-def _corpus_results() -> tuple[int, int, int, list[str]]:
-    tp = fp = fn = 0
-    notes: list[str] = []
-    for name, label in LABELS.items():
-        paragraphs = list(read_article(str(CORPUS / name)).paragraphs)
-        language = detect(" ".join(paragraphs)) or "en"
-        found = {(d.kept, d.removed) for d in find_duplicates(paragraphs, "paraphrase", language)}
-        want = set()
-        for kept, removed in label["duplicates"]:
-            k = _index(paragraphs, kept)
-            r = _index(paragraphs, removed, 1 if kept == removed else 0)
-            want.add((k, r))
-        tp += len(found & want)
-        fp += len(found - want)
-        fn += len(want - found)
-        notes += [f"{name}: false alarm {p}" for p in found - want] + [f"{name}: missed {p}" for p in want - found]
-    return tp, fp, fn, notes
-
-
-def test_corpus_precision_and_recall() -> None:
-    tp, fp, fn, notes = _corpus_results()
-    precision, recall = tp / (tp + fp), tp / (tp + fn)
-    print(f"\ncorpus: {tp + fn} labelled pairs in {len(LABELS)} articles; found {tp}, missed {fn}, "
-          f"false alarms {fp}; precision {precision:.2f}, recall {recall:.2f}")
-    assert tp + fn >= 21 and len(LABELS) >= 8
-    assert precision >= 0.95, notes
-    assert recall >= 0.9, notes
-
-
-@pytest.mark.parametrize("name", [n for n, label in LABELS.items() if label["lookalikes"]])
-def test_lookalikes_are_both_kept(name: str) -> None:
-    paragraphs = list(read_article(str(CORPUS / name)).paragraphs)
-    removed = {d.removed for d in find_duplicates(paragraphs, "paraphrase", "en")}
-    for a, b in LABELS[name]["lookalikes"]:
-        assert _index(paragraphs, a) not in removed and _index(paragraphs, b) not in removed
-
-
 def test_the_copy_with_strictly_more_facts_is_kept_even_when_later() -> None:
-    paragraphs = list(read_article(str(CORPUS / "07-battery.txt")).paragraphs)
+    paragraphs = list(read_article(str(TUNING / "07-battery.txt")).paragraphs)
     duplicates = find_duplicates(paragraphs, "paraphrase", "en")
     richer = next(d for d in duplicates if paragraphs[d.kept].startswith("According to the researchers"))
     assert paragraphs[richer.removed].startswith("The team says the key")
@@ -77,9 +86,11 @@ def test_template_paragraphs_with_other_facts_conflict() -> None:
 
 def test_exact_copies_ignore_quotes_case_spacing_and_wrapping() -> None:
     assert normalize("“Hello,”  she said —\nloudly.") == normalize('"hello," She said - loudly.')
-    paragraphs = ["The fund’s “new” rules start today, and every member will have to read them with care.",
+    tail = (" The trustees wrote to each member in March, held two open meetings in the town hall, and put"
+            " the full text, with a plain summary of every change, on the fund's website for anyone to read.")
+    paragraphs = ["The fund’s “new” rules start today, and every member will have to read them with care." + tail,
                   "Something else entirely here.",
-                  'The fund\'s "new"   rules\nstart today, and every member will have to read them with care.']
+                  'The fund\'s "new"   rules\nstart today, and every member will have to read them with care.' + tail]
     assert [(d.removed, d.kept, d.kind) for d in find_duplicates(paragraphs, "exact", "en")] == [(2, 0, "exact")]
 
 
@@ -101,14 +112,14 @@ def test_a_paragraph_contained_in_another_is_removed_and_the_fuller_kept() -> No
 
 
 def test_modes() -> None:
-    paragraphs = list(read_article(str(CORPUS / "06-tomatoes.txt")).paragraphs)
+    paragraphs = list(read_article(str(TUNING / "06-tomatoes.txt")).paragraphs)
     assert find_duplicates(paragraphs, "off", "en") == []
     assert find_duplicates(paragraphs, "exact", "en") == []  # all its copies are reworded
     assert len(find_duplicates(paragraphs, "paraphrase", "en")) == 4
 
 
 def test_dedupe_reports_each_removal_with_the_kept_paragraph_and_score() -> None:
-    twelve = "Alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu."
+    twelve = " ".join(["Alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu."] * 4)  # 48 words
     article = Article("T", (Section(None, (twelve, "Other text here entirely, about cats.")),
                             Section("Later", (twelve,))))
     cleaned = dedupe(article, "exact", "en")
@@ -125,20 +136,52 @@ def test_articles_without_duplicates_lose_nothing() -> None:
         assert find_duplicates(paragraphs, "paraphrase", "en") == []
 
 
-def test_one_restatement_is_an_author_not_a_spinner() -> None:
-    """Reworded copies are removed only as a pattern (several, a good share of the article): with
-    one of 01-harbour's two reworded copies taken out, the other is an author restating a point."""
-    paragraphs = list(read_article(str(CORPUS / "01-harbour.txt")).paragraphs)
-    both = [d for d in find_duplicates(paragraphs, "paraphrase", "en") if d.kind == "paraphrase"]
-    assert len(both) == 2
-    one = [p for i, p in enumerate(paragraphs) if i != both[0].removed]
-    assert [d for d in find_duplicates(one, "paraphrase", "en") if d.kind == "paraphrase"] == []
+QUESTION = "What would you tell someone who is about to start their first business this year?"
 
 
-def test_a_long_article_with_two_look_alike_pairs_keeps_them() -> None:
-    """Two look-alike pairs among many paragraphs (a how-to, a health guide) are under the share a
-    spun article shows: all kept."""
-    paragraphs = list(read_article(str(CORPUS / "01-harbour.txt")).paragraphs)
-    filler = [f"Paragraph {n} tells a different part of the harbour's story, about boat {n} and its crew of {n + 3}."
-              for n in range(12)]
-    assert [d for d in find_duplicates(paragraphs + filler, "paraphrase", "en") if d.kind == "paraphrase"] == []
+def test_a_repeated_line_among_other_neighbours_is_structure_and_stays() -> None:
+    """A question each guest is asked, a recurring item, a refrain, a repeated key sentence."""
+    answers = [f"Guest {n} answers at length about the first year of {topic}, and what it taught them about cash."
+               for n, topic in enumerate(("a bakery", "a bike shop", "a design studio"))]
+    interview = [QUESTION, answers[0], QUESTION, answers[1], QUESTION, answers[2]]
+    assert find_duplicates(interview, "paraphrase", "en") == []
+    refrain = "Carry the lantern, carry it high, over the hill where the cold winds sigh tonight."
+    song = ["The nights come early and the frost lies on the lane again this year.", refrain,
+            "Grandad tells of winters when the river froze as hard as stone.", refrain]
+    assert find_duplicates(song, "paraphrase", "en") == []
+
+
+def test_a_block_pasted_twice_and_a_long_paragraph_repeated_are_copies() -> None:
+    line = "Strict Standards: a non-static method should not be called statically in the gallery plugin file."
+    assert [(d.removed, d.kind) for d in find_duplicates(["Intro text of the page.", line, line, line],
+                                                          "paraphrase", "en")] == [(2, "exact"), (3, "exact")]
+    first, second = ("The harbour reopened on Monday after eleven weeks of repairs to the breakwater wall.",
+                     "Fishing boats were back at the quay by noon, the harbour master said.")
+    page = [first, second, "Something else happened in between, about the town's market.", first, second]
+    assert [d.removed for d in find_duplicates(page, "paraphrase", "en")] == [3, 4]
+    long = " ".join([first, second, "The repairs cost four million pounds, paid for by the council and a grant."] * 2)
+    assert [d.removed for d in find_duplicates([long, "A different paragraph entirely.", long], "exact", "en")] == [2]
+
+
+def test_number_words_and_days_tell_siblings_apart() -> None:
+    monday = "Monday. Breakfast: porridge with milk and a sliced banana. Lunch: a wrap with tuna and sweetcorn."
+    sunday = "Sunday. Breakfast: porridge with milk and a sliced banana. Lunch: a wrap with tuna and sweetcorn."
+    assert conflicting(monday, sunday, "en")
+    assert conflicting("Leave the dough to rise for forty minutes.", "Leave it to rise for twenty minutes.", "en")
+    # Small numbers are said in other words by a rewording ("two" as "a pair"): not facts.
+    assert not conflicting("Two chains signed the contract.", "A pair of chains signed the contract.", "en")
+
+
+def test_a_single_reworded_copy_that_reorders_and_merges_sentences_is_caught() -> None:
+    """One copy in an article is enough: its sentences reordered and merged, its facts kept."""
+    original = ("The Corran ferry will carry 120 passengers and 22 cars on its new timetable. An extra crossing "
+                "leaves Tullagh at 3:15 p.m. on weekdays. The operator hopes commuters will switch from the bridge.")
+    copy = ("To win commuters away from the bridge, the operator has added a weekday sailing from Tullagh at "
+            "3:15 p.m., and the Corran, taking 120 passengers and 22 cars, runs to the new timetable.")
+    others = ["Storms closed the crossing for nine days in February, stranding islanders and delivery vans alike.",
+              "The island school reopened after half-term with new windows fitted by a firm from Oban.",
+              "Council officers will report on the ferry's reliability to the transport committee in June.",
+              "Local shops say takings fell by a third while the ferry was out of service during the storms."]
+    paragraphs = [original, *others[:2], copy, *others[2:]]
+    found = [(d.removed, d.kept, d.kind) for d in find_duplicates(paragraphs, "paraphrase", "en")]
+    assert found == [(3, 0, "paraphrase")] or found == [(0, 3, "paraphrase")]

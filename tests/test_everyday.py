@@ -57,7 +57,8 @@ def test_everyday_text_builds_with_the_title_rule(cli: Cli, tmp_path: Path, case
     body = text.split("\n", 2)[2] if spoken else text
     said = _words(" ".join(u["text"] for u in shown["utterances"] if u["kind"] != "title"))
     assert said == _words(body)
-    assert any("title" in note for note in shown["notes"]) != spoken  # prepare says the title was drawn
+    plain = cli("prepare", name, stdin=stdin).stdout
+    assert ("no title line" in plain) != spoken  # prepare says the title was drawn from the text
 
     built = cli("build", name, "-o", "out.mp3", "--engine", "espeak", stdin=stdin)
     assert built.code == 0, built.stderr
@@ -69,7 +70,7 @@ def test_everyday_text_builds_with_the_title_rule(cli: Cli, tmp_path: Path, case
 def test_a_title_is_given_with_title_and_then_spoken(cli: Cli) -> None:
     shown = json.loads(cli("prepare", "-", "--json", "--title", "Fox facts", stdin=NOTE.encode()).stdout)
     assert shown["title"] == "Fox facts" and shown["utterances"][0] == {"kind": "title", "text": "Fox facts"}
-    assert not shown["notes"]
+    assert "no title line" not in cli("prepare", "-", "--title", "Fox facts", stdin=NOTE.encode()).stdout
 
 
 @pytest.mark.slow

@@ -178,11 +178,11 @@ def test_duplicate_search_in_a_3000_paragraph_article_compares_a_near_linear_num
     pairs come only through rare shared words: here fewer than 10 per paragraph (406 in all,
     measured), where all pairs would be 1,500 per paragraph. (The time itself is measured by
     scripts/bench --prepare.)"""
-    from audio_edition.text.dedupe import _neighbours, _Similarity
+    from audio_edition.text.similarity import Similarity, neighbours
 
     paragraphs = _long_article(3000).split("\n\n")[1:]
-    similarity = _Similarity(paragraphs, "en")
-    compared = sum(len(row) for row in _neighbours(similarity, list(range(len(paragraphs)))).values()) // 2
+    similarity = Similarity(paragraphs, "en")
+    compared = sum(len(row) for row in neighbours(similarity, list(range(len(paragraphs)))).values()) // 2
     assert compared < 10 * len(paragraphs), compared
 
 
@@ -196,14 +196,12 @@ def test_a_prepare_of_3000_paragraphs_keeps_them_all(tmp_path: Path) -> None:
     assert len(prepared.article.sections[0].paragraphs) > 2900
 
 
-def test_reworded_copies_are_still_found_in_a_very_long_article(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reworded_copies_are_still_found_in_a_very_long_article() -> None:
     """The search through a long article (candidates by shared rare words) still finds reworded
-    copies; two pairs among 600 paragraphs are below a spun article's share, so that rule is set
-    aside here (it has its own tests in test_dedupe.py)."""
-    from audio_edition.text import dedupe
-    from audio_edition.text.dedupe import ALL_PAIRS_LIMIT, find_duplicates
-
-    monkeypatch.setattr(dedupe, "MIN_SPUN_SHARE", 0.0)
+    copies, each strong enough on its own (two pairs among 600 paragraphs are far below a spun
+    article's share)."""
+    from audio_edition.text.dedupe import find_duplicates
+    from audio_edition.text.similarity import ALL_PAIRS_LIMIT
 
     paragraphs = list(_long_article(ALL_PAIRS_LIMIT + 200).split("\n\n")[1:])
     original = ("The Marlowbridge ferry consortium confirmed that its newest catamaran, christened Saltwind, "
@@ -217,7 +215,7 @@ def test_reworded_copies_are_still_found_in_a_very_long_article(monkeypatch: pyt
     paragraphs.insert(50, original)
     paragraphs.insert(120, second)
     paragraphs.insert(450, reworded)
-    paragraphs.insert(520, second_reworded)  # spinning is a pattern: a lone pair is not enough
+    paragraphs.insert(520, second_reworded)
     found = [(d.removed, d.kept) for d in find_duplicates(paragraphs, "paraphrase", "en") if d.kind == "paraphrase"]
     assert {tuple(sorted(pair)) for pair in found} == {(50, 450), (120, 520)}
 

@@ -96,7 +96,7 @@ def test_html_page_and_language_from_the_page(cli: Cli) -> None:
 
 def test_language_is_detected_and_the_voice_follows(cli: Cli, tmp_path: Path) -> None:
     text = tmp_path / "wahl.txt"
-    text.write_text((ROOT / "tests" / "corpus" / "08-wahl.txt").read_text())
+    text.write_text((ROOT / "tests" / "corpus" / "tuning" / "08-wahl.txt").read_text())
     data = prepared(cli, str(text))
     assert data["language"] == "de"
     assert "fünfundfünfzig" in " ".join(u["text"] for u in data["utterances"])
@@ -109,7 +109,7 @@ def test_language_is_detected_and_the_voice_follows(cli: Cli, tmp_path: Path) ->
 
 @pytest.mark.parametrize("mode, duplicates", [("off", 0), ("exact", 0), ("paraphrase", 4)])
 def test_dedupe_option(cli: Cli, mode: str, duplicates: int) -> None:
-    data = prepared(cli, str(ROOT / "tests" / "corpus" / "06-tomatoes.txt"), "--dedupe", mode)
+    data = prepared(cli, str(ROOT / "tests" / "corpus" / "tuning" / "06-tomatoes.txt"), "--dedupe", mode)
     assert sum(r["reason"] == "duplicate" for r in data["removed"]) == duplicates
 
 
@@ -131,13 +131,13 @@ def test_prepare_errors(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_build_reports_removals_on_stderr_and_in_the_report(cli: Cli, tmp_path: Path) -> None:
-    (tmp_path / "a.txt").write_text((ROOT / "tests" / "corpus" / "01-harbour.txt").read_text()
+    (tmp_path / "a.txt").write_text((ROOT / "tests" / "corpus" / "tuning" / "01-harbour.txt").read_text()
                                     + "\nhttps://example.com/photo.jpg\n\nBy Ada Lane\n")
     run = cli("build", "a.txt", "--engine", "fake")
     assert run.code == 0
-    assert "Removed from a.txt: 3 duplicate, 1 byline, 1 url (listed in a.report.json)" in run.stderr
+    assert "Removed from a.txt: 2 duplicate, 1 byline, 1 url (listed in a.report.json)" in run.stderr
     report = json.loads((tmp_path / "a.report.json").read_text())
-    assert [r["reason"] for r in report["removed"]] == ["url", "byline", "duplicate", "duplicate", "duplicate"]
+    assert [r["reason"] for r in report["removed"]] == ["url", "byline", "duplicate", "duplicate"]
 
 
 def test_a_declared_language_loads_no_detector(tmp_path: Path) -> None:
@@ -157,7 +157,7 @@ def test_detection_is_cached_by_text(tmp_path: Path, isolated_cache: Path) -> No
     from audio_edition.text import language
 
     article = tmp_path / "wahl.txt"
-    article.write_text((ROOT / "tests" / "corpus" / "08-wahl.txt").read_text())
+    article.write_text((ROOT / "tests" / "corpus" / "tuning" / "08-wahl.txt").read_text())
     assert pipeline.prepare(str(article), Settings()).script.language == "de"
     from audio_edition.storage.cache import DiskCache
 

@@ -138,5 +138,4 @@ def prepare_json(article: Article, script: Script) -> dict[str, object]:
         "sections": [{"title": s.title, "paragraphs": list(s.paragraphs)} for s in article.sections],
         "utterances": [{"kind": u.kind, "text": u.text} for u in script.utterances],
         "removed": [removal_json(r) for r in article.removed],
-        "notes": list(article.notes),  # beyond the fixed keys: what the build decided (a title drawn from the text)
     }

@@ -38,9 +38,11 @@ class Words:
     signs: dict[str, str]  # comparison and math signs before a number: "< 30%" -> "less than"
     clock_under_ten: str = ""  # at minutes 1-9, when said otherwise: "{hour} oh {minute}"
     year_words: tuple[str, ...] = ()  # words after which a four-digit number is a year
+    weekdays: tuple[str, ...] = ()  # Monday first, as written mid-sentence
 
 
 EN = Words(
+    weekdays=("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
     code="en", decimal=".", thousands=",", percent="percent", and_="and", to="to", dot="dot", at="at",
     degrees_c="degrees Celsius", degrees_f="degrees Fahrenheit",
     months=("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -82,6 +84,7 @@ EN = Words(
 )
 
 DE = Words(
+    weekdays=("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
     code="de", decimal=",", thousands=".", percent="Prozent", and_="und", to="bis", dot="Punkt", at="at",
     degrees_c="Grad Celsius", degrees_f="Grad Fahrenheit",
     months=("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
@@ -116,6 +119,7 @@ DE = Words(
 )
 
 FR = Words(
+    weekdays=("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
     code="fr", decimal=",", thousands=" ", percent="pour cent", and_="et", to="à", dot="point", at="arobase",
     degrees_c="degrés Celsius", degrees_f="degrés Fahrenheit",
     months=("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -137,6 +141,7 @@ FR = Words(
 )
 
 ES = Words(
+    weekdays=("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
     code="es", decimal=",", thousands=".", percent="por ciento", and_="y", to="a", dot="punto", at="arroba",
     degrees_c="grados Celsius", degrees_f="grados Fahrenheit",
     months=("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",

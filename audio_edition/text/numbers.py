@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from audio_edition.languages.codes import base
 from audio_edition.languages.spoken import Words
 
@@ -55,3 +57,17 @@ def clock(words: Words, hour: int, minute: int) -> str:
     else:
         template = words.clock
     return template.format(hour=say(hour, words.code), minute=say(minute, words.code))
+
+
+@functools.cache
+def number_words(language: str) -> dict[str, str]:
+    """Numbers written as words in ``language`` ("forty" -> "40"), for telling facts apart: thirteen
+    to twenty, the tens, hundred, thousand and million. Smaller ones are left out: a rewording says
+    them in other words ("two" as "a pair", "twelve months" as "a year", "three months" as "the quarter")."""
+    lang = num2words_language(language)
+    out: dict[str, str] = {}
+    for value in (*range(13, 21), *range(30, 100, 10), 100, 1000, 1_000_000):
+        written = say(value, lang).casefold().split()
+        if len(written) == 1 or value >= 100:  # "one hundred": the last word
+            out.setdefault(written[-1], str(value))
+    return out
