@@ -14,6 +14,7 @@ _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": 
                          "»": '"', "–": "-", "—": "-", "\u00a0": " "})
 _WORD = re.compile(r"\w+(?:[.,]\d+)*", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_ENUMERATOR = re.compile(r"^\s*\d{1,3}[.)]\s+(?=\D)")
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|[\"“(]\s*)$")
 
 
@@ -27,8 +28,9 @@ def words(text: str) -> list[str]:
 
 
 def numbers(text: str, language: str = "en") -> set[str]:
-    """The numbers a paragraph carries, in digits or in words ("1,200" and "1200" alike, "forty" as "40")."""
-    found = {n.replace(",", "") for n in _NUMBER.findall(text)}
+    """The numbers a paragraph carries, in digits or in words ("1,200" and "1200" alike, "forty" as
+    "40"); not a list item's number ("3. Clean your tools"), which says where it is, not what."""
+    found = {n.replace(",", "") for n in _NUMBER.findall(_ENUMERATOR.sub("", text, count=1))}
     spelled = number_words(language)
     return found | {spelled[w] for w in words(text) if w in spelled}
 

@@ -95,11 +95,14 @@ def neighbours(sim: Similarity, alive: list[int]) -> dict[int, list[tuple[float,
     return out
 
 
+MAX_SPLIT = 3  # a sentence may be split into, or merged from, up to this many
+
+
 def _counterpart(sentence: set[str], others: list[set[str]], sim: Similarity) -> float:
-    """How much of a sentence the best counterpart among ``others`` (sentences, and pairs of
-    neighbouring ones, for merges and splits) shares."""
-    pairs = [a | b for a, b in zip(others, others[1:])]
-    return max(sim.text_dice(sentence, other) for other in others + pairs)
+    """How much of a sentence the best counterpart among ``others`` (a sentence, or a run of up to
+    MAX_SPLIT neighbouring ones, for merges and splits) shares."""
+    runs = [set().union(*others[k : k + n]) for n in range(1, MAX_SPLIT + 1) for k in range(len(others) - n + 1)]
+    return max(sim.text_dice(sentence, run) for run in runs)
 
 
 def aligned(a: str, b: str, sim: Similarity, language: str, recurring: frozenset[str] = frozenset()) -> float:
