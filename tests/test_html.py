@@ -8,6 +8,7 @@ import pytest
 
 from audio_edition.errors import InputError
 from audio_edition.ingest import read_article
+from audio_edition.ingest.html import read_html
 
 PAGES = Path(__file__).resolve().parent / "pages"
 
@@ -64,3 +65,39 @@ def test_page_without_an_article_is_an_error(tmp_path: Path) -> None:
     page.write_text("<html><body><nav><a href='/'>Home</a></nav></body></html>")
     with pytest.raises(InputError, match="no article text found"):
         read_article(str(page))
+
+
+_STORY = [f"The parish council met on Tuesday about the riverside footpath, which volunteers have cleared "
+          f"since March, and agreed to pay for {n + 2} benches and a gate by the old mill, item {n + 1}."
+          for n in range(8)]
+
+
+def _page(body: str) -> str:
+    return (f"<html><head><title>Footpath plans</title></head><body><nav><a href='/'>Home</a> "
+            f"<a href='/news'>News</a></nav>{body}</body></html>")
+
+
+def test_a_page_trafilatura_misses_is_read_by_readability() -> None:
+    """A CMS that wraps its story in a container named like a comment thread: trafilatura leaves it
+    out, readability-lxml reads it, and the story is the article."""
+    page = _page("<div id='comments'>" + "".join(f"<p>{p}</p>" for p in _STORY) + "</div>")
+    article = read_html(page, "story.html")
+    assert article.title == "Footpath plans"
+    assert article.paragraphs == tuple(_STORY)
+
+
+def test_readability_is_not_taken_for_a_list_of_links() -> None:
+    links = _page("<div id='comments'>" + "".join(f"<p><a href='/s{n}'>{p}</a></p>" for n, p in enumerate(_STORY))
+                  + "</div>")
+    assert not set(read_html(links, "links.html").paragraphs) & set(_STORY)  # a list of links is not an article
+
+
+def test_readability_is_not_consulted_when_trafilatura_finds_an_article(monkeypatch: pytest.MonkeyPatch) -> None:
+    from audio_edition.ingest import readable
+
+    def fail(text: str) -> None:
+        raise AssertionError("readability read a page trafilatura had read")
+
+    monkeypatch.setattr(readable, "read", fail)
+    page = _page("<article>" + "".join(f"<p>{p}</p>" for p in _STORY) + "</article>")
+    assert len(read_html(page, "story.html").paragraphs) == 8

@@ -46,6 +46,7 @@ LIBRARY_HOMES = {
     "platformdirs": {"storage/cache.py"},
     "pycld2": {"text/language.py"},
     "pydub": {"audio/segments.py"},
+    "readability": {"ingest/readable.py"},
     "requests": {"ingest/web.py", "speech/engines/gtts.py"},  # pages and feeds; gTTS's own HTTP layer
     "rich": {"cli/"},
     "snowballstemmer": {"text/language.py"},
