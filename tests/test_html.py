@@ -101,3 +101,42 @@ def test_readability_is_not_consulted_when_trafilatura_finds_an_article(monkeypa
     monkeypatch.setattr(readable, "read", fail)
     page = _page("<article>" + "".join(f"<p>{p}</p>" for p in _STORY) + "</article>")
     assert len(read_html(page, "story.html").paragraphs) == 8
+
+
+_ZH_STORY = ["本市第一家社区图书馆于周六在河东街道正式开放，馆内藏书约两万册，其中儿童读物占三分之一。",
+             "图书馆由一座旧粮仓改建而成，改造工程历时十四个月，总投资约一千二百万元，由市财政和街道共同承担。",
+             "馆长李文静介绍，图书馆每天上午九点开门，晚上九点闭馆，周一休息，市民凭身份证即可免费办理借书证。",
+             "开馆当天，数百名居民前来参观，不少家长带着孩子在儿童阅览区读书，现场秩序井然。"]
+
+
+def test_a_chinese_page_is_measured_in_words_not_in_runs_of_characters() -> None:
+    """Chinese is written without spaces: a paragraph is dozens of words, not one, when the two
+    extractions are weighed. The page header and its menu are not read."""
+    from audio_edition.languages.sentences import word_count
+
+    assert word_count(_ZH_STORY[0]) == 21 and word_count("Three words here") == 3
+    page = ("<html lang='zh'><head><title>本市首家社区图书馆开放</title></head><body><header><a href='/'>首页</a> "
+            "<a href='/news'>新闻</a> 本市新闻网</header><article><h1>本市首家社区图书馆开放</h1>"
+            + "".join(f"<p>{p}</p>" for p in _ZH_STORY) + "</article></body></html>")
+    article = read_html(page, "zh.html")
+    assert article.title == "本市首家社区图书馆开放" and article.paragraphs == tuple(_ZH_STORY)
+
+
+_COMMENTS = [f"Reader {n}: I walked the path on Sunday with my dog and my neighbours, and honestly the mud by "
+             f"the stile is worse than ever, so spend the money on drainage before benches, please, {n}."
+             for n in range(12)]
+
+
+def test_readability_does_not_replace_the_article_with_another_part_of_the_page() -> None:
+    """Trafilatura reads a short story and leaves out the long box of reader letters under it (marked
+    as a newsletter). Readability prefers the box (more text, few links); it does not hold the story,
+    so it is another part of the page, and the story stays."""
+    story = _STORY[:2]
+    page = _page("<article>" + "".join(f"<p>{p}</p>" for p in story) + "</article><div class='newsletter'>"
+                 + "".join(f"<p>{c}</p>" for c in _COMMENTS) + "</div>")
+    from audio_edition.ingest import readable
+
+    reading = readable.read(page)
+    assert reading is not None and "Reader 3" in reading.page  # readability did pick the thread
+    paragraphs = read_html(page, "story.html").paragraphs
+    assert paragraphs[:2] == tuple(story) and not any(p.startswith("Reader") for p in paragraphs)

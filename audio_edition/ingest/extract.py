@@ -8,6 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from audio_edition.ingest import readable
+from audio_edition.languages.sentences import word_count
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -67,7 +68,7 @@ def _bare(text: str, tables: bool, *, favor_precision: bool = False, favor_recal
 
 
 def _words_in(document: Any) -> int:
-    return len(text_of(document.body).split()) if document is not None and document.body is not None else 0
+    return word_count(text_of(document.body)) if document is not None and document.body is not None else 0
 
 
 def _is_data_table(table: _Element) -> bool:
@@ -161,7 +162,7 @@ def extract(text: str) -> tuple[Any, bool]:
             or reading.words < max(READABLE_RATIO * found, FALLBACK_MIN_WORDS)):
         return document, layout
     other = _bare(reading.page, True, favor_recall=True)
-    if _words_in(other) <= found:
+    if _words_in(other) <= found or (found and not _extends(other.body, document.body)):
         return document, layout
     flatten(other.body)
     if document is not None:  # the page's own metadata, read with the whole page
@@ -213,3 +214,11 @@ def _merge_tables(precise: Any, with_tables: Any) -> None:
                 anchor = element
         elif text_of(element) in placed:
             anchor = placed[text_of(element)]
+
+
+def _extends(longer: _Element, shorter: _Element) -> bool:
+    """Whether ``longer`` holds most of ``shorter``'s text: the same article, more of it (not a
+    list of links or another part of the page that happens to be longer)."""
+    held = squash(text_of(longer))
+    blocks = [text_of(child) for child in shorter if text_of(child)]
+    return sum(word_count(b) for b in blocks if b in held) * 2 >= sum(word_count(b) for b in blocks)

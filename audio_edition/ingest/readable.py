@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from audio_edition.languages.sentences import word_count
+
 _HEAD = re.compile(r"<head\b.*?</head\s*>", re.IGNORECASE | re.DOTALL)
 
 
@@ -34,10 +36,10 @@ def read(text: str) -> Reading | None:
         tree = lxml.html.fromstring(fragment)
     except Exception:  # noqa: BLE001 - readability and lxml fail in many ways on broken pages; then it has nothing
         return None
-    words = len(" ".join(tree.itertext()).split())
+    words = word_count(" ".join(tree.itertext()))
     if not words:
         return None
-    link_words = sum(len(" ".join(a.itertext()).split()) for a in tree.iter("a"))
+    link_words = sum(word_count(" ".join(a.itertext())) for a in tree.iter("a"))
     for element in tree.iter():
         element.attrib.clear()  # its classes and ids ("comments", "sidebar") told trafilatura to leave it out
     head = _HEAD.search(text)

@@ -1,5 +1,6 @@
 """Where sentences end, by language: abbreviations whose dot ends no sentence, and the languages
-that write ordinals with a dot ("am 14. September"); and the splitter that uses them."""
+that write ordinals with a dot ("am 14. September"); the splitter that uses them; and how many
+words a text has, in scripts written without spaces too."""
 
 from __future__ import annotations
 
@@ -41,3 +42,18 @@ def sentences(text: str, language: str = "en") -> list[str]:
     if start < len(text):
         out.append(text[start:])
     return [s for s in out if s.strip()]
+
+
+# Chinese and Japanese write no spaces between words: a run of their characters is not one word.
+# A word there is about two characters; Korean spaces its words, and is counted as written.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CHARACTERS_PER_WORD = 2
+
+
+def word_count(text: str) -> int:
+    """About how many words ``text`` has, in any script."""
+    count = 0
+    for token in text.split():
+        unspaced = len(_UNSPACED.findall(token))
+        count += max(1, -(-unspaced // CHARACTERS_PER_WORD)) if unspaced else 1
+    return count
