@@ -196,7 +196,7 @@ def main() -> None:
             print(f"{key:22} {value}")
     if args.list:
         for r in results:
-            for kind in ("error", "false_removals", "duplicates", "furniture", "with_missing_ours",
+            for kind in ("error", "false_removals", "duplicates", "furniture", "with_missing", "with_missing_ours",
                          "without_spoken_ours", "glued", "symbols"):
                 value = getattr(r, kind)
                 items = [value] if isinstance(value, str) else value or []

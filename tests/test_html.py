@@ -140,3 +140,17 @@ def test_readability_does_not_replace_the_article_with_another_part_of_the_page(
     assert reading is not None and "Reader 3" in reading.page  # readability did pick the thread
     paragraphs = read_html(page, "story.html").paragraphs
     assert paragraphs[:2] == tuple(story) and not any(p.startswith("Reader") for p in paragraphs)
+
+
+def test_readability_keeps_what_trafilatura_found_that_it_lacks() -> None:
+    """Readability's reading is taken because it extends trafilatura's; a block only trafilatura
+    found (a closing section readability left out) stays, after the last block the two share."""
+    from lxml import etree
+
+    from audio_edition.ingest.extract import _add_missing, text_of
+
+    longer = etree.fromstring("<body><p>Intro one.</p><p>The checklist.</p><p>The guidelines.</p></body>")
+    shorter = etree.fromstring("<body><p>The checklist.</p><p>Privacy: data is kept here.</p></body>")
+    _add_missing(longer, shorter)
+    assert [text_of(e) for e in longer] == ["Intro one.", "The checklist.", "Privacy: data is kept here.",
+                                            "The guidelines."]

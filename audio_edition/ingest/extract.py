@@ -165,6 +165,8 @@ def extract(text: str) -> tuple[Any, bool]:
     if _words_in(other) <= found or (found and not _extends(other.body, document.body)):
         return document, layout
     flatten(other.body)
+    if document is not None:
+        _add_missing(other.body, document.body)
     if document is not None:  # the page's own metadata, read with the whole page
         for field in ("title", "author", "date", "sitename"):
             setattr(other, field, getattr(document, field, None) or getattr(other, field, None))
@@ -214,6 +216,25 @@ def _merge_tables(precise: Any, with_tables: Any) -> None:
                 anchor = element
         elif text_of(element) in placed:
             anchor = placed[text_of(element)]
+
+
+def _add_missing(body: _Element, original: _Element) -> None:
+    """Put the blocks of trafilatura's article (``original``) that readability's (``body``) lacks
+    into it, each after the block holding the last one the two share: readability's reading is
+    taken because it extends trafilatura's, and must not lose what trafilatura found."""
+    anchor = None
+    for element in list(original):
+        text = text_of(element)
+        holder = next((e for e in body if text and text in text_of(e)), None)
+        if holder is not None:
+            anchor = holder
+        elif text:
+            element.tail = None
+            if anchor is None:
+                body.insert(0, element)
+            else:
+                anchor.addnext(element)
+            anchor = element
 
 
 def _extends(longer: _Element, shorter: _Element) -> bool:
