@@ -65,10 +65,13 @@ def _named_in(name: str, words: set[str]) -> bool:
 
 
 def adds(a: str, b: str, language: str) -> bool:
-    """True when paragraph ``a`` carries a number, a date or a name that ``b`` does not."""
-    if numbers(a, language) - numbers(b, language) or dates(a, language) - dates(b, language):
-        return True
+    """True when paragraph ``a`` carries a number, a date or a name that ``b`` does not (in digits
+    or in words: "3 km" is in "three kilometres")."""
     wb = set(words(b))
+    small = number_words(language, small=True)
+    said = numbers(b, language) | {small[w] for w in wb if w in small}
+    if numbers(a, language) - said or dates(a, language) - dates(b, language):
+        return True
     return any(not _named_in(n, wb) for n in names(a, language))
 
 

@@ -60,13 +60,15 @@ def clock(words: Words, hour: int, minute: int) -> str:
 
 
 @functools.cache
-def number_words(language: str) -> dict[str, str]:
+def number_words(language: str, small: bool = False) -> dict[str, str]:
     """Numbers written as words in ``language`` ("forty" -> "40"), for telling facts apart: thirteen
-    to twenty, the tens, hundred, thousand and million. Smaller ones are left out: a rewording says
-    them in other words ("two" as "a pair", "twelve months" as "a year", "three months" as "the quarter")."""
+    to twenty, the tens, hundred, thousand and million. Smaller ones are left out unless ``small``:
+    a rewording says them in other words ("two" as "a pair", "twelve months" as "a year", "three
+    months" as "the quarter"), so they are not facts of their own; but they can say a fact ("3 km"
+    as "three kilometres")."""
     lang = num2words_language(language)
     out: dict[str, str] = {}
-    for value in (*range(13, 21), *range(30, 100, 10), 100, 1000, 1_000_000):
+    for value in (*(range(1, 13) if small else ()), *range(13, 21), *range(30, 100, 10), 100, 1000, 1_000_000):
         written = say(value, lang).casefold().split()
         if len(written) == 1 or value >= 100:  # "one hundred": the last word
             out.setdefault(written[-1], str(value))
