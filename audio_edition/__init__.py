@@ -1,3 +1,3 @@
 """audio-edition: turn written articles into podcast-ready audio editions."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

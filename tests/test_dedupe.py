@@ -42,7 +42,7 @@ def test_tuning_set_precision_and_recall() -> None:
     figures = evaluation.run("tuning")
     print(f"\ntuning: {figures.copies} copies, found {figures.found}, false alarms {figures.false_alarms}")
     assert figures.precision >= 0.95, figures.notes
-    assert figures.recall >= 0.85, figures.notes  # 0.89 with the unseen d-* batch in it; 0.95 without
+    assert figures.recall >= 0.85, figures.notes  # 0.88
 
 
 @pytest.mark.slow
@@ -52,7 +52,7 @@ def test_held_out_set_precision_and_recall() -> None:
     cannot fall unnoticed. No notes are printed: they would show the held-out text."""
     figures = evaluation.run("heldout")
     assert figures.precision >= 0.95
-    assert figures.recall >= 0.65
+    assert figures.recall >= 0.7  # 0.71
 
 
 @pytest.mark.parametrize("name", [n for n, label in _labels(TUNING).items() if label.get("lookalikes")])
@@ -71,10 +71,10 @@ def _index(paragraphs: list[str], first_words: str, occurrence: int = 0) -> int:
 
 
 def test_the_copy_with_strictly_more_facts_is_kept_even_when_later() -> None:
-    paragraphs = list(read_article(str(TUNING / "07-battery.txt")).paragraphs)
+    paragraphs = list(read_article(str(TUNING / "13-festival.txt")).paragraphs)
     duplicates = find_duplicates(paragraphs, "paraphrase", "en")
-    richer = next(d for d in duplicates if paragraphs[d.kept].startswith("According to the researchers"))
-    assert paragraphs[richer.removed].startswith("The team says the key")
+    richer = next(d for d in duplicates if paragraphs[d.kept].startswith("Nadia Osei, the chair"))
+    assert paragraphs[richer.removed].startswith('"We had more requests')  # names no one: Nadia Osei is the fact
     assert richer.kept > richer.removed
 
 
@@ -174,6 +174,17 @@ def test_number_words_and_days_tell_siblings_apart() -> None:
     assert not conflicting("Two chains signed the contract.", "A pair of chains signed the contract.", "en")
 
 
+def test_a_number_in_digits_is_said_by_the_same_number_in_words() -> None:
+    """"3 km" adds nothing to "three kilometres"; "4 km" does."""
+    from audio_edition.text.facts import adds
+
+    climb = "The Saddleback climb rises 210 metres in just under three kilometres."
+    assert not adds("That ascent gains 210 metres in a little under 3 km.", climb, "en")
+    assert adds("That ascent gains 210 metres in a little under 4 km.", climb, "en")
+    german = ("Der Anstieg misst 210 Meter auf knapp 3 Kilometern.", "Er steigt 210 Meter auf knapp drei Kilometern.")
+    assert not adds(*german, "de")
+
+
 def test_a_single_reworded_copy_that_reorders_and_merges_sentences_is_caught() -> None:
     """One copy in an article is enough: its sentences reordered and merged, its facts kept."""
     original = ("The Corran ferry will carry 120 passengers and 22 cars on its new timetable. An extra crossing "
@@ -187,3 +198,23 @@ def test_a_single_reworded_copy_that_reorders_and_merges_sentences_is_caught() -
     paragraphs = [original, *others[:2], copy, *others[2:]]
     found = [(d.removed, d.kept, d.kind) for d in find_duplicates(paragraphs, "paraphrase", "en")]
     assert found == [(3, 0, "paraphrase")] or found == [(0, 3, "paraphrase")]
+
+
+def test_a_tutorials_sibling_steps_are_kept_though_one_is_the_other_cut_down() -> None:
+    """A short step whose words are all in a longer sibling ("the legend title" beside "the axis
+    titles") is not a copy on that alone: siblings nearly as alike stand beside them, so the pair
+    does not stand out, and neither goes."""
+    tutorial = [
+        "In this tutorial you will learn how to change the font sizes of a chart drawn with the plotting package, "
+        "one element at a time.",
+        "First we create a small data frame with two columns, one holding probabilities and one holding the names "
+        "of three groups.",
+        "With the following lines of code, we can change the size of the main title of our chart and make it stand "
+        "out above the bars.",
+        "With the following lines of code, we can change the size of the axis titles of our chart. All of the axis "
+        "titles change at once.",
+        "And with the following lines of code, we can change the size of the legend title of our chart:",
+        "Finally, the text of every element can be scaled together through the base size of the theme, which is "
+        "often the quickest fix.",
+    ]
+    assert find_duplicates(tutorial, "paraphrase", "en") == []

@@ -41,17 +41,22 @@ MIN_EXACT_PARAGRAPH_WORDS = 40  # a repeat this long is a pasted paragraph, not 
 MIN_SIMILARITY = 0.2
 PARAPHRASE_THRESHOLD = 0.245
 MAX_MARGIN = 4.0
-# Spinning is a pattern: a copy is removed on its own evidence when it is strong (the same facts,
-# or every sentence nearly the same); weaker ones only when the article has another copy besides.
-# On 990 real pages, single look-alike pairs of real authors' restated points are common; two in
-# one article, with no facts between them, are not.
+# Spinning is a pattern: a copy is removed on its own evidence when it is strong; weaker ones only
+# when the article has another copy besides. Strong: the pair stands far apart from everything else
+# and says the same (the same facts, one at least; or closely matching sentences; or one is the
+# other cut down), or the copy carries several facts found only in the pair. Near-identical
+# sentences or a cut-down copy alone are not enough: on the 990 real pages, a tutorial's steps, a
+# FAQ's answers and a definition beside its sibling look just so.
 STRONG_ALIGNMENT = 0.45  # every sentence's counterpart shares this much
 STRONG_FACTS = 3  # numbers, dates and names the copy carries (all of them in the other)
 STRONG_FACT_SHARE = 0.6  # of the other's: a copy keeps most of its original's facts
-DISTINCT_MARGIN = 2.5  # the pair, with the same facts, this much closer to each other than to anything else
+DISTINCT_MARGIN = 2.5  # the pair this much closer to each other than to anything else
 SPUN_COPIES = 2
 SPUN_SHARE = 0.2  # of the paragraphs long enough to judge
 SPUN_MEAN = 0.25  # similarity
+# And one pair at least stands this much closer to each other than to anything else: a tutorial's
+# steps and a list's items are all about as alike, and form no pattern of copies.
+SPUN_MARGIN = 2.0
 
 
 
@@ -148,6 +153,7 @@ def _paraphrases(paragraphs: list[str], language: str, gone: set[int], fixed: fr
     seen = dict.fromkeys(alive, 0)  # how far down its list each paragraph's live neighbours start
     rejected: set[tuple[int, int]] = set()
     strong: set[int] = set()  # copies removed on their own evidence
+    margins: list[float] = []
     context = _Context.of(paragraphs, language)
 
     def top(i: int) -> tuple[tuple[float, int] | None, float]:
@@ -183,10 +189,11 @@ def _paraphrases(paragraphs: list[str], language: str, gone: set[int], fixed: fr
                 accepted = judged[0]
                 if judged[1]:
                     strong.add(accepted.removed)
+                margins.append(margin)
                 break
             rejected.add((i, j))  # each says something the other does not, or they do not align
         if accepted is None:
-            return _pattern(found, strong, len(alive), gone)
+            return _pattern(found, strong, len(alive), gone, max(margins, default=0.0))
         found.append(accepted)
         gone.add(accepted.removed)
 
@@ -237,7 +244,10 @@ def _copy(paragraphs: list[str], i: int, j: int, score: float, margin: float, si
         specific = {f for f in own if context.fact_count.get(f, 0) <= 2}  # in this pair only
         kept_facts = len(facts(paragraphs[keep], language))
         same_facts = len(own) == kept_facts  # the one that goes adds none, so: the same facts
-        strong = (cut or alignment >= STRONG_ALIGNMENT or (margin >= DISTINCT_MARGIN and same_facts)
+        # Far closer to each other than to anything else, and saying the same: the same facts (one at
+        # least: none in either is no evidence), sentences that match closely, or one cut down.
+        said_the_same = (same_facts and bool(own)) or cut or alignment >= STRONG_ALIGNMENT
+        strong = ((margin >= DISTINCT_MARGIN and said_the_same)
                   or (len(specific) >= STRONG_FACTS and len(own) >= STRONG_FACT_SHARE * kept_facts))
         if not strong and context.structured(a, b, language):
             return None  # answers under a question each repeats: alike by design
@@ -245,11 +255,12 @@ def _copy(paragraphs: list[str], i: int, j: int, score: float, margin: float, si
     return None
 
 
-def _pattern(found: list[Duplicate], strong: set[int], judged: int, gone: set[int]) -> list[Duplicate]:
+def _pattern(found: list[Duplicate], strong: set[int], judged: int, gone: set[int],
+             margin: float) -> list[Duplicate]:
     """The copies found: the strong ones, and the weak ones only when the article shows the
     pattern of a spun one (SPUN_COPIES copies or more, SPUN_SHARE of the ``judged`` paragraphs,
-    with a mean similarity of SPUN_MEAN)."""
-    if (len(found) >= SPUN_COPIES and len(found) >= SPUN_SHARE * judged
+    with a mean similarity of SPUN_MEAN, one pair at least standing apart by SPUN_MARGIN)."""
+    if (len(found) >= SPUN_COPIES and len(found) >= SPUN_SHARE * judged and margin >= SPUN_MARGIN
             and sum(d.score for d in found) / len(found) >= SPUN_MEAN):
         return found
     for d in found:
