@@ -29,6 +29,8 @@ DEDUPE_MODES: tuple[DedupeMode, ...] = ("off", "exact", "paraphrase")
 DEFAULT_DEDUPE: DedupeMode = "paraphrase"
 DEFAULT_RATE = 1.0  # the voice's own speed
 DEFAULT_TIMEOUT_S = 30.0  # fetching a page: the whole fetch, connecting to the last byte
+DEFAULT_MAX_WORDS = 150_000  # an article's length cap: about 17 hours at 150 words a minute (--max-words)
+DEFAULT_FEED_LIMIT = 50  # entries of each feed a publish run takes, newest first (--limit, [sources] limit)
 RATE_RANGE = (0.5, 2.0)
 LOUDNESS_RANGE = (-40.0, -6.0)  # quieter is lost in a car; louder cannot keep a true peak under -1 dBTP
 MAX_PAUSE_MS = 10_000
@@ -77,6 +79,8 @@ class Settings:
     rate: float = DEFAULT_RATE  # speaking speed factor, for engines that can change it
     source_name: str | None = None  # the article's source as the user named it, when it is read elsewhere (a cluster)
     timeout_s: float = DEFAULT_TIMEOUT_S
+    allow_private: bool = False  # fetches may reach private and local addresses (ingest/policy.py)
+    max_words: int = DEFAULT_MAX_WORDS  # a longer article is an error, not a day-long episode
     cache_dir: Path | None = None  # None: storage.cache.default_cache_dir()
     use_cache: bool = True
 
@@ -98,6 +102,8 @@ class Settings:
         if not RATE_RANGE[0] <= self.rate <= RATE_RANGE[1]:
             raise SettingError(f"a rate of {self.rate:g} is outside {RATE_RANGE[0]:g} to {RATE_RANGE[1]:g}",
                                hint="1.0 is the voice's own speed; 1.2 is a fifth faster.")
+        if self.max_words < 1:
+            raise SettingError(f"--max-words must be at least 1, not {self.max_words}")
         if not 0 < self.timeout_s <= TIMEOUT_RANGE[1]:
             raise SettingError(f"a timeout of {self.timeout_s:g} s is outside 0 to {TIMEOUT_RANGE[1]:g} s",
                                hint="30 s suits most sites; allow longer for a slow one.")

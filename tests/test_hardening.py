@@ -192,7 +192,7 @@ def test_a_prepare_of_3000_paragraphs_keeps_them_all(tmp_path: Path) -> None:
     from audio_edition.settings import Settings
 
     (tmp_path / "long.md").write_text(_long_article(3000))
-    prepared = pipeline.prepare(str(tmp_path / "long.md"), Settings(engine="espeak"))
+    prepared = pipeline.prepare(str(tmp_path / "long.md"), Settings(engine="espeak", max_words=200_000))
     assert len(prepared.article.sections[0].paragraphs) > 2900
 
 

@@ -94,8 +94,9 @@ def test_unreachable_hosts_fail_clearly(cli: Cli) -> None:
         port = sock.getsockname()[1]
     run = cli("prepare", f"http://127.0.0.1:{port}/article")
     assert run.code == 1 and "refused the connection" in run.stderr
-    run = cli("prepare", "ftp://127.0.0.1/article.html")  # not a scheme we fetch: a file name, and no such file
-    assert run.code == 1 and run.stderr.startswith("Error: ftp://127.0.0.1/article.html: no such file"), run.stderr
+    run = cli("prepare", "ftp://127.0.0.1/article.html")  # not a scheme we fetch, and not "Check the path"
+    assert run.code == 1 and run.stderr.startswith(
+        "Error: ftp://127.0.0.1/article.html: only http and https addresses are fetched"), run.stderr
 
 
 def test_a_page_may_not_claim_another_sites_address() -> None:

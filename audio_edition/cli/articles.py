@@ -49,7 +49,7 @@ def build(
                                           "such as co.uk)."),
     lang: str | None = typer.Option(None, "--lang",
                                     help="Language code, e.g. en, de, pt-BR (default: what the article declares, "
-                                         "else en)."),
+                                         "else detected from its text)."),
     intro: Path | None = typer.Option(None, "--intro", help="Intro clip (mp3, wav, flac, ogg, opus, m4a)."),
     no_intro: bool = typer.Option(False, "--no-intro", help="No intro clip."),
     outro: Path | None = typer.Option(None, "--outro", help="Outro clip."),
@@ -87,6 +87,12 @@ def build(
                                   min=defaults.TIMEOUT_RANGE[0], max=defaults.TIMEOUT_RANGE[1],
                                   envvar="AUDIO_EDITION_TIMEOUT",
                                   help="For a URL: the longest a page may take to arrive, all of it."),
+    allow_private: bool = typer.Option(False, "--allow-private",
+                                       help="For a URL: let redirects lead to private and local addresses "
+                                            "(the address you give may always be one)."),
+    max_words: int = typer.Option(defaults.DEFAULT_MAX_WORDS, "--max-words", metavar="N", min=1,
+                                  envvar="AUDIO_EDITION_MAX_WORDS",
+                                  help="The longest article to build, in words (the default is about 17 hours)."),
     cluster: str | None = typer.Option(None, "--cluster", metavar="ADDRESS", envvar="AUDIO_EDITION_CLUSTER",
                                        help="Build on the Dask cluster whose scheduler is at ADDRESS "
                                             "(tcp://host:8786) instead of here."),
@@ -126,7 +132,7 @@ BUILD_OPTIONS = {"engine": "engine", "voice": "voice", "lang": "language", "intr
                  "cover": "cover", "title": "title", "author": "author", "show_name": "show_name",
                  "bitrate": "bitrate_kbps", "jobs": "jobs", "cache_dir": "cache_dir", "dedupe": "dedupe",
                  "lexicon": "lexicon", "loudness": "loudness_lufs", "bed": "bed", "rate": "rate",
-                 "timeout": "timeout_s"}
+                 "timeout": "timeout_s", "allow_private": "allow_private", "max_words": "max_words"}
 BUILD_SECONDS = {"pause": "pause_ms", "section_pause": "section_pause_ms", "crossfade": "crossfade_ms"}
 
 
@@ -222,6 +228,9 @@ def prepare(
     timeout: float = typer.Option(defaults.DEFAULT_TIMEOUT_S, "--timeout", metavar="SECONDS",
                                   min=defaults.TIMEOUT_RANGE[0], max=defaults.TIMEOUT_RANGE[1],
                                   envvar="AUDIO_EDITION_TIMEOUT", help="As for build."),
+    allow_private: bool = typer.Option(False, "--allow-private", help="As for build."),
+    max_words: int = typer.Option(defaults.DEFAULT_MAX_WORDS, "--max-words", metavar="N", min=1,
+                                  envvar="AUDIO_EDITION_MAX_WORDS", help="As for build."),
 ) -> None:
     """Show exactly what would be spoken, and what was removed, without synthesizing."""
     from audio_edition import pipeline
@@ -230,7 +239,8 @@ def prepare(
 
     check_flags(ctx)
     changes = option_changes(ctx, {"engine": "engine", "lang": "language", "title": "title", "author": "author",
-                             "dedupe": "dedupe", "lexicon": "lexicon", "timeout": "timeout_s"})
+                             "dedupe": "dedupe", "lexicon": "lexicon", "timeout": "timeout_s",
+                             "allow_private": "allow_private", "max_words": "max_words"})
     settings = Settings().with_changes(**changes)
     stdin = sys.stdin.buffer.read() if source == "-" else None
     prepared = pipeline.prepare(source, settings, stdin)

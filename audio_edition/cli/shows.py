@@ -59,13 +59,14 @@ def show_init(
 def publish(
     ctx: typer.Context,
     inputs: list[str] | None = typer.Argument(None, metavar="[INPUT]...",
-                                              help="Article files or URLs (none: the show's [sources] feeds)."),
+                                              help="Article files or URLs (none: the show's \\[sources] feeds)."),
     show_dir: Path = typer.Option(..., "--show", metavar="DIR", help="The show folder."),
     from_feed: list[str] | None = typer.Option(None, "--from-feed", metavar="URL",
                                                help="A site's RSS or Atom feed: publish what it links to that is "
                                                     "new or changed (repeatable)."),
-    limit: int | None = typer.Option(None, "--limit", metavar="N", min=1,
-                                     help="With feeds: only the newest N entries of each."),
+    limit: int | None = typer.Option(None, "--limit", metavar="N", min=1, show_default=False,
+                                     help=f"With feeds: the newest N entries of each (default: show.toml's "
+                                          f"\\[sources] limit, else {defaults.DEFAULT_FEED_LIMIT})."),
     engine: str | None = typer.Option(None, "--engine", help="Overrides the show's engine.",
                                       envvar="AUDIO_EDITION_ENGINE"),
     voice: str | None = typer.Option(None, "--voice", help="Overrides the show's voice."),
@@ -86,6 +87,12 @@ def publish(
                                   min=defaults.TIMEOUT_RANGE[0], max=defaults.TIMEOUT_RANGE[1],
                                   envvar="AUDIO_EDITION_TIMEOUT",
                                   help="For URLs and feeds: the longest one page may take to arrive."),
+    allow_private: bool = typer.Option(False, "--allow-private",
+                                       help="Let feeds, their links and redirects lead to private and local "
+                                            "addresses (the hosts you name may always be)."),
+    max_words: int = typer.Option(defaults.DEFAULT_MAX_WORDS, "--max-words", metavar="N", min=1,
+                                  envvar="AUDIO_EDITION_MAX_WORDS",
+                                  help="The longest article to publish, in words (as for build)."),
     cluster: str | None = typer.Option(None, "--cluster", metavar="ADDRESS", envvar="AUDIO_EDITION_CLUSTER",
                                        help="Build on the Dask cluster whose scheduler is at ADDRESS; "
                                             "the show is still written here."),
@@ -93,7 +100,7 @@ def publish(
 ) -> None:
     """Build each article as an episode of the show and regenerate its feed and site.
 
-    With --from-feed, or with no INPUT and feeds listed in show.toml's [sources], publish what the
+    With --from-feed, or with no INPUT and feeds listed in show.toml's \\[sources], publish what the
     feeds link to that is new or changed since the last run (a cron job's whole command)."""
     from audio_edition.publish.show import load_show
     from audio_edition.runners.batch import runner_for
@@ -101,7 +108,8 @@ def publish(
     check_flags(ctx)
     changes = option_changes(ctx, {"engine": "engine", "voice": "voice", "lang": "language", "intro": "intro",
                                    "outro": "outro", "loudness": "loudness_lufs", "bitrate": "bitrate_kbps",
-                                   "dedupe": "dedupe", "lexicon": "lexicon", "jobs": "jobs", "timeout": "timeout_s"})
+                                   "dedupe": "dedupe", "lexicon": "lexicon", "jobs": "jobs", "timeout": "timeout_s",
+                                   "allow_private": "allow_private", "max_words": "max_words"})
     inputs, feeds = list(inputs or []), list(from_feed or [])
     if not inputs and not feeds:
         show = load_show(show_dir)
@@ -115,7 +123,8 @@ def publish(
         bar = stack.enter_context(progress_bar(quiet))
         failed = _publish_inputs(show_dir, inputs, changes, quiet, bar, runner) if inputs else False
         if feeds:
-            failed = _publish_feeds(show_dir, feeds, changes, limit, quiet, bar, runner) or failed
+            failed = _publish_feeds(show_dir, feeds, changes, limit or defaults.DEFAULT_FEED_LIMIT, quiet, bar,
+                                    runner) or failed
     if failed:
         raise typer.Exit(1)
 
@@ -149,7 +158,7 @@ def _publish_inputs(show_dir: Path, inputs: list[str], changes: dict[str, Any], 
     return failed
 
 
-def _publish_feeds(show_dir: Path, feeds: list[str], changes: dict[str, Any], limit: int | None, quiet: bool,
+def _publish_feeds(show_dir: Path, feeds: list[str], changes: dict[str, Any], limit: int, quiet: bool,
                    bar: Progress, runner: Runner | None) -> bool:
     """Bring the show up to date with the feeds. True if a feed or an article failed."""
     from urllib.parse import urlsplit
@@ -181,6 +190,8 @@ def _publish_feeds(show_dir: Path, feeds: list[str], changes: dict[str, Any], li
             + (f", {len(waiting)} failed within the hour, not tried again yet" if waiting else ""))
         for item in waiting:
             err(f"Note: {item.url} failed at {item.since}, and is tried again an hour after that: {item.error}")
+        for url, more in report.beyond_limit:
+            err(f"Note: {url} lists {limit + more} entries; the newest {limit} were taken (--limit N takes more)")
     return report.failed
 
 

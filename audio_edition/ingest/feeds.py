@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
+from urllib.parse import urldefrag
 
 from audio_edition.errors import InputError
 
@@ -13,7 +14,7 @@ class Entry:
     """One article a feed links to."""
 
     id: str  # the entry's guid or id, else its link
-    link: str  # absolute http(s) address of the article page
+    link: str  # absolute http(s) address of the article page, without a fragment
     title: str
     timestamp: float | None  # published (else updated), seconds since the epoch, UTC
 
@@ -31,7 +32,7 @@ def entries(data: bytes, url: str) -> list[Entry]:
     found: list[tuple[int, Entry]] = []
     seen: set[str] = set()
     for index, item in enumerate(parsed.entries):
-        link = (item.get("link") or "").strip()
+        link = urldefrag((item.get("link") or "").strip()).url  # "/a" and "/a#comments" are one article
         if not link.lower().startswith(("http://", "https://")) or link in seen:
             continue
         seen.add(link)

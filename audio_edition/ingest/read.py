@@ -14,6 +14,7 @@ from audio_edition.ingest import sanitize, web
 from audio_edition.ingest.decode import decode
 from audio_edition.ingest.html import canonical_address, read_html
 from audio_edition.ingest.markdown import read_markdown
+from audio_edition.ingest.policy import Reach
 from audio_edition.ingest.text import read_text
 from audio_edition.models import Article, Removal
 from audio_edition.storage import files
@@ -65,9 +66,10 @@ def _read(text: str, reader: Reader, source: str | None) -> Article:
 KIND_READERS: dict[str, Reader] = {"html": read_html, "markdown": read_markdown, "text": read_text}
 
 
-def fetch(url: str, timeout_s: float = web.DEFAULT_TIMEOUT_S) -> web.Document:
-    """The article page at ``url``, fetched (FetchError for anything but an answer we can read)."""
-    got = web.fetch(url, timeout_s)
+def fetch(url: str, timeout_s: float = web.DEFAULT_TIMEOUT_S, allow_private: bool = False) -> web.Document:
+    """The article page at ``url``, which the user named, fetched (FetchError for anything but an
+    answer we can read). A redirect may lead to a private address only with ``allow_private``."""
+    got = web.fetch(url, timeout_s, reach=Reach.of(url, allow_private=allow_private))
     assert isinstance(got, web.Document)  # an unconditional request never gets a 304
     return got
 
@@ -95,17 +97,23 @@ def source_address(document: web.Document) -> str:
                              document.final_url)
 
 
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/")  # ftp://, file:/, a mistyped http:/
+
+
 def read_article(source: str, stdin: bytes | None = None, document: web.Document | None = None,
-                 timeout_s: float = web.DEFAULT_TIMEOUT_S) -> Article:
+                 timeout_s: float = web.DEFAULT_TIMEOUT_S, allow_private: bool = False) -> Article:
     """Read the article at ``source``: a path, an http(s) URL (``document`` when it was fetched
     already), or ``-`` with ``stdin`` holding its bytes."""
     if document is not None:
         return read_document(document)
     if web.is_url(source):
-        return read_document(fetch(source, timeout_s))
+        return read_document(fetch(source, timeout_s, allow_private))
     if source == STDIN:
         text = decode(stdin or b"", "standard input")
         return _read(text, sniff_reader(text), None)
+    if _SCHEME.match(source) and not Path(source).exists():
+        raise InputError(f"{source}: only http and https addresses are fetched",
+                         hint="Give the article's http(s) address, or save the page and give the file.")
     path = Path(source)
     if path.is_dir():
         raise InputError(f"{source} is a folder, not an article file",

@@ -1,22 +1,30 @@
 """Fetching article pages and feeds over HTTP (requests, with urllib3's retry policy).
 
-Every fetch has a connect timeout and a total deadline (a server that trickles bytes cannot hold
-a build for ever), retries 429 and 5xx answers a few times with backoff (a Retry-After of more
-than a few seconds is not waited for), follows at most five redirects, stops reading past a size
-limit, and names itself. Conditional requests (ETag, Last-Modified) let a feed sync ask "has this
-changed?" for the price of a 304.
+One policy for every fetch: a total deadline over connecting, the headers and the body, enforced
+while bytes arrive (a watchdog shuts the socket: a server that drips a byte a second cannot hold
+a build); 429 and 5xx answers retried a few times with backoff, within the deadline (a
+Retry-After longer than a few seconds, or than the time left, is an error, not a wait); at most
+five redirects; a size limit; no credentials from ~/.netrc; and no private or local address
+unless the user named the host (reach.py), checked on the connected socket, so on every
+redirect and after every DNS answer. Conditional requests (ETag, Last-Modified) let a feed sync
+ask "has this changed?" for the price of a 304.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-import time
+import socket
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from audio_edition import __version__, settings
 from audio_edition.errors import FetchError
+from audio_edition.ingest.policy import CURRENT as _CURRENT
+from audio_edition.ingest.policy import Fetch as _Fetch
+from audio_edition.ingest.policy import OutOfTime as _OutOfTime
+from audio_edition.ingest.policy import Reach
 
 if TYPE_CHECKING:
     import requests
@@ -102,26 +110,98 @@ class NotModified:
 
 def retry_policy(methods: tuple[str, ...] = ("GET", "HEAD"), backoff_s: float = BACKOFF_S) -> Retry:
     """The one retry policy of every request we make (pages, feeds, and gTTS's requests to Google):
-    urllib3's Retry of RETRY_STATUSES, RETRIES times, with backoff doubling from ``backoff_s``
-    and a Retry-After honoured up to MAX_RETRY_AFTER_S (redirects are requests')."""
+    urllib3's Retry of RETRY_STATUSES, RETRIES times, with backoff doubling from ``backoff_s``.
+    Within a fetch, a retry must fit its deadline, and a Retry-After longer than MAX_RETRY_AFTER_S
+    or than the time left is an error; elsewhere (gTTS) a Retry-After is honoured up to
+    MAX_RETRY_AFTER_S (redirects are requests')."""
     from urllib3.util.retry import Retry
 
     class CappedRetry(Retry):
         def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
             wait = super().get_retry_after(response)
+            fetch = _CURRENT.get()
+            if wait is not None and fetch is not None and wait > min(MAX_RETRY_AFTER_S, fetch.remaining()):
+                raise _OutOfTime(wait)
             return None if wait is None else min(wait, MAX_RETRY_AFTER_S)
+
+        def get_backoff_time(self) -> float:
+            backoff = float(super().get_backoff_time())
+            fetch = _CURRENT.get()
+            if fetch is not None and backoff >= fetch.remaining():
+                raise _OutOfTime()
+            return backoff
 
     return CappedRetry(total=RETRIES, connect=2, read=0, status=RETRIES, backoff_factor=backoff_s, backoff_max=4.0,
                        status_forcelist=RETRY_STATUSES, allowed_methods=methods,
                        respect_retry_after_header=True, raise_on_status=False)
 
 
-def _session() -> requests.Session:
+@functools.cache
+def _guarded_classes() -> tuple[type, dict[str, type]]:
+    """A requests Session and urllib3 connection pools that keep the fetch policy: every socket
+    is checked against the fetch's Reach once connected (before a byte is sent: every redirect
+    and every DNS answer, rebinding included) and handed to its watchdog; every request, through
+    a proxy, checked by resolving its host; and no credentials from ~/.netrc, on any request."""
     import requests
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    def guarded(base: Any) -> Any:
+        class Guarded(base):
+            def _new_conn(self) -> socket.socket:
+                sock: socket.socket = super()._new_conn()
+                fetch = _CURRENT.get()
+                if fetch is not None:
+                    if not getattr(self, "proxy", None):  # through a proxy, the socket shows the proxy
+                        try:
+                            fetch.reach.check(fetch.current, self.host, sock.getpeername()[0])
+                        except FetchError:
+                            sock.close()
+                            raise
+                    fetch.register(sock)
+                return sock
+        return Guarded
+
+    class HTTPPool(HTTPConnectionPool):
+        ConnectionCls = guarded(HTTPConnection)
+
+    class HTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = guarded(HTTPSConnection)
+
+    class _NoCredentials(requests.auth.AuthBase):
+        def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+            return request  # set on the session, it keeps requests from reading ~/.netrc
+
+    class GuardedSession(requests.Session):
+        def __init__(self) -> None:
+            super().__init__()
+            self.auth = _NoCredentials()
+
+        def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+            fetch = _CURRENT.get()
+            if fetch is not None:
+                fetch.current = request.url or ""
+                if any(kwargs.get("proxies") or {}):
+                    fetch.reach.check_resolved(fetch.current)
+            return super().send(request, **kwargs)
+
+        def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
+            """On a redirect to another host, drop the Authorization header (as requests does),
+            and never add credentials from ~/.netrc (as requests would)."""
+            if "Authorization" in prepared_request.headers and self.should_strip_auth(
+                    response.request.url or "", prepared_request.url or ""):
+                del prepared_request.headers["Authorization"]
+
+    return GuardedSession, {"http": HTTPPool, "https": HTTPSPool}
+
+
+def _session() -> requests.Session:
     from requests.adapters import HTTPAdapter
 
-    session = requests.Session()
+    session_class, pools = _guarded_classes()
+    session: requests.Session = session_class()
     adapter = HTTPAdapter(max_retries=retry_policy())
+    adapter.poolmanager.pool_classes_by_scheme = pools
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.max_redirects = MAX_REDIRECTS
@@ -133,7 +213,8 @@ def _session() -> requests.Session:
     return session
 
 
-def _status_error(url: str, status: int, reason: str) -> FetchError:
+def _status_error(url: str, status: int, reason: str, retries: int) -> FetchError:
+    after = f", after {retries} retr{'y' if retries == 1 else 'ies'}" if retries else ""
     if status == 404 or status == 410:
         return FetchError(f"{url}: the site has no such page ({status} {reason})",
                           hint="Check the address; the article may have moved or been taken down.")
@@ -142,20 +223,23 @@ def _status_error(url: str, status: int, reason: str) -> FetchError:
                           hint="The page may be behind a login or paywall: "
                                "save it from your browser and give the file.")
     if status == 429:
-        return FetchError(f"{url}: the site asks us to slow down ({status} {reason}), after {RETRIES} retries",
+        return FetchError(f"{url}: the site asks us to slow down ({status} {reason}){after}",
                           hint="Try again later, or with fewer articles at once.")
     if status >= 500:
-        return FetchError(f"{url}: the site failed to answer ({status} {reason}), after {RETRIES} retries",
+        return FetchError(f"{url}: the site failed to answer ({status} {reason}){after}",
                           hint="The site has a problem; try again later.")
     return FetchError(f"{url}: the site answered {status} {reason}", hint="Check the address.")
 
 
 def fetch(url: str, timeout_s: float = DEFAULT_TIMEOUT_S, etag: str | None = None,
-          last_modified: str | None = None, max_bytes: int = MAX_BYTES) -> Document | NotModified:
+          last_modified: str | None = None, max_bytes: int = MAX_BYTES, reach: Reach | None = None
+          ) -> Document | NotModified:
     """GET ``url``; with ``etag`` or ``last_modified``, conditionally (a 304 gives NotModified).
+    ``reach`` says which private addresses it may lead to (by default: ``url``'s own host, which
+    the user named).
 
     Raises FetchError with the real cause: no such host, refused, timed out, too large, too many
-    redirects, or an HTTP error status."""
+    redirects, a private address, or an HTTP error status."""
     import requests
 
     parts = urlsplit(url)
@@ -166,65 +250,88 @@ def fetch(url: str, timeout_s: float = DEFAULT_TIMEOUT_S, etag: str | None = Non
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    deadline = time.monotonic() + timeout_s
     host = parts.hostname
-    try:
-        with _session() as session, session.get(url, headers=headers, stream=True, allow_redirects=True,
-                         timeout=(min(CONNECT_TIMEOUT_S, timeout_s), timeout_s)) as response:
-            if response.status_code == 304:
-                return NotModified(url, response.headers.get("ETag") or etag,
-                                   response.headers.get("Last-Modified") or last_modified)
-            if response.status_code >= 400:
-                raise _status_error(url, response.status_code, response.reason or "")
-            if 300 <= response.status_code < 400:
-                raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects, or a redirect with no address",
-                                 hint="Open the address in a browser to see where it leads, and give the final one.")
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
+    connect_s = min(CONNECT_TIMEOUT_S, timeout_s)
+    with _Fetch(timeout_s, reach if reach is not None else Reach.of(url)) as state:
+        try:
+            return _get(url, headers, (connect_s, timeout_s), max_bytes, state)
+        except FetchError:
+            raise
+        except _OutOfTime as exc:
+            if exc.wait is not None:
+                raise FetchError(f"{url}: the site asks us to come back in {exc.wait:g} s",
+                                 hint="The site is busy or limits how often it is asked; try again later.") from None
+            raise _too_slow(url, timeout_s) from None
+        except requests.exceptions.RequestException as exc:
+            if state.expired:
+                raise _too_slow(url, timeout_s) from None
+            raise _request_error(url, host, exc, connect_s, timeout_s) from None
+
+
+def _get(url: str, headers: dict[str, str], timeouts: tuple[float, float], max_bytes: int,
+         state: _Fetch) -> Document | NotModified:
+    with _session() as session, session.get(url, headers=headers, stream=True, allow_redirects=True,
+                                            timeout=timeouts) as response:
+        if state.expired:
+            raise _too_slow(url, state.timeout_s)
+        if response.status_code == 304:
+            return NotModified(url, response.headers.get("ETag") or headers.get("If-None-Match"),
+                               response.headers.get("Last-Modified") or headers.get("If-Modified-Since"))
+        if response.status_code >= 400:
+            retries = getattr(response.raw, "retries", None)
+            reason = "".join(c for c in response.reason or "" if c.isprintable())[:80]  # a server's words
+            raise _status_error(url, response.status_code, reason,
+                                len(retries.history) if retries is not None else 0)
+        if 300 <= response.status_code < 400:
+            raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects, or a redirect with no address",
+                             hint="Open the address in a browser to see where it leads, and give the final one.")
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise _too_large(url, max_bytes)
+        body = bytearray()
+        for chunk in response.iter_content(CHUNK):
+            body += chunk
+            if len(body) > max_bytes:
                 raise _too_large(url, max_bytes)
-            body = bytearray()
-            for chunk in response.iter_content(CHUNK):
-                body += chunk
-                if len(body) > max_bytes:
-                    raise _too_large(url, max_bytes)
-                if time.monotonic() > deadline:
-                    raise _too_slow(url, timeout_s)
-            content_type = response.headers.get("Content-Type", "")
-            charset = _CHARSET.search(content_type)
-            return Document(url=url, final_url=response.url, data=bytes(body),
-                            media_type=content_type.split(";")[0].strip().lower(),
-                            charset=charset.group(1) if charset else None, etag=response.headers.get("ETag"),
-                            last_modified=response.headers.get("Last-Modified"))
-    except FetchError:
-        raise
-    except requests.exceptions.TooManyRedirects:
-        raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects",
-                         hint="The address may redirect in a loop; "
-                              "open it in a browser and give the final one.") from None
-    except requests.exceptions.ConnectTimeout as exc:
-        raise FetchError(f"{url}: could not connect to {host} within {min(CONNECT_TIMEOUT_S, timeout_s):g} s",
-                         hint="Check the address and the network.") from exc
-    except requests.exceptions.ReadTimeout:
-        raise _too_slow(url, timeout_s) from None
-    except requests.exceptions.ChunkedEncodingError:
-        raise FetchError(f"{url}: the connection broke while reading the page", hint="Try again later.") from None
-    except requests.exceptions.SSLError as exc:
-        raise FetchError(f"{url}: the secure connection to {host} failed ({_root_cause(exc)})",
-                         hint="The site's certificate is not valid here; check the address.") from None
-    except requests.exceptions.ConnectionError as exc:
+        if state.expired:  # the watchdog cut the body short: what came is not the page
+            raise _too_slow(url, state.timeout_s)
+        content_type = response.headers.get("Content-Type", "")
+        charset = _CHARSET.search(content_type)
+        return Document(url=url, final_url=response.url, data=bytes(body),
+                        media_type=content_type.split(";")[0].strip().lower(),
+                        charset=charset.group(1) if charset else None, etag=response.headers.get("ETag"),
+                        last_modified=response.headers.get("Last-Modified"))
+
+
+def _request_error(url: str, host: str, exc: Exception, connect_s: float, timeout_s: float) -> FetchError:
+    """The FetchError for what requests raised, naming the real cause."""
+    import requests
+
+    if isinstance(exc, requests.exceptions.TooManyRedirects):
+        return FetchError(f"{url}: more than {MAX_REDIRECTS} redirects",
+                          hint="The address may redirect in a loop; open it in a browser and give the final one.")
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return FetchError(f"{url}: could not connect to {host} within {connect_s:g} s",
+                          hint="Check the address and the network.")
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return _too_slow(url, timeout_s)
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return FetchError(f"{url}: the connection broke while reading the page", hint="Try again later.")
+    if isinstance(exc, requests.exceptions.SSLError):
+        return FetchError(f"{url}: the secure connection to {host} failed ({_root_cause(exc)})",
+                          hint="The site's certificate is not valid here; check the address.")
+    if isinstance(exc, requests.exceptions.ConnectionError):
         cause = _root_cause(exc)
         if "Read timed out" in cause or "ReadTimeout" in type(exc).__name__ + cause:
-            raise _too_slow(url, timeout_s) from None  # urllib3 gives up on a read timeout as a retry error
+            return _too_slow(url, timeout_s)  # urllib3 gives up on a read timeout as a retry error
         if ("Name or service not known" in cause or "nodename nor servname" in cause
                 or "Temporary failure in name" in cause):
-            raise FetchError(f"{url}: no such host {host!r} (or no network to look it up)",
-                             hint="Check the address and the network.") from None
+            return FetchError(f"{url}: no such host {host!r} (or no network to look it up)",
+                              hint="Check the address and the network.")
         if "Connection refused" in cause:
-            raise FetchError(f"{url}: {host} refused the connection", hint="Check the address and port.") from None
-        raise FetchError(f"{url}: could not reach {host} ({cause})",
-                         hint="Check the address and the network.") from None
-    except requests.exceptions.RequestException as exc:
-        raise FetchError(f"{url}: the request failed ({_root_cause(exc)})", hint="Check the address.") from None
+            return FetchError(f"{url}: {host} refused the connection", hint="Check the address and port.")
+        return FetchError(f"{url}: could not reach {host} ({cause})", hint="Check the address and the network.")
+    return FetchError(f"{url}: the request failed ({_root_cause(exc)})", hint="Check the address.")
 
 
 def _too_large(url: str, max_bytes: int) -> FetchError:

@@ -11,6 +11,7 @@ from audio_edition import ingest, speech
 from audio_edition.errors import InputError
 from audio_edition.ingest import sanitize, titles
 from audio_edition.ingest.web import Document
+from audio_edition.languages.sentences import word_count
 from audio_edition.models import Article, Removal, Script
 from audio_edition.settings import AUTO, DEDUPE_MODES, DEFAULT_RATE, Settings
 from audio_edition.speech.engine import Engine
@@ -35,7 +36,7 @@ class Prepared:
 def read(source: str, settings: Settings, stdin: bytes | None = None, document: Document | None = None) -> Article:
     """Read an article (fetching it when ``source`` is a URL and ``document`` is not given) and
     apply the title/author overrides."""
-    article = ingest.read_article(source, stdin, document, settings.timeout_s)
+    article = ingest.read_article(source, stdin, document, settings.timeout_s, settings.allow_private)
     changes: dict[str, Any] = {"source": settings.source_name} if settings.source_name else {}
     title, markup = sanitize.title_line(settings.title or "")
     if title:
@@ -74,6 +75,11 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None,
     article = cleanup.report_emoji(cleanup.clean(article, lang, settings.dedupe))
     if not article.paragraphs:
         raise _nothing_left(source, article)
+    length = sum(word_count(p) for p in article.paragraphs)
+    if length > settings.max_words:
+        raise InputError(f"{ingest.label(source)} has {length:,} words, more than the {settings.max_words:,} "
+                         f"an episode may have (about {settings.max_words / WORDS_PER_HOUR:.0f} hours)",
+                         hint="Split it into several articles, or allow more with --max-words N.")
     pauses = Pauses(between_paragraphs=settings.pause_ms, before_section=settings.section_pause_ms)
     if settings.rate != DEFAULT_RATE and not engine.set_rate(settings.rate):
         notes.append(f"{engine.name} cannot change its speed: --rate ignored")
@@ -87,6 +93,9 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None,
         article = replace(article, notes=(*article.notes, *notes))
     script = build_script(article, lang, engine.max_chars, normalize.normalizer(lang, words), pauses)
     return Prepared(article, script, engine, voice)
+
+
+WORDS_PER_HOUR = 150 * 60  # a voice's pace, near enough, for saying how long an episode would be
 
 
 def _nothing_left(source: str, article: Article) -> InputError:

@@ -135,7 +135,7 @@ class Publisher:
 
     def _pending(self, source: str, document: web.Document | None) -> _Pending:
         if web.is_url(source) and document is None:
-            document = ingest.fetch(source, self.settings.timeout_s)
+            document = ingest.fetch(source, self.settings.timeout_s, self.settings.allow_private)
         source_id = ingest.source_address(document) if document is not None else _source_id(source)
         guid = str(uuid.uuid5(self.namespace, source_id))
         return _Pending(source, document, source_id, guid, transaction.build_folder(self.episodes_dir))

@@ -93,6 +93,7 @@ class Show:
     build: dict[str, object] = field(default_factory=dict)
     feeds: tuple[str, ...] = ()  # [sources] feeds: what 'publish --show DIR' with no input keeps up with
     feed_limit: int | None = None  # [sources] limit: the newest N entries of each feed
+    allow_private: bool = False  # [fetch] allow_private: fetches may reach private and local addresses
 
     @property
     def feed_url(self) -> str:
@@ -118,6 +119,8 @@ class Show:
                 changes[name] = None if value in ("", "none", False) else (self.root / str(value)).resolve()
             else:
                 changes[name] = kind(value)
+        if self.allow_private:
+            changes["allow_private"] = True
         return changes
 
 
@@ -214,13 +217,18 @@ def load_show(root: Path) -> Show:
     category = str(data.get("category", DEFAULT_CATEGORY))
     check_category(category)
     feeds, feed_limit = _sources(path, data.get("sources", {}))
+    fetch = data.get("fetch", {})
+    if not isinstance(fetch, dict) or set(fetch) - {"allow_private"} or not isinstance(
+            fetch.get("allow_private", False), bool):
+        raise InputError(f"{path}: [fetch] takes one setting, allow_private = true or false",
+                         hint="e.g. [fetch] allow_private = true, to fetch feeds and pages on a private network.")
     return Show(
         root=root, title=clean_line(str(data["title"])), author=clean_line(str(data["author"])),
         email=_check_email(str(data["email"])), base_url=_check_url(str(data["base_url"])),
         language=str(data.get("language", DEFAULT_SHOW_LANGUAGE)), category=category,
         description=clean(str(data.get("description", "")))[0], explicit=bool(data.get("explicit", False)),
         locked=bool(data.get("locked", True)), cover=data.get("cover"), build=dict(build),
-        feeds=feeds, feed_limit=feed_limit,
+        feeds=feeds, feed_limit=feed_limit, allow_private=bool(fetch.get("allow_private", False)),
     )
 
 

@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING, TypeVar
 from audio_edition import ingest
 from audio_edition.errors import AudioEditionError
 from audio_edition.ingest import feeds, web
+from audio_edition.ingest.policy import Reach
 from audio_edition.publish.catalog import Fetched
 from audio_edition.publish.publisher import Failure, Published, Publisher
+from audio_edition.settings import DEFAULT_FEED_LIMIT
 
 if TYPE_CHECKING:
     from audio_edition.models import Article
@@ -56,6 +58,7 @@ class SyncReport:
 
     outcomes: list[tuple[str, Outcome]] = field(default_factory=list)
     feed_failures: list[Failure] = field(default_factory=list)
+    beyond_limit: list[tuple[str, int]] = field(default_factory=list)  # feeds with more entries, and how many
 
     def of(self, kind: type[_Kind]) -> list[_Kind]:
         return [outcome for _, outcome in self.outcomes if isinstance(outcome, kind)]
@@ -80,7 +83,8 @@ def _feed_entries(publisher: Publisher, url: str) -> list[feeds.Entry]:
     """The feed's entries: fetched conditionally, and read from the catalog's copy on a 304."""
     catalog = publisher.catalog
     etag, last_modified, body = catalog.feed(url)
-    got = web.fetch(url, publisher.settings.timeout_s, etag if body else None, last_modified if body else None)
+    got = web.fetch(url, publisher.settings.timeout_s, etag if body else None, last_modified if body else None,
+                    reach=Reach.of(url, allow_private=publisher.settings.allow_private))
     if isinstance(got, web.NotModified):
         return feeds.entries(body or b"", url)
     found = feeds.entries(got.data, got.final_url)
@@ -88,9 +92,10 @@ def _feed_entries(publisher: Publisher, url: str) -> list[feeds.Entry]:
     return found
 
 
-def sync(show_dir: Path, feed_urls: list[str], changes: dict[str, object], limit: int | None = None,
+def sync(show_dir: Path, feed_urls: list[str], changes: dict[str, object], limit: int = DEFAULT_FEED_LIMIT,
          on_step: Step | None = None, publisher: Publisher | None = None) -> SyncReport:
-    """Bring the show up to date with ``feed_urls``: the newest ``limit`` entries of each.
+    """Bring the show up to date with ``feed_urls``: the newest ``limit`` entries of each (a feed
+    of thousands would otherwise cost thousands of requests a run; the rest are reported).
 
     First every entry is checked (a conditional request, then the text's digest); then what is
     new or changed is published, here or, with the publisher's cluster, on its workers."""
@@ -104,7 +109,9 @@ def sync(show_dir: Path, feed_urls: list[str], changes: dict[str, object], limit
         except AudioEditionError as exc:
             report.feed_failures.append(Failure(url, exc))
             continue
-        for entry in found[:limit] if limit else found:
+        if len(found) > limit:
+            report.beyond_limit.append((url, len(found) - limit))
+        for entry in found[:limit]:
             if entry.link not in seen:  # the same article in two feeds is published once
                 seen.add(entry.link)
                 work.append((url, entry))
@@ -164,7 +171,8 @@ def _check_entry(publisher: Publisher, feed_url: str, entry: feeds.Entry
     base = record or Fetched(entry.link, feed_url, entry.id, None, None, None, None, now.isoformat())
     try:
         got = web.fetch(entry.link, publisher.settings.timeout_s,
-                        base.etag if known else None, base.last_modified if known else None)
+                        base.etag if known else None, base.last_modified if known else None,
+                        reach=Reach.of(feed_url, allow_private=publisher.settings.allow_private))
         if isinstance(got, web.NotModified):
             catalog.remember_fetch(replace(base, etag=got.etag, last_modified=got.last_modified,
                                            checked=now.isoformat()))

@@ -64,7 +64,7 @@ def job_for(source: str, suffix: str, settings: Settings, stdin: bytes | None = 
             packed[name] = (Path(path).name, files.read(Path(path), name, "Check the path.", limit_mb=200))
     article = None
     if document is None and web.is_url(source):
-        document = ingest.fetch(source, settings.timeout_s)
+        document = ingest.fetch(source, settings.timeout_s, settings.allow_private)
     if source == ingest.STDIN:
         article = ("-", stdin or b"")
     elif document is None:
