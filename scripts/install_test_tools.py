@@ -38,6 +38,9 @@ def system_ffmpeg() -> str:
     return os.environ.get("AUDIO_EDITION_TEST_SYSTEM_FFMPEG", "/usr/bin/ffmpeg")
 
 
+APT_LOCK_WAIT_S = 600
+
+
 def apt_install(packages: list[str], why: str) -> int:
     """Install Debian packages with apt-get (as root), or say what to install."""
     import os
@@ -47,8 +50,13 @@ def apt_install(packages: list[str], why: str) -> int:
         print(f"missing: install Debian's {' and '.join(repr(p) for p in packages)} {why}", file=sys.stderr)
         return 1
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run([apt, "update", "-qq"], env=env, check=False)
-    return subprocess.run([apt, "install", "-y", "-qq", "--no-install-recommends", *packages], env=env).returncode
+    # Another apt (unattended upgrades, say) may hold the lock: wait for it, up to APT_LOCK_WAIT_S.
+    wait = ["-o", f"DPkg::Lock::Timeout={APT_LOCK_WAIT_S}"]
+    print(f"installing {', '.join(packages)} with apt-get (waiting up to {APT_LOCK_WAIT_S // 60} minutes "
+          "for apt's lock if another apt holds it)", file=sys.stderr)
+    subprocess.run([apt, *wait, "update", "-qq"], env=env, check=False)
+    return subprocess.run([apt, *wait, "install", "-y", "-qq", "--no-install-recommends", *packages],
+                          env=env).returncode
 
 
 def install_system_tools() -> int:

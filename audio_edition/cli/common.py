@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from audio_edition import settings as defaults
+from audio_edition.text import escapes
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -36,7 +37,7 @@ app = typer.Typer(
 
 
 def err(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    print(escapes.terminal(message), file=sys.stderr, flush=True)
 
 
 def _version(value: bool) -> None:
@@ -129,6 +130,11 @@ def progress_bar(quiet: bool) -> Progress:
 def error_line(exc: AudioEditionError, label: str | None = None) -> None:
     """Our one line for an error the user can act on: ``Error: MESSAGE. Hint: HINT``, the message
     prefixed with ``label`` (the input it is about) unless it names it already."""
+    from audio_edition.errors import InputError
+
     message = exc.message if label is None or label in exc.message else f"{label}: {exc.message}"
-    hint = f" Hint: {exc.hint}" if exc.hint else ""
+    hint_text = exc.hint
+    if hint_text == InputError.hint and "://" in message.split(" ", 1)[0]:  # the generic hint is about files
+        hint_text = "Check the address, and that it leads to an article's page."
+    hint = f" Hint: {hint_text}" if hint_text else ""
     err(f"Error: {message}.{hint}")

@@ -17,12 +17,14 @@ MAX_VOICES_LISTED = 20  # engines with more (espeak's hundred) are summed up
 
 
 @app.command("engines")
-def list_engines(as_json: bool = typer.Option(False, "--json", help="Print a JSON list.")) -> None:
-    """List the speech engines, whether each works here and, if not, why."""
+def list_engines(as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
+                 check_network: bool = typer.Option(False, "--check-network",
+                                                    help="Ask online engines' servers whether they answer.")) -> None:
+    """List the speech engines, whether each works here and, if not, why (offline, unless asked)."""
     from audio_edition.pipeline.doctor import engine_statuses
     from audio_edition.speech import AUTO_ORDER
 
-    statuses = engine_statuses(voices_of_online=False)
+    statuses = engine_statuses(voices_of_online=False, check_network=check_network)
     if as_json:
         print(json.dumps([status.as_json() for status in statuses], indent=2))
         return
@@ -46,11 +48,13 @@ def doctor(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help="The cache folder to report on.",
                                           envvar="AUDIO_EDITION_CACHE_DIR"),
+    check_network: bool = typer.Option(False, "--check-network",
+                                       help="Ask online engines' servers whether they answer."),
 ) -> None:
     """Check what a build would use here: ffmpeg and what it lacks, the engines and their voices, the cache."""
     from audio_edition.pipeline import doctor as checks
 
-    found = checks.report(cache_dir)
+    found = checks.report(cache_dir, check_network)
     problems = checks.problems(found)
     print(json.dumps(found, indent=2, ensure_ascii=False) if as_json else "\n".join(checks.describe(found)))
     if problems:

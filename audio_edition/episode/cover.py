@@ -61,6 +61,8 @@ def read_cover(path: Path) -> tuple[bytes, str]:
             image.load()  # the whole image: a damaged or cut-off file fails here
     except InputError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except UnidentifiedImageError as exc:  # its message names an in-memory buffer, not the file
+        raise InputError(f"cover image {path} is not a readable JPEG or PNG file", hint=HINT) from exc
+    except (OSError, SyntaxError, ValueError) as exc:
         raise InputError(f"cover image {path} is not a readable JPEG or PNG file ({exc})", hint=HINT) from exc
     return data, mime

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import cast
 
 from audio_edition.models import Article, Removal, Script, Timeline
+from audio_edition.text import escapes
 
 CHAPTERS_VERSION = "1.2.0"  # Podcasting 2.0 JSON chapters
 # The files beside every episode, with its stem: transcripts, chapters and the report. A test pins it.
@@ -80,17 +81,11 @@ def transcript_cues(timeline: Timeline, script: Script) -> list[dict[str, object
     return sections
 
 
-def _escape_vtt(text: str) -> str:
-    # A cue's text may not contain "-->" or a blank line; &, < and > are escaped.
-    text = " ".join(text.split()).replace("-->", "->")
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def webvtt(timeline: Timeline) -> str:
     """A WebVTT transcript: one cue per spoken piece, at its real time in the final audio."""
     lines = ["WEBVTT", ""]
     for start, end, text in _cues(timeline):
-        lines += [f"{clock(start, '.')} --> {clock(end, '.')}", _escape_vtt(text), ""]
+        lines += [f"{clock(start, '.')} --> {clock(end, '.')}", escapes.vtt_cue(text), ""]
     return "\n".join(lines)
 
 
@@ -98,7 +93,7 @@ def srt(timeline: Timeline) -> str:
     """The same cues as SubRip: numbered, comma before the milliseconds, blank line between."""
     blocks = []
     for n, (start, end, text) in enumerate(_cues(timeline), 1):
-        blocks.append(f"{n}\n{clock(start, ',')} --> {clock(end, ',')}\n{' '.join(text.split())}\n")
+        blocks.append(f"{n}\n{clock(start, ',')} --> {clock(end, ',')}\n{escapes.srt_cue(text)}\n")
     return "\n".join(blocks)
 
 

@@ -10,7 +10,7 @@ from typing import Any, cast
 from audio_edition import speech
 from audio_edition.audio import toolchain
 from audio_edition.errors import AudioEditionError
-from audio_edition.speech.engine import Voice
+from audio_edition.speech.engine import Availability, Voice
 from audio_edition.storage.cache import DiskCache, default_cache_dir
 
 
@@ -49,15 +49,18 @@ class EngineStatus:
         return {"name": self.name, "available": self.available, "reason": self.reason, "offline": self.offline}
 
 
-def engine_statuses(voices_of_online: bool = True) -> list[EngineStatus]:
+UNCHECKED = "online: its server was not asked (--check-network asks)"
+
+
+def engine_statuses(voices_of_online: bool = True, check_network: bool = False) -> list[EngineStatus]:
     """Every registered engine, whether it works here and why not, with its voices when it does
-    (an online engine's only with ``voices_of_online``), without touching the network but to ask
-    an online engine whether it is reachable."""
+    (an online engine's only with ``voices_of_online``), without touching the network: an online
+    engine is asked whether its server answers only with ``check_network``."""
     found: list[tuple[str, bool, str | None, bool, tuple[Voice, ...]]] = []
     for name in speech.names():
         try:
             engine = speech.get(name)
-            status = engine.availability()
+            status = engine.availability() if engine.offline or check_network else Availability(True, UNCHECKED)
             listed = status.available and (engine.offline or voices_of_online)
             found.append((name, status.available, status.reason, bool(engine.offline),
                           tuple(engine.voices()) if listed else ()))
@@ -67,9 +70,9 @@ def engine_statuses(voices_of_online: bool = True) -> list[EngineStatus]:
     return [EngineStatus(*row, first_choice=row[0] == first) for row in found]
 
 
-def _engines() -> list[dict[str, object]]:
+def _engines(check_network: bool) -> list[dict[str, object]]:
     return [{**status.as_json(), "default": status.first_choice, "voices": [v.as_json() for v in status.voices]}
-            for status in engine_statuses()]
+            for status in engine_statuses(check_network=check_network)]
 
 
 def _cache(root: Path) -> dict[str, object]:
@@ -77,10 +80,10 @@ def _cache(root: Path) -> dict[str, object]:
     return {"path": str(root), "size_bytes": usage.size, "entries": usage.entries}
 
 
-def report(cache_root: Path | None = None) -> dict[str, object]:
+def report(cache_root: Path | None = None, check_network: bool = False) -> dict[str, object]:
     """The toolchain a build would use: ``{"ffmpeg": ..., "engines": [...], "cache": ...}``."""
     root = cache_root or default_cache_dir()
-    return {"ffmpeg": _ffmpeg(root), "engines": _engines(), "cache": _cache(root)}
+    return {"ffmpeg": _ffmpeg(root), "engines": _engines(check_network), "cache": _cache(root)}
 
 
 def problems(found: dict[str, object]) -> list[str]:
@@ -109,7 +112,8 @@ def describe(found: dict[str, object]) -> list[str]:
     else:
         lines.append(f"ffmpeg   NOT FOUND: {ffmpeg['problem']}")
     for row in cast("list[dict[str, Any]]", found["engines"]):
-        state = "available" if row["available"] else f"not available ({row['reason']})"
+        state = (("available" + (f" ({row['reason']})" if row["reason"] else "")) if row["available"]
+                 else f"not available ({row['reason']})")
         voices = row["voices"]
         languages = {lang for voice in voices for lang in voice["languages"]}
         default = " (auto's first choice)" if row["default"] else ""

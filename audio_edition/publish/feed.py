@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from audio_edition.publish.catalog import Episode
 from audio_edition.publish.show import Show, check_category
+from audio_edition.text import escapes
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -91,7 +92,7 @@ def build_feed(show: Show, episodes: list[Episode]) -> bytes:
     fg.register_extension("podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension)
     fg.title(show.title)
     fg.link(href=show.base_url, rel="alternate")
-    fg.description(show.description or show.title)
+    fg.description(escapes.rss_description(show.description or show.title))
     fg.language(show.language)
     fg.generator("audio-edition")
     fg.lastBuildDate(max((_rfc3339(e.updated) for e in episodes), default=dt.datetime.now(dt.UTC)))
@@ -113,7 +114,7 @@ def build_feed(show: Show, episodes: list[Episode]) -> bytes:
         fe.guid(episode.guid, permalink=False)
         fe.title(episode.title)
         fe.link(href=show.url(f"episodes/{episode.slug}.html"))
-        fe.description(episode.description or episode.title)
+        fe.description(escapes.rss_description(episode.description or episode.title))
         fe.published(_rfc3339(episode.published))
         fe.enclosure(show.url(f"episodes/{episode.slug}.mp3"), str(episode.audio_bytes), "audio/mpeg")
         fe.podcast.itunes_duration(round(episode.duration_ms / 1000))

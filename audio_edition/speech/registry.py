@@ -113,7 +113,13 @@ def voice_for(engine: Engine, voice: str | None, forced_language: str | None, la
               others: list[str]) -> tuple[str, str]:
     """(voice, language): the engine's voice for ``language``; for a detected language it has no
     voice for (``forced_language`` unset), the next language detection found (``others``: mixed-script
-    text), else a clear error."""
+    text), else a clear error. An offline engine that cannot run here says so first (the real cause,
+    not "no voice"); an online one is not asked here, which would cost a request to its server."""
+    if engine.offline:
+        status = engine.availability()
+        if not status.available:
+            raise EngineError(f"{engine.name} is not usable here: {status.reason}",
+                              hint="Install what it needs, or choose another engine (audio-edition engines).")
     try:
         return engine.resolve_voice(voice, language), language
     except EngineError as exc:
