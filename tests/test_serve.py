@@ -297,3 +297,74 @@ def test_lan_address_is_a_routable_address_not_loopback() -> None:
 
     address = lan_address()
     assert address is None or (not address.startswith("127.") and address.count(".") == 3)
+
+
+def test_private_files_are_never_served(served: Served) -> None:
+    """show.toml, the build reports (they hold the article's local path) and files being written
+    are the owner's, not the listeners'."""
+    base, show = served
+    report = next((show / "episodes").glob("*.report.json")).name
+    (show / "episodes" / "new.mp3.part").write_bytes(b"half")
+    for name in ("show.toml", f"episodes/{report}", "episodes/new.mp3.part", "episodes/%2e%2e/show.toml"):
+        assert fetch(base + name)[0] == 404, name
+    assert fetch(base + MP3, method="HEAD")[0] == 200
+
+
+def _limited_serve(show: Path, open_files: int) -> tuple[subprocess.Popen[str], str]:
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
+    proc = subprocess.Popen([sys.executable, "-m", "audio_edition", "serve", "--show", str(show), "--port", "0"],
+                            stderr=subprocess.PIPE, text=True, preexec_fn=limit)
+    line = proc.stderr.readline()
+    assert line.startswith("Serving "), line
+    return proc, line.split(" at ")[1].split()[0]
+
+
+def test_idle_and_half_sent_connections_cannot_starve_the_server(tmp_path: Path) -> None:
+    """With 256 open files allowed, 300 idle connections and 50 half-sent requests are open: a
+    real request is still answered at once, and a half-sent request is closed within the request
+    deadline (well within a minute)."""
+    import socket
+
+    from audio_edition.publish.server import REQUEST_DEADLINE_S
+
+    create_show(tmp_path / "show", title="T", author="A", email="a@b.example", base_url="https://b.example/")
+    proc, url = _limited_serve(tmp_path / "show", 256)
+    host, port = url.split("//")[1].rstrip("/").split(":")
+    crowd: list[socket.socket] = []
+    try:
+        for n in range(350):
+            sock = socket.create_connection((host, int(port)), timeout=5)
+            if n >= 300:
+                sock.sendall(b"GET /index.html HTTP/1.1\r\nHost: x\r\n")  # never finished
+            crowd.append(sock)
+        for _ in range(20):
+            started = time.monotonic()
+            assert fetch(url + "index.html")[0] == 200
+            assert time.monotonic() - started < 1.0
+        half = socket.create_connection((host, int(port)), timeout=REQUEST_DEADLINE_S + 5)
+        half.sendall(b"GET /index.html HTTP/1.1\r\n")
+        started = time.monotonic()
+        while True:
+            half.sendall(b"X")  # a byte at a time, as a slow attacker would
+            time.sleep(1)
+            try:
+                half.setblocking(False)
+                if half.recv(1) == b"":
+                    break
+            except BlockingIOError:
+                pass
+            except OSError:
+                break
+            finally:
+                half.setblocking(True)
+            assert time.monotonic() - started < REQUEST_DEADLINE_S + 5, "a half-sent request was held"
+        assert proc.poll() is None
+    finally:
+        for sock in crowd:
+            sock.close()
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -2,13 +2,21 @@
 both), and the feed rewritten to point at this server so a phone on the network can subscribe.
 
 Every request goes through one rule, `public_file`: the URL path is decoded once, any component
-that is empty of meaning or hidden (`.`, `..`, `.catalog.sqlite`, `.build-*`) refuses it, and the
-file it names must, once every symlink is resolved, be a regular file inside the show folder whose
-own path has no hidden component either. Nothing else is ever opened, and folders are never listed.
+that is empty of meaning or hidden (`.`, `..`, `.catalog.sqlite`, `.build-*`) refuses it, the
+show's private files (`show.toml`, each episode's `.report.json`, which holds the article's local
+path) are refused, and the file it names must, once every symlink is resolved, be a regular file
+inside the show folder whose own path has no hidden component either. Nothing else is ever opened,
+and folders are never listed.
+
+No client can starve the others: a request must arrive whole within REQUEST_DEADLINE_S and a kept-
+alive connection is closed after IDLE_S (a watchdog shuts them, whatever trickles in); the server
+holds at most as many connections as its open-file limit allows, and past that closes the one that
+has waited longest for its request, so a real request is answered at once.
 """
 
 from __future__ import annotations
 
+import errno
 import io
 import mimetypes
 import os
@@ -16,6 +24,8 @@ import re
 import socket
 import stat
 import sys
+import threading
+import time
 from dataclasses import replace
 from email.utils import formatdate
 from http import HTTPStatus
@@ -38,6 +48,15 @@ _HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$")
 _BIG = 10**18  # any byte position past this is past the end of every file we serve
 
 
+PRIVATE_NAMES = ("show.toml",)  # besides hidden files: the show's settings
+PRIVATE_SUFFIXES = (".report.json", ".part")  # a build's report (the article's local path), files being written
+
+
+def is_private(name: str) -> bool:
+    """Whether a file of the show folder is for its owner, not its listeners (and not to upload)."""
+    return name.startswith(".") or name in PRIVATE_NAMES or name.endswith(PRIVATE_SUFFIXES)
+
+
 def public_file(root: Path, target: str) -> Path | None:
     """The public file a request target names inside `root`, or None for anything else."""
     raw = urlsplit(target).path
@@ -48,7 +67,7 @@ def public_file(root: Path, target: str) -> Path | None:
     if not path.startswith("/") or "\x00" in path or "\\" in path:
         return None
     parts = [part for part in path.split("/") if part]
-    if any(part.startswith(".") for part in parts):
+    if any(part.startswith(".") for part in parts) or (parts and is_private(parts[-1])):
         return None  # dotfiles, dot folders, '.' and '..': the catalog, the lock, builds in progress
     if path.endswith("/"):
         parts.append("index.html")  # a folder is its index page, never a listing
@@ -56,8 +75,8 @@ def public_file(root: Path, target: str) -> Path | None:
     real = os.path.realpath(os.path.join(base, *parts))
     if os.path.commonpath([base, real]) != base:
         return None  # outside the show, e.g. through a symlink
-    if any(part.startswith(".") for part in Path(os.path.relpath(real, base)).parts):
-        return None  # a public name that links to a hidden one
+    if any(part.startswith(".") for part in Path(os.path.relpath(real, base)).parts) or is_private(Path(real).name):
+        return None  # a public name that links to a hidden or private one
     try:
         info = os.stat(real)
     except (OSError, ValueError):
@@ -99,6 +118,15 @@ def _handler(show: Show) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # quiet: the command prints its own lines
+
+        def handle_one_request(self) -> None:
+            self.server.waiting(self.connection)  # for the next request (the first, or a kept-alive one)
+            super().handle_one_request()
+
+        def parse_request(self) -> bool:
+            parsed = super().parse_request()  # reads the headers too
+            self.server.received(self.connection)  # the request line and headers are in (or refused)
+            return parsed
 
         def do_GET(self) -> None:
             self._answer(body=True)
@@ -181,12 +209,95 @@ def _handler(show: Show) -> type[BaseHTTPRequestHandler]:
     return ShowHandler
 
 
+REQUEST_DEADLINE_S = 20.0  # for a request line and headers to arrive whole
+IDLE_S = 30.0  # a kept-alive connection with no new request
+SPARE_FILES = 48  # open files kept for the files being served, the catalog and the logs
+
+
+def _connection_cap() -> int:
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return 512
+    return max(8, min(1024, (soft if soft > 0 else 1024) - SPARE_FILES))
+
+
 class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._lock = threading.Lock()
+        self._waiting: dict[socket.socket, tuple[float, float]] = {}  # connection -> (since, deadline)
+        self._open: set[socket.socket] = set()
+        self._answered: set[socket.socket] = set()  # connections that have sent a request
+        self.cap = _connection_cap()
         super().__init__(*args, **kwargs)
         self.failures: list[str] = []  # requests we failed to answer, for the command's line and for tests
+        self._stop = threading.Event()
+        threading.Thread(target=self._watch, name="serve-watchdog", daemon=True).start()
+
+    def waiting(self, sock: socket.socket) -> None:
+        """``sock`` waits for a request: its first (timed from when it was accepted) or a next one."""
+        now = time.monotonic()
+        with self._lock:
+            if sock in self._answered:
+                self._waiting[sock] = (now, now + IDLE_S)
+
+    def received(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._waiting.pop(sock, None)
+            self._answered.add(sock)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        try:
+            sock, address = super().get_request()
+        except OSError as exc:
+            if exc.errno in (errno.EMFILE, errno.ENFILE) and not self._evict():
+                time.sleep(0.05)  # nothing to close: do not spin on a listener that stays readable
+            raise
+        with self._lock:
+            self._open.add(sock)
+            now = time.monotonic()
+            self._waiting[sock] = (now, now + REQUEST_DEADLINE_S)
+            crowded = len(self._open) > self.cap
+        if crowded:
+            self._evict()
+        return sock, address
+
+    def _evict(self) -> bool:
+        """Close the connection that has waited longest for its request; False if none waits."""
+        with self._lock:
+            candidates = sorted(self._waiting.items(), key=lambda item: item[1][0])
+            if not candidates:
+                return False
+            sock = candidates[0][0]
+            self._waiting.pop(sock, None)
+        _shut(sock)
+        return True
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._lock:
+            self._open.discard(request)
+            self._answered.discard(request)
+            self._waiting.pop(request, None)
+        super().shutdown_request(request)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.5):
+            now = time.monotonic()
+            with self._lock:
+                late = [sock for sock, (_, deadline) in self._waiting.items() if deadline < now]
+                for sock in late:
+                    self._waiting.pop(sock, None)
+            for sock in late:
+                _shut(sock)
+
+    def server_close(self) -> None:
+        self._stop.set()
+        super().server_close()
 
     def handle_error(self, request: socket.socket | tuple[bytes, socket.socket],
                      client_address: tuple[str, int]) -> None:
@@ -197,6 +308,13 @@ class PreviewServer(ThreadingHTTPServer):
             return
         self.failures.append(repr(error))
         print(f"serve: a request from {client_address[0]} failed: {error!r}", file=sys.stderr)
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)  # its handler's read returns at once, and it closes
+    except OSError:
+        pass
 
 
 def make_server(show: Show, host: str, port: int) -> ThreadingHTTPServer:
