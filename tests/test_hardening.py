@@ -471,6 +471,42 @@ def test_ctrl_c_is_exit_130_and_interrupted_and_leaves_nothing(tmp_path: Path, i
     assert processes_mentioning(str(tmp_path)) == [] and list((tmp_path / "tmp").iterdir()) == []
 
 
+@pytest.mark.parametrize("moment", ["workers-starting", "speaking-and-measuring", "encoding"])
+@pytest.mark.parametrize("target", ["process", "group"])
+def test_sigterm_is_handled_as_ctrl_c_is_exit_143(tmp_path: Path, isolated_cache: Path, moment: str,
+                                                   target: str) -> None:
+    """SIGTERM as `kill` and `timeout` send it (to the process) and as systemd stops a service (to
+    every process of it): children stopped, nothing left behind, "Interrupted.", exit 143."""
+    import signal
+
+    from conftest import bare_path_env
+
+    when = {"workers-starting": _workers_starting, "speaking-and-measuring": _speaking, "encoding": _encoding}[moment]
+    paragraphs = "\n\n".join(f"Paragraph {n} has a sentence that goes on for a while, long enough to take time "
+                              f"to speak, and then another one after it." for n in range(60))
+    (tmp_path / "long.txt").write_text(f"A Long Article\n\n{paragraphs}\n")
+    (tmp_path / "tmp").mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "audio_edition", "build", "long.txt", "-o", "long.mp3"],
+                            cwd=tmp_path, env=bare_path_env({"TMPDIR": str(tmp_path / "tmp")}),
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not when(tmp_path, isolated_cache, proc.pid) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert proc.stderr is not None
+    assert proc.poll() is None, proc.stderr.read()
+    if target == "group":
+        os.killpg(proc.pid, signal.SIGTERM)
+    else:
+        proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 143 and stderr.strip().splitlines() == ["Interrupted."], stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.txt", "tmp"]  # no output, no hidden .part files
+    deadline = time.monotonic() + 5
+    while processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_mentioning(str(tmp_path)) == [] and list((tmp_path / "tmp").iterdir()) == []
+
+
 def test_a_detected_language_without_a_voice_falls_back_or_says_so(cli: Cli, tmp_path: Path) -> None:
     khmer = "ព្រះរាជាណាចក្រកម្ពុជា គឺជាប្រទេសមួយ ដែលមានទីតាំងស្ថិតនៅ ក្នុងតំបន់អាស៊ីអាគ្នេយ៍ "
     mixed = khmer * 2 + "and the rest of this paragraph is English, written for readers who like plain words."

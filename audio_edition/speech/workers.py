@@ -22,6 +22,8 @@ def worker_started(parent: int) -> None:
     elsewhere a thread watches for the parent to go. Ctrl-C reaches the whole process group, but
     only the parent should act on it: it cancels the work and reports "Interrupted."."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # started with SIGTERM blocked (below): a stop may end it now
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     try:
         import ctypes
 
@@ -45,11 +47,12 @@ def worker_started(parent: int) -> None:
 def children_deaf_to_ctrl_c() -> Iterator[None]:
     """Block SIGINT in this thread while it starts worker processes: they inherit the mask, so a
     Ctrl-C that reaches the process group while they are still importing cannot kill them with a
-    traceback. This process still gets it (another thread takes it, or this one once unblocked)."""
+    traceback. This process still gets it (another thread takes it, or this one once unblocked).
+    SIGTERM the same, until each worker has started (worker_started unblocks it there)."""
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         yield
     finally:
