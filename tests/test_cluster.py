@@ -310,3 +310,120 @@ def test_four_articles_on_two_workers_match_local_builds_though_a_worker_dies(cl
     assert local.returncode == 0, local.stderr
     for article in articles:
         same_episode(tmp_path / "remote" / article.stem, tmp_path / "local" / article.stem)
+
+
+def test_a_silent_address_and_a_wrong_one_are_clear_errors_on_time(tmp_path: Path) -> None:
+    """A port that accepts and never answers is given up on at AUDIO_EDITION_CLUSTER_TIMEOUT; an
+    address of another scheme is one error line, not a traceback."""
+    import socket
+
+    (tmp_path / "a.txt").write_text("A Title\n\nSome words to speak.\n")
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # the kernel accepts; nobody ever answers
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        result = run(["build", "a.txt", "--cluster", f"tcp://127.0.0.1:{port}"], tmp_path,
+                     {"AUDIO_EDITION_CLUSTER_TIMEOUT": "3"}, timeout=60)
+        took = time.monotonic() - started
+    assert result.returncode == 1 and result.stderr.startswith("Error: "), result.stderr
+    assert "did not answer within 3 s" in result.stderr or "cannot reach" in result.stderr, result.stderr
+    assert took < 15 and len(result.stderr.strip().splitlines()) == 1
+    wrong = run(["build", "a.txt", "--cluster", "foo://bar"], tmp_path)
+    assert wrong.returncode == 1 and wrong.stderr.strip().splitlines() == [
+        "Error: --cluster 'foo://bar' is not a Dask scheduler's address. "
+        "Hint: Give tcp://HOST:PORT (or tls://HOST:PORT for a scheduler with TLS)."]
+
+
+def test_a_lost_scheduler_fails_the_run_not_the_articles(tmp_path: Path) -> None:
+    """The scheduler dies while a feed's articles build on the cluster: the run fails with one
+    error naming the cluster, no article is recorded as failed, and the next run (here, locally)
+    publishes them all rather than skipping them for an hour."""
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    site = tmp_path / "site"
+    site.mkdir()
+    articles = write_articles(site, words=450)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    items = "".join(f"<item><title>{p.stem}</title><link>{base}{p.name}</link></item>" for p in articles)
+    (site / "feed.xml").write_text(f"<?xml version='1.0'?><rss version='2.0'><channel><title>V</title>"
+                                   f"<link>{base}</link><description>d</description>{items}</channel></rss>")
+    assert run(["show", "init", "show", "--title", "V", "--author", "D", "--email", "d@v.example",
+                "--base-url", "https://v.example/"], tmp_path).returncode == 0
+    (tmp_path / "dask-lost").mkdir()
+    other = DaskCluster(tmp_path / "dask-lost", workers=1)
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "audio_edition", "publish", "--from-feed", base + "feed.xml",
+                                 "--show", "show", "--engine", "espeak", "--cluster", other.address],
+                                cwd=tmp_path, env=bare_path_env(), stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        takes = tmp_path / "dask-lost" / "cache-w0"
+        while not any(takes.rglob("*.wav")) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        os.killpg(other.named["scheduler"].pid, signal.SIGKILL)
+        _, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 1 and "lost the Dask scheduler" in stderr, stderr
+        again = run(["publish", "--show", "show", "--from-feed", base + "feed.xml", "--engine", "fake"], tmp_path)
+        assert again.returncode == 0 and "failed within the hour" not in again.stderr, again.stderr
+        assert "4 new" in again.stderr, again.stderr
+    finally:
+        other.close()
+        server.shutdown()
+
+
+def _certificates(folder: Path) -> dict[str, Path]:
+    """A certificate authority, and one certificate it signed for 127.0.0.1 (openssl)."""
+    paths = {name: folder / f"{name}.pem" for name in ("ca", "ca-key", "cert", "key")}
+    ssl = ["openssl"]
+    subprocess.run([*ssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test-ca",
+                    "-keyout", str(paths["ca-key"]), "-out", str(paths["ca"])], check=True, capture_output=True)
+    csr = folder / "cert.csr"
+    subprocess.run([*ssl, "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+                    "-keyout", str(paths["key"]), "-out", str(csr)], check=True, capture_output=True)
+    (folder / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    subprocess.run([*ssl, "x509", "-req", "-in", str(csr), "-CA", str(paths["ca"]), "-CAkey", str(paths["ca-key"]),
+                    "-CAcreateserial", "-days", "2", "-extfile", str(folder / "san.ext"), "-out", str(paths["cert"])],
+                   check=True, capture_output=True)
+    return paths
+
+
+def test_a_tls_cluster_builds_with_certificates_from_the_environment(tmp_path: Path) -> None:
+    """A scheduler and a worker that speak only TLS: the client's certificates come from Dask's own
+    configuration variables; without them, one clear error."""
+    certs = _certificates(tmp_path)
+    tls = ["--tls-ca-file", str(certs["ca"]), "--tls-cert", str(certs["cert"]), "--tls-key", str(certs["key"])]
+    dask = str(Path(sys.executable).with_name("dask"))
+    file = tmp_path / "scheduler.json"
+    procs = [subprocess.Popen([dask, "scheduler", "--protocol", "tls", "--host", "127.0.0.1", "--port", "0",
+                               "--no-dashboard", "--scheduler-file", str(file), *tls],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)]
+    try:
+        deadline = time.monotonic() + 30
+        while not file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        address = json.loads(file.read_text())["address"]
+        assert address.startswith("tls://")
+        procs.append(subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
+                                       "--host", "127.0.0.1", *tls], stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL, start_new_session=True, env=bare_path_env()))
+        (tmp_path / "a.txt").write_text("A Title\n\nSome words to speak on a cluster that speaks TLS.\n")
+        env = {"DASK_DISTRIBUTED__COMM__TLS__CA_FILE": str(certs["ca"]),
+               "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT": str(certs["cert"]),
+               "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY": str(certs["key"]),
+               "DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True"}
+        built = run(["build", "a.txt", "--engine", "fake", "--cluster", address], tmp_path, env)
+        assert built.returncode == 0, built.stderr
+        assert probe_duration(tmp_path / "a.mp3") > 1
+        refused = run(["build", "a.txt", "-o", "b.mp3", "--engine", "fake", "--cluster", address], tmp_path,
+                      {"AUDIO_EDITION_CLUSTER_TIMEOUT": "5"})
+        lines = refused.stderr.strip().splitlines()
+        assert refused.returncode == 1 and len(lines) == 1 and lines[0].startswith("Error: "), refused.stderr
+        assert not (tmp_path / "b.mp3").exists()
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)

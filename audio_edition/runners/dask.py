@@ -15,10 +15,14 @@ one. Only this module imports Dask, and only when --cluster is given.
 from __future__ import annotations
 
 import os
+import queue
+import re
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from types import TracebackType
+from typing import Any
 
 from audio_edition import __version__
 from audio_edition.errors import ClusterError
@@ -46,6 +50,54 @@ def _probe() -> Callable[[], tuple[str, str | None]]:
     return worker_identity
 
 
+def _connect(client_class: Any, address: str) -> Any:
+    """A Client of the scheduler at ``address``, within CONNECT_TIMEOUT_S whatever the peer does:
+    a port that accepts and never answers holds Dask's handshake for ever, so the connection is
+    made in a helper thread and given up on at the deadline."""
+    if not _ADDRESS.match(address):
+        raise ClusterError(f"--cluster {address!r} is not a Dask scheduler's address",
+                           hint="Give tcp://HOST:PORT (or tls://HOST:PORT for a scheduler with TLS).")
+    if address.startswith("tls://"):
+        import dask.config
+
+        wanted = {"distributed.comm.tls.ca-file": "CA_FILE", "distributed.comm.tls.client.cert": "CLIENT__CERT",
+                  "distributed.comm.tls.client.key": "CLIENT__KEY"}
+        missing = [name for key, name in wanted.items() if not dask.config.get(key, None)]
+        if len(missing) == len(wanted) or "CA_FILE" in missing or "CLIENT__CERT" in missing:
+            raise ClusterError(f"the scheduler at {address} speaks TLS, and no client certificate is set",
+                               hint="Set DASK_DISTRIBUTED__COMM__TLS__CA_FILE, ..._TLS__CLIENT__CERT and "
+                                    "..._TLS__CLIENT__KEY (or the same in ~/.config/dask/distributed.yaml).")
+    made: queue.Queue[Any] = queue.Queue()
+
+    def connect() -> None:
+        try:
+            # TLS (tls://): certificates from Dask's configuration, that is its settings files
+            # (~/.config/dask/*.yaml) or DASK_DISTRIBUTED__COMM__TLS__* variables (README).
+            made.put(client_class(address, timeout=f"{CONNECT_TIMEOUT_S}s", set_as_default=False))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, which says it as ours
+            made.put(exc)
+
+    threading.Thread(target=connect, name="dask-connect", daemon=True).start()
+    try:
+        got = made.get(timeout=CONNECT_TIMEOUT_S + 2)
+    except queue.Empty:
+        raise ClusterError(f"the Dask scheduler at {address} did not answer within {CONNECT_TIMEOUT_S:g} s",
+                           hint="Check the address: something listens there, but not a Dask scheduler "
+                                "(or it is stuck). AUDIO_EDITION_CLUSTER_TIMEOUT sets the wait.") from None
+    if isinstance(got, ClusterError):
+        raise got
+    if isinstance(got, (OSError, TimeoutError, ValueError)):
+        raise ClusterError(f"cannot reach the Dask scheduler at {address} ({type(got).__name__}: {str(got)[:120]})",
+                           hint="Check the address, and that 'dask scheduler' runs there.") from None
+    if isinstance(got, BaseException):
+        raise ClusterError(f"cannot connect to the Dask scheduler at {address} ({type(got).__name__}: "
+                           f"{str(got)[:120]})", hint="Check the address and the scheduler's TLS settings.") from None
+    return got
+
+
+_ADDRESS = re.compile(r"^(tcp|tls)://[^/\s]+:\d{1,5}/?$|^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
+
+
 def run_on_worker(job: Job) -> Built:
     """On a Dask worker: the build, named after the worker that ran it."""
     from distributed import get_worker
@@ -66,11 +118,7 @@ class Cluster:
             raise ClusterError("--cluster needs Dask's distributed scheduler, which is not installed",
                                hint="Install it with: pip install 'audio-edition[cluster]'.") from exc
         self.address = address
-        try:
-            self.client = Client(address, timeout=f"{CONNECT_TIMEOUT_S}s", set_as_default=False)
-        except (OSError, TimeoutError) as exc:
-            raise ClusterError(f"cannot reach the Dask scheduler at {address} ({type(exc).__name__})",
-                               hint="Check the address, and that 'dask scheduler' runs there.") from None
+        self.client = _connect(Client, address)
         try:
             self.client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
         except (TimeoutError, OSError):
@@ -123,12 +171,40 @@ class Cluster:
         token = uuid.uuid4().hex[:8]
         futures = {self.client.submit(run_on_worker, job, key=f"{TASK_PREFIX}-{token}-{n}", pure=False): n
                    for n, job in enumerate(jobs)}
+        left = len(futures)
         try:
             for future in as_completed(futures, loop=self.client.loop):
                 n = futures[future]
+                if self._lost(future):  # the cluster failed, not the article: nothing is its fault
+                    raise ClusterError(f"lost the Dask scheduler at {self.address} with {left} of {len(futures)} "
+                                       f"articles not built", hint="Nothing was recorded as failed: run the same "
+                                       "command again once the scheduler and its workers are back.")
                 outcome = outcome_of(future, jobs[n])
                 future.release()
+                left -= 1
                 yield n, outcome
         except BaseException:
-            self.client.cancel(list(futures))
+            try:
+                self.client.cancel(list(futures))
+            except Exception:  # noqa: BLE001, S110 - a lost scheduler cannot be asked to cancel
+                pass
             raise
+
+    def _lost(self, future: Any) -> bool:
+        """Whether a finished future failed because the cluster did (the scheduler gone, the
+        connection closed), not because of its article."""
+        from concurrent.futures import CancelledError
+
+        from distributed.comm.core import CommClosedError
+
+        if future.status == "finished":
+            return False
+        if self.client.status not in ("running", "connecting"):
+            return True
+        try:
+            exc = future.exception(timeout=0)
+        except CancelledError:
+            return True
+        except Exception:  # noqa: BLE001 - could not even ask: the connection is gone
+            return True
+        return isinstance(exc, (CancelledError, CommClosedError))
