@@ -28,6 +28,7 @@ LIBRARY_HOMES = {
     "charset_normalizer": {"ingest/decode.py"},
     "click": {"cli/"},
     "distributed": {"runners/dask.py"},
+    "dask": {"runners/dask.py"},  # dask.config: the TLS settings
     "espeakng_loader": {"speech/engines/espeak.py"},
     "feedgen": {"publish/feed.py"},
     "feedparser": {"ingest/feeds.py"},
