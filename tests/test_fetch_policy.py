@@ -171,6 +171,15 @@ def test_a_redirect_inward_is_refused_unless_allowed(crafted: Crafted, host: str
     assert isinstance(got, web.Document) and b"hunter2" in got.data
 
 
+@pytest.mark.slow  # the CLI, twice
+def test_allow_private_on_the_command_line(cli: Cli, crafted: Crafted) -> None:
+    start = crafted.url("/to?u=" + crafted.url("/secret", "127.0.0.2"))
+    refused = cli("prepare", start)
+    assert refused.code == 1 and "private or local address" in refused.stderr and "--allow-private" in refused.stderr
+    allowed = cli("prepare", start, "--allow-private")
+    assert allowed.code == 0 and "Router admin" in allowed.stdout, allowed.stderr
+
+
 def test_a_host_the_user_names_may_be_private(crafted: Crafted) -> None:
     got = web.fetch(crafted.url("/secret", "127.0.0.2"), timeout_s=5)
     assert isinstance(got, web.Document) and b"hunter2" in got.data

@@ -368,3 +368,19 @@ def test_idle_and_half_sent_connections_cannot_starve_the_server(tmp_path: Path)
             sock.close()
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_a_burst_of_requests_is_answered_at_once(served: Served) -> None:
+    """50 clients at the same moment: none waits a second (the listen backlog was 5)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    base, _ = served
+
+    def timed(_: int) -> float:
+        started = time.monotonic()
+        assert fetch(base + "index.html")[0] == 200
+        return time.monotonic() - started
+
+    with ThreadPoolExecutor(50) as pool:
+        times = list(pool.map(timed, range(50)))
+    assert max(times) < 1.0, sorted(times)[-5:]
