@@ -180,6 +180,11 @@ def test_allow_private_on_the_command_line(cli: Cli, crafted: Crafted) -> None:
     assert allowed.code == 0 and "Router admin" in allowed.stdout, allowed.stderr
 
 
+def test_an_address_with_a_fragment_is_the_same_page(crafted: Crafted) -> None:
+    got = web.fetch(crafted.url("/#comments"), timeout_s=5)
+    assert isinstance(got, web.Document) and got.final_url == crafted.url("/")
+
+
 def test_a_host_the_user_names_may_be_private(crafted: Crafted) -> None:
     got = web.fetch(crafted.url("/secret", "127.0.0.2"), timeout_s=5)
     assert isinstance(got, web.Document) and b"hunter2" in got.data

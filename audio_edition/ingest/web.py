@@ -17,7 +17,7 @@ import re
 import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 from audio_edition import __version__, settings
 from audio_edition.errors import FetchError
@@ -61,7 +61,7 @@ class Document:
     """A page as fetched: its bytes, where it ended up, and what the server said about it."""
 
     url: str  # the address asked for
-    final_url: str  # after redirects
+    final_url: str  # after redirects, without a fragment (which names a place in the page, not another page)
     data: bytes
     media_type: str  # e.g. "text/html"; "" when the server sent none
     charset: str | None  # from the Content-Type header
@@ -297,7 +297,7 @@ def _get(url: str, headers: dict[str, str], timeouts: tuple[float, float], max_b
             raise _too_slow(url, state.timeout_s)
         content_type = response.headers.get("Content-Type", "")
         charset = _CHARSET.search(content_type)
-        return Document(url=url, final_url=response.url, data=bytes(body),
+        return Document(url=url, final_url=urldefrag(response.url).url, data=bytes(body),  # "#frag": the same page
                         media_type=content_type.split(";")[0].strip().lower(),
                         charset=charset.group(1) if charset else None, etag=response.headers.get("ETag"),
                         last_modified=response.headers.get("Last-Modified"))
