@@ -91,7 +91,7 @@ def crafted() -> Iterator[Crafted]:
     server.server_close()
 
 
-def _dripper(respond: Callable[[socket.socket], None]) -> Iterator[int]:
+def _dripper(respond: Callable[[socket.socket], None], read_first: bool = True) -> Iterator[int]:
     """A raw server on 127.0.0.1 that answers each connection with ``respond``."""
     listener = socket.create_server(("127.0.0.1", 0))
     stop = threading.Event()
@@ -105,7 +105,7 @@ def _dripper(respond: Callable[[socket.socket], None]) -> Iterator[int]:
                 continue
             except OSError:
                 return
-            threading.Thread(target=_answer, args=(conn, respond, stop), daemon=True).start()
+            threading.Thread(target=_answer, args=(conn, respond, read_first), daemon=True).start()
 
     threading.Thread(target=serve, daemon=True).start()
     yield listener.getsockname()[1]
@@ -113,9 +113,10 @@ def _dripper(respond: Callable[[socket.socket], None]) -> Iterator[int]:
     listener.close()
 
 
-def _answer(conn: socket.socket, respond: Callable[[socket.socket], None], stop: threading.Event) -> None:
+def _answer(conn: socket.socket, respond: Callable[[socket.socket], None], read_first: bool) -> None:
     try:
-        conn.recv(65536)
+        if read_first:
+            conn.recv(65536)
         respond(conn)
     except OSError:
         pass  # we hung up on it: that is the point
@@ -264,3 +265,56 @@ def _serve_file(path: Path) -> str:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
+
+
+@pytest.fixture
+def tls_drip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """An HTTPS server on 127.0.0.1 (a self-signed certificate this process trusts) that sends its
+    headers, then the body a byte at a time."""
+    import ssl
+    import subprocess
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+
+    def respond(conn: socket.socket) -> None:
+        conn.sendall(HEADERS)
+        _drip(ARTICLE.encode())(conn)
+
+    def wrapped(conn: socket.socket) -> None:
+        with context.wrap_socket(conn, server_side=True) as secure:
+            secure.recv(65536)
+            respond(secure)
+
+    yield from _dripper(wrapped, read_first=False)
+
+
+@pytest.mark.slow  # waits for the deadline
+def test_the_deadline_holds_over_https(tls_drip: int) -> None:
+    """Over TLS the socket that reads is not the one that connected: the watchdog must shut that one."""
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="did not arrive within 2 s"):
+        web.fetch(f"https://127.0.0.1:{tls_drip}/", timeout_s=2)
+    assert 2 <= time.monotonic() - started < 3
+
+
+def test_public_addresses_behind_nat64_are_public_and_named_unicode_hosts_match() -> None:
+    assert not inward("64:ff9b::808:808") and inward("64:ff9b::7f00:1") and inward("fec0::1")
+    assert Reach.of("http://bücher.example/feed").allows("xn--bcher-kva.example")
+
+
+@pytest.mark.slow  # waits for the deadline
+def test_the_deadline_holds_through_a_proxy(drip_body: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through an HTTP proxy (here, the dripping server: nothing leaves this machine), the proxy's
+    connection is watched as well."""
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{drip_body}")
+    monkeypatch.setenv("NO_PROXY", "")
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="did not arrive within 2 s"):
+        web.fetch("http://192.0.2.10/article", timeout_s=2)  # TEST-NET-1: never a real host
+    assert 2 <= time.monotonic() - started < 3

@@ -28,6 +28,10 @@ def inward(address: str) -> bool:
     network's, or none at all (0.0.0.0 reaches this machine on Linux)."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 zone ("fe80::1%eth0") is not part of it
     if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _NAT64:  # an IPv4 address reached through NAT64 (IPv6-only networks): judge that one
+            return inward(str(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)))
+        if ip in _SITE_LOCAL:
+            return True
         mapped = ip.ipv4_mapped or ip.sixtofour
         if mapped is not None:
             ip = mapped
@@ -35,8 +39,21 @@ def inward(address: str) -> bool:
             or ip.is_unspecified or not ip.is_global)
 
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_SITE_LOCAL = ipaddress.IPv6Network("fec0::/10")  # deprecated, still private
+
+
 def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower().rstrip(".")
+    return _name(urlsplit(url).hostname or "")
+
+
+def _name(host: str) -> str:
+    """A host name as connections name it: lower case, no trailing dot, IDNA (xn--) for Unicode."""
+    host = host.lower().rstrip(".")
+    try:
+        return host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        return host
 
 
 @dataclass(frozen=True)
@@ -56,7 +73,7 @@ class Reach:
 
     def allows(self, host: str) -> bool:
         """Whether ``host`` may be reached at a private address."""
-        return self.allow_private or host.lower().rstrip(".") in self.named
+        return self.allow_private or _name(host) in self.named
 
     def check(self, url: str, host: str, address: str) -> None:
         """Refuse a connection to ``host`` at ``address`` (for ``url``) that the policy does not allow."""

@@ -124,6 +124,12 @@ def retry_policy(methods: tuple[str, ...] = ("GET", "HEAD"), backoff_s: float = 
                 raise _OutOfTime(wait)
             return None if wait is None else min(wait, MAX_RETRY_AFTER_S)
 
+        def increment(self, *args: Any, **kwargs: Any) -> Retry:
+            fetch = _CURRENT.get()
+            if fetch is not None and fetch.remaining() <= 0:
+                raise _OutOfTime()  # no retry past the deadline (a connect that failed slowly, say)
+            return super().increment(*args, **kwargs)
+
         def get_backoff_time(self) -> float:
             backoff = float(super().get_backoff_time())
             fetch = _CURRENT.get()
@@ -160,6 +166,12 @@ def _guarded_classes() -> tuple[type, dict[str, type]]:
                             raise
                     fetch.register(sock)
                 return sock
+
+            def connect(self) -> None:
+                super().connect()
+                fetch = _CURRENT.get()
+                if fetch is not None and self.sock is not None:
+                    fetch.register(self.sock)  # over TLS, the wrapped socket: the raw one is detached
         return Guarded
 
     class HTTPPool(HTTPConnectionPool):
@@ -195,13 +207,27 @@ def _guarded_classes() -> tuple[type, dict[str, type]]:
     return GuardedSession, {"http": HTTPPool, "https": HTTPSPool}
 
 
-def _session() -> requests.Session:
+def _adapter(pools: dict[str, type]) -> Any:
+    """requests' adapter with the guarded pools, for direct connections and through proxies."""
     from requests.adapters import HTTPAdapter
 
+    class GuardedAdapter(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = pools
+
+        def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+            manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+            manager.pool_classes_by_scheme = pools  # so the deadline's watchdog sees these sockets too
+            return manager
+
+    return GuardedAdapter(max_retries=retry_policy())
+
+
+def _session() -> requests.Session:
     session_class, pools = _guarded_classes()
     session: requests.Session = session_class()
-    adapter = HTTPAdapter(max_retries=retry_policy())
-    adapter.poolmanager.pool_classes_by_scheme = pools
+    adapter = _adapter(pools)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.max_redirects = MAX_REDIRECTS
