@@ -27,7 +27,10 @@ from audio_edition.ingest.policy import OutOfTime as _OutOfTime
 from audio_edition.ingest.policy import Reach
 
 if TYPE_CHECKING:
+    from types import TracebackType
+
     import requests
+    from urllib3.connectionpool import ConnectionPool
     from urllib3.response import BaseHTTPResponse
     from urllib3.util.retry import Retry
 
@@ -124,11 +127,13 @@ def retry_policy(methods: tuple[str, ...] = ("GET", "HEAD"), backoff_s: float = 
                 raise _OutOfTime(wait)
             return None if wait is None else min(wait, MAX_RETRY_AFTER_S)
 
-        def increment(self, *args: Any, **kwargs: Any) -> Retry:
+        def increment(self, method: str | None = None, url: str | None = None,
+                      response: BaseHTTPResponse | None = None, error: Exception | None = None,
+                      _pool: ConnectionPool | None = None, _stacktrace: TracebackType | None = None) -> CappedRetry:
             fetch = _CURRENT.get()
             if fetch is not None and fetch.remaining() <= 0:
                 raise _OutOfTime()  # no retry past the deadline (a connect that failed slowly, say)
-            return super().increment(*args, **kwargs)
+            return super().increment(method, url, response, error, _pool, _stacktrace)
 
         def get_backoff_time(self) -> float:
             backoff = float(super().get_backoff_time())
