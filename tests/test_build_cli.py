@@ -214,13 +214,18 @@ def test_inspect_errors(cli_here: CliHere, tmp_path: Path) -> None:
 
 
 def test_engines_json(cli: Cli) -> None:
-    run = cli("engines", "--json", env={"HTTPS_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"})
+    """Offline by default: the online engine is listed as not checked; --check-network asks (here
+    through a proxy that refuses, so it is unreachable)."""
+    proxy = {"HTTPS_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+    run = cli("engines", "--json", env=proxy)
     rows = {r["name"]: r for r in json.loads(run.stdout)}
     assert run.code == 0
     assert all(set(r) == {"name", "available", "reason", "offline"} for r in rows.values())
     assert rows["espeak"] == {"name": "espeak", "available": True, "reason": None, "offline": True}
-    assert rows["gtts"]["available"] is False and rows["gtts"]["offline"] is False and rows["gtts"]["reason"]
+    assert rows["gtts"]["offline"] is False and "--check-network" in rows["gtts"]["reason"]
     assert rows["fake"]["available"] is True
+    checked = {r["name"]: r for r in json.loads(cli("engines", "--json", "--check-network", env=proxy).stdout)}
+    assert checked["gtts"]["available"] is False and "cannot reach" in checked["gtts"]["reason"]
 
 
 def test_help_does_not_import_heavy_libraries() -> None:

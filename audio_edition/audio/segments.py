@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import warnings
+import wave
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -111,8 +112,10 @@ def take_pcm(audio: bytes, fmt: str) -> bytes:
 
             pcm, rate, channels = mp3.decode(audio)
             seg = AudioSegment(data=pcm, sample_width=2, frame_rate=rate, channels=channels)
-        elif fmt == "wav":
-            seg = AudioSegment.from_wav(io.BytesIO(audio))
+        elif fmt == "wav":  # read here: pydub's reader swallows every exception (Ctrl-C too) and retries with ffprobe
+            with wave.open(io.BytesIO(audio)) as wav:
+                seg = AudioSegment(data=wav.readframes(wav.getnframes()), sample_width=wav.getsampwidth(),
+                                   frame_rate=wav.getframerate(), channels=wav.getnchannels())
         else:
             raise AudioError(f"the engine returned audio of an unknown kind '{fmt}'", hint="Use a WAV or MP3 engine.")
     except AudioError:

@@ -22,6 +22,7 @@ def worker_started(parent: int) -> None:
     elsewhere a thread watches for the parent to go. Ctrl-C reaches the whole process group, but
     only the parent should act on it: it cancels the work and reports "Interrupted."."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop)
     if hasattr(signal, "pthread_sigmask"):  # started with SIGTERM blocked (below): a stop may end it now
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     try:
@@ -41,6 +42,12 @@ def worker_started(parent: int) -> None:
                 os._exit(1)
 
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def _stop(signum: int, frame: object) -> None:
+    """SIGTERM in a worker (a service manager stops every process of the service, or a broken pool
+    is torn down): unwind as Ctrl-C does, so what it was writing (a temporary folder) is removed."""
+    raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
