@@ -248,6 +248,8 @@ def test_ctrl_c_cancels_what_has_not_started(cluster: DaskCluster, tmp_path: Pat
         deadline = time.monotonic() + 60
         while not any(client.run(executing).values()) and time.monotonic() < deadline:
             time.sleep(0.05)
+        while len(client.run_on_scheduler(ours)) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)  # the client's submissions reach the scheduler in batches, a moment apart
         assert len(client.run_on_scheduler(ours)) == 4  # two running, two waiting
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
