@@ -132,6 +132,7 @@ class Publisher:
         self.episodes_dir = self.show.root / "episodes"
         self.episodes_dir.mkdir(exist_ok=True)
         self.runner = runner
+        self.entry_dates: dict[str, str] = {}  # source -> when its feed entry says it appeared (ISO 8601 UTC)
 
     def _pending(self, source: str, document: web.Document | None) -> _Pending:
         if web.is_url(source) and document is None:
@@ -218,7 +219,10 @@ class Publisher:
                 guid=existing.guid if existing else pending.guid, source=source_id, slug=slug, title=article.title,
                 author=article.author, description=summary(article, CATALOG_DESCRIPTION_CHARS),
                 language=result.language,
-                article_date=article.date, published=existing.published if existing else now, updated=now,
+                article_date=article.date,
+                published=existing.published if existing else first_published(
+                    article.date, self.entry_dates.get(pending.source), now),
+                updated=now,
                 audio_bytes=(folder.path / "episode.mp3").stat().st_size,
                 duration_ms=result.timeline.duration_ms,
                 sections=json.dumps([{"title": s.title, "paragraphs": list(s.paragraphs)}
@@ -230,6 +234,19 @@ class Publisher:
             journal = transaction.begin(show.root, folder.path, moves, asdict(episode))
             _finish(show, catalog, journal)
         return Published(episode, existing is None, result.synthesized, result.cached)
+
+
+def first_published(article_date: str | None, entry_time: str | None, now: str) -> str:
+    """An episode's date, which podcast apps sort by: the article's own date (at the time of day
+    its feed entry gives, when that is the same day), else its feed entry's, else now; never
+    later than now. So a feed's backlog synced at once keeps the site's order, not the order
+    it happened to be built in."""
+    if article_date:
+        when = (entry_time if entry_time and entry_time[:10] == article_date
+                else f"{article_date}T00:00:00+00:00")
+    else:
+        when = entry_time or now
+    return min(when, now, key=lambda value: dt.datetime.fromisoformat(value))
 
 
 def _finish(show: Show, catalog: Catalog, journal: transaction.Journal) -> None:

@@ -146,6 +146,8 @@ def sync(show_dir: Path, feed_urls: list[str], changes: dict[str, object], limit
                                                      got.last_modified, digest, now, None))
         settle(link, outcome)
 
+    publisher.entry_dates = {entry.link: dt.datetime.fromtimestamp(entry.timestamp, dt.UTC).isoformat()
+                             for _, entry, _, _, _ in to_publish if entry.timestamp is not None}
     publisher.publish_many([(entry.link, got) for _, entry, got, _, _ in to_publish], published)
     report.outcomes = [(entry.link, outcomes[entry.link]) for _, entry in work]
     return report
