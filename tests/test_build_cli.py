@@ -153,7 +153,7 @@ def _files(folder: Path) -> set[str]:
     ({"a.txt": b"T\n\nx", "c.jpg": b"not an image"}, ["a.txt", "--cover", "c.jpg"], "not a readable JPEG or PNG"),
     ({"a.txt": b"T\n\nx", "music.mp3": b"ID3\x04\x00" + bytes(300)}, ["a.txt", "--cover", "music.mp3"],
      "cover image music.mp3 is not a readable JPEG or PNG file."),  # not Pillow's "<_io.BytesIO object at 0x…>"
-    ({"a.txt": b"T\n\nx"}, ["a.txt", "-o", "nofolder/a.mp3"], "does not exist"),
+    ({"a.txt": b"T\n\nFAIL"}, ["a.txt", "--engine", "fake", "-o", "new/folder/a.mp3"], "asked to fail"),
     ({"a.txt": b"T\n\nx", "file": b""}, ["a.txt", "-o", "file/a.mp3"], "cannot write"),
     ({"a.txt": b"T\n\nx"}, ["a.txt", "-o", "a.wav"], "must end in .mp3"),
     ({"a.txt": b"T\n\nx"}, ["a.txt", "--bitrate", "100"], "not an MP3 bitrate"),

@@ -417,8 +417,11 @@ def test_an_unwritable_place_says_why(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Title\n\nWords.\n")
     line = one_error_line(cli("build", "a.txt", "--engine", "fake", "-o", "/proc/a.mp3"))
     assert "cannot write /proc/a.mp3" in line and "does not exist" not in line and "does not accept new files" in line
-    line = one_error_line(cli("build", "a.txt", "--engine", "fake", "-o", str(tmp_path / "missing" / "a.mp3")))
-    assert "folder" in line and "does not exist" in line
+    made = cli("build", "a.txt", "--engine", "fake", "-o", str(tmp_path / "new" / "a.mp3"))  # -o makes its folder,
+    assert made.code == 0 and (tmp_path / "new" / "a.mp3").is_file(), made.stderr  # as --out-dir does
+    (tmp_path / "file").write_text("")
+    line = one_error_line(cli("build", "a.txt", "--engine", "fake", "-o", str(tmp_path / "file" / "a.mp3")))
+    assert "cannot write" in line and "is a file, not a folder" in line
 
 
 def _workers_starting(folder: Path, cache: Path, pid: int) -> bool:

@@ -101,7 +101,7 @@ def build(
     """Build one MP3 episode per article, with .vtt, .srt, .chapters.json and .report.json beside it."""
     from audio_edition.runners.batch import build_articles, targets_for
     from audio_edition.settings import Settings
-    from audio_edition.storage.staging import make_folder
+    from audio_edition.storage.staging import make_folder, remove_empty
 
     if len(inputs) > 1 and output is not None:
         raise UsageError("-o names one file; with several inputs use --out-dir.")
@@ -116,13 +116,20 @@ def build(
         raise UsageError("--title names one episode; give it with one input.")
     settings = Settings().with_changes(**option_changes(ctx, BUILD_OPTIONS, BUILD_SECONDS))
     stdin = sys.stdin.buffer.read() if "-" in inputs else None
-    if out_dir is not None:
-        make_folder(out_dir)
     named = [t for t in targets_for(inputs, output, out_dir) if t is not None]
     if len(set(named)) != len(named):
         raise UsageError("two inputs would write the same episode file; rename one.")
-    with BuildView(quiet) as view:
-        failed = build_articles(inputs, settings, view, output=output, out_dir=out_dir, stdin=stdin, cluster=cluster)
+    created = (make_folder(out_dir) if out_dir is not None
+               else make_folder(output.parent, f"cannot write {output}: {output.parent}") if output is not None
+               else [])
+    failed = True
+    try:
+        with BuildView(quiet) as view:
+            failed = build_articles(inputs, settings, view, output=output, out_dir=out_dir, stdin=stdin,
+                                    cluster=cluster)
+    finally:
+        if failed:
+            remove_empty(created)  # a failed build leaves no folder it made behind
     if failed:
         raise typer.Exit(1)
 

@@ -63,14 +63,26 @@ class Staging:
         self._locks = []
 
 
-def make_folder(folder: Path) -> None:
-    """Create an output folder (and its parents) as ``mkdir -p`` would."""
+def make_folder(folder: Path, label: str | None = None) -> list[Path]:
+    """Create an output folder (and its parents) as ``mkdir -p`` would; the folders it created,
+    outermost first (for a build that fails to take away again)."""
+    created = [p for p in (folder, *folder.parents) if not p.exists()][::-1]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        raise OutputError(f"--out-dir {folder} is a file, not a folder", hint="Name a folder.") from None
+        raise OutputError(f"{label or f'--out-dir {folder}'} is a file, not a folder", hint="Name a folder.") from None
     except OSError as exc:
         raise unwritable(folder, exc, creating=True) from exc
+    return created
+
+
+def remove_empty(folders: list[Path]) -> None:
+    """Take away the folders ``make_folder`` created, innermost first, where nothing was written."""
+    for folder in reversed(folders):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def sweep_parts(target: Path) -> int:
