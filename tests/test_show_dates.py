@@ -92,3 +92,21 @@ def test_the_first_publication_date_rule() -> None:
     assert first_published(None, entry, now) == entry
     assert first_published(None, None, now) == now
     assert first_published("2027-01-01", None, now) == now  # never in the future: apps would hide it
+
+
+@pytest.mark.slow  # four publishes through the CLI
+def test_republishing_the_same_text_writes_nothing(cli: Cli, tmp_path: Path) -> None:
+    """The same article again is "Unchanged": no file of the show is rewritten (so a static host's
+    sync uploads nothing); an edit is "Updated"."""
+    assert cli("show", "init", "show", "--title", "T", "--author", "A", "--email", "a@b.example",
+               "--base-url", "https://b.example/").code == 0
+    (tmp_path / "a.txt").write_text("Ferry news\n\nThe ferry leaves at six on weekdays, and at eight on Sundays.\n")
+    first = cli("publish", "a.txt", "--show", "show", "--engine", "fake")
+    assert first.code == 0 and "Published 'Ferry news'" in first.stderr, first.stderr
+    files = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in (tmp_path / "show").rglob("*") if p.is_file()}
+    again = cli("publish", "a.txt", "--show", "show", "--engine", "fake")
+    assert again.code == 0 and "Unchanged 'Ferry news'" in again.stderr, again.stderr
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in files} == files
+    (tmp_path / "a.txt").write_text("Ferry news\n\nThe ferry leaves at seven on weekdays, and at eight on Sundays.\n")
+    edited = cli("publish", "a.txt", "--show", "show", "--engine", "fake")
+    assert edited.code == 0 and "Updated 'Ferry news'" in edited.stderr, edited.stderr

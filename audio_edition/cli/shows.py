@@ -131,6 +131,9 @@ def publish(
 
 def _said(item: Published) -> None:
     episode = item.episode
+    if item.unchanged:
+        err(f"Unchanged '{episode.title}' (episodes/{episode.slug}.mp3): the same episode again, nothing written")
+        return
     err(f"{'Published' if item.new else 'Updated'} '{episode.title}' as episodes/{episode.slug}.mp3 "
         f"({duration(episode.duration_ms / 1000)}; {item.synthesized} synthesized, {item.cached} from cache)")
 

@@ -8,7 +8,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,7 @@ class Published:
     new: bool
     synthesized: int
     cached: int
+    unchanged: bool = False  # published before, and the same episode again: nothing was written
 
 
 @contextmanager
@@ -231,9 +232,31 @@ class Publisher:
             ).cleaned()
             moves = [(folder.path / f"episode{suffix}", episodes_dir / f"{slug}{suffix}")
                      for suffix in (".mp3", *sidecars.SUFFIXES)]
+            if existing is not None and _same_episode(existing, episode, moves):
+                return Published(existing, False, result.synthesized, result.cached, unchanged=True)
             journal = transaction.begin(show.root, folder.path, moves, asdict(episode))
             _finish(show, catalog, journal)
         return Published(episode, existing is None, result.synthesized, result.cached)
+
+
+# What a listener gets: the audio, its transcripts and chapters (the report says when it was built).
+_COMPARED = (".mp3", ".vtt", ".srt", ".chapters.json")
+
+
+def _same_episode(existing: Episode, episode: Episode, moves: list[tuple[Path, Path]]) -> bool:
+    """Whether re-publishing changes nothing a listener or the feed sees: the same catalog row (but
+    for its update time) and the same files, byte for byte."""
+    if replace(existing, updated=episode.updated, published=episode.published) != episode:
+        return False
+    for new, old in moves:
+        if new.name.removeprefix("episode") in _COMPARED:
+            try:
+                if not old.is_file() or new.stat().st_size != old.stat().st_size or \
+                        new.read_bytes() != old.read_bytes():
+                    return False
+            except OSError:
+                return False
+    return True
 
 
 def first_published(article_date: str | None, entry_time: str | None, now: str) -> str:
