@@ -208,14 +208,19 @@ def _merge_tables(precise: Any, with_tables: Any) -> None:
     for element in list(with_tables.body):
         if element.tag == "table":
             if _is_data_table(element) and text_of(element) not in placed:
-                element.tail = None
-                if anchor is None:
-                    body.insert(0, element)
-                else:
-                    anchor.addnext(element)
-                anchor = element
+                anchor = _place(body, anchor, element)
         elif text_of(element) in placed:
             anchor = placed[text_of(element)]
+
+
+def _place(body: _Element, anchor: _Element | None, element: _Element) -> _Element:
+    """Put ``element`` into ``body`` right after ``anchor`` (at the start without one); it is the next anchor."""
+    element.tail = None
+    if anchor is None:
+        body.insert(0, element)
+    else:
+        anchor.addnext(element)
+    return element
 
 
 def _add_missing(body: _Element, original: _Element) -> None:
@@ -229,12 +234,7 @@ def _add_missing(body: _Element, original: _Element) -> None:
         if holder is not None:
             anchor = holder
         elif text:
-            element.tail = None
-            if anchor is None:
-                body.insert(0, element)
-            else:
-                anchor.addnext(element)
-            anchor = element
+            anchor = _place(body, anchor, element)
 
 
 def _extends(longer: _Element, shorter: _Element) -> bool:

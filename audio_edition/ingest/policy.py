@@ -68,9 +68,6 @@ class Reach:
     def of(cls, *urls: str, allow_private: bool = False) -> Reach:
         return cls(frozenset(host_of(u) for u in urls if host_of(u)), allow_private)
 
-    def also(self, *urls: str) -> Reach:
-        return Reach(self.named | {host_of(u) for u in urls if host_of(u)}, self.allow_private)
-
     def allows(self, host: str) -> bool:
         """Whether ``host`` may be reached at a private address."""
         return self.allow_private or _name(host) in self.named
@@ -125,13 +122,13 @@ class Fetch:
         with self._lock:
             self._sockets.append(sock)
             if self.expired:
-                _shut(sock)
+                shut(sock)
 
     def expire(self) -> None:
         with self._lock:
             self.expired = True
             for sock in self._sockets:
-                _shut(sock)
+                shut(sock)
 
     def __enter__(self) -> Fetch:
         self._token = CURRENT.set(self)
@@ -146,7 +143,8 @@ class Fetch:
 CURRENT: ContextVar[Fetch | None] = ContextVar("audio_edition_fetch", default=None)
 
 
-def _shut(sock: socket.socket) -> None:
+def shut(sock: socket.socket) -> None:
+    """Shut a connection both ways, whoever holds it: a read blocked on it returns at once."""
     try:
         sock.shutdown(socket.SHUT_RDWR)  # a read blocked on it returns at once
     except OSError:

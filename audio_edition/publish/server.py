@@ -35,6 +35,7 @@ from typing import Any, BinaryIO, Literal
 from urllib.parse import unquote, urlsplit
 
 from audio_edition.errors import AudioEditionError
+from audio_edition.ingest.policy import shut
 from audio_edition.publish.catalog import Catalog
 from audio_edition.publish.feed import build_feed
 from audio_edition.publish.show import Show
@@ -275,7 +276,7 @@ class PreviewServer(ThreadingHTTPServer):
                 return False
             sock = candidates[0][0]
             self._waiting.pop(sock, None)
-        _shut(sock)
+        shut(sock)
         return True
 
     def shutdown_request(self, request: Any) -> None:
@@ -293,7 +294,7 @@ class PreviewServer(ThreadingHTTPServer):
                 for sock in late:
                     self._waiting.pop(sock, None)
             for sock in late:
-                _shut(sock)
+                shut(sock)
 
     def server_close(self) -> None:
         self._stop.set()
@@ -308,13 +309,6 @@ class PreviewServer(ThreadingHTTPServer):
             return
         self.failures.append(repr(error))
         print(f"serve: a request from {client_address[0]} failed: {error!r}", file=sys.stderr)
-
-
-def _shut(sock: socket.socket) -> None:
-    try:
-        sock.shutdown(socket.SHUT_RDWR)  # its handler's read returns at once, and it closes
-    except OSError:
-        pass
 
 
 def make_server(show: Show, host: str, port: int) -> ThreadingHTTPServer:
