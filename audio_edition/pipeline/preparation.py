@@ -78,7 +78,7 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None,
     length = sum(word_count(p) for p in article.paragraphs)
     if length > settings.max_words:
         raise InputError(f"{ingest.label(source)} has {length:,} words, more than the {settings.max_words:,} "
-                         f"an episode may have (about {settings.max_words / WORDS_PER_HOUR:.0f} hours)",
+                         f"an episode may have ({_listening_time(settings.max_words)})",
                          hint="Split it into several articles, or allow more with --max-words N.")
     pauses = Pauses(between_paragraphs=settings.pause_ms, before_section=settings.section_pause_ms)
     if settings.rate != DEFAULT_RATE and not engine.set_rate(settings.rate):
@@ -95,7 +95,12 @@ def prepare(source: str, settings: Settings, stdin: bytes | None = None,
     return Prepared(article, script, engine, voice)
 
 
-WORDS_PER_HOUR = 150 * 60  # a voice's pace, near enough, for saying how long an episode would be
+WORDS_PER_MINUTE = 150  # a voice's pace, near enough, for saying how long an episode would be
+
+
+def _listening_time(words: int) -> str:
+    minutes = max(1, round(words / WORDS_PER_MINUTE))
+    return f"about {minutes / 60:.0f} hours" if minutes >= 90 else f"about {minutes} minute{'s' * (minutes != 1)}"
 
 
 def _nothing_left(source: str, article: Article) -> InputError:
