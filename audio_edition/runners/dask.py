@@ -199,12 +199,14 @@ class Cluster:
 
         if future.status == "finished":
             return False
-        if self.client.status not in ("running", "connecting"):
-            return True
+        if future.status == "cancelled" or self.client.status not in ("running", "connecting"):
+            return True  # a lost scheduler connection cancels every future
         try:
-            exc = future.exception(timeout=0)
+            exc = future.exception(timeout=CONNECT_TIMEOUT_S)  # an article's error comes from the scheduler
         except CancelledError:
             return True
-        except Exception:  # noqa: BLE001 - could not even ask: the connection is gone
+        except TimeoutError:
+            return self.client.status != "running"
+        except OSError:  # the connection closed while asking
             return True
         return isinstance(exc, (CancelledError, CommClosedError))

@@ -44,10 +44,17 @@ def worker_started(parent: int) -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
+STOP_GRACE_S = 3.0
+
+
 def _stop(signum: int, frame: object) -> None:
     """SIGTERM in a worker (a service manager stops every process of the service, or a broken pool
-    is torn down): go at once and quietly; the parent, stopped too, removes what the build wrote."""
-    os._exit(128 + signum)
+    is torn down): let the parent, stopped too, wind the pool down as it does for Ctrl-C (the
+    sentence being spoken ends, and the worker is told to go), and go quietly after STOP_GRACE_S
+    if it is not told (a broken pool's other workers)."""
+    timer = threading.Timer(STOP_GRACE_S, os._exit, args=(128 + signum,))
+    timer.daemon = True
+    timer.start()
 
 
 @contextlib.contextmanager
