@@ -65,14 +65,15 @@ def write_articles(folder: Path, words: int = 0) -> list[Path]:
 class DaskCluster:
     """`dask scheduler` and `dask worker` processes, each in its own process group."""
 
-    def __init__(self, folder: Path, workers: int = 2, preload: Path | None = None) -> None:
+    def __init__(self, folder: Path, workers: int = 2, preload: Path | None = None,
+                 scheduler_env: dict[str, str] | None = None) -> None:
         self.folder = folder
         self.file = folder / "scheduler.json"
         self.procs: list[subprocess.Popen[bytes]] = []
         self.named: dict[str, subprocess.Popen[bytes]] = {}
         dask = str(Path(sys.executable).with_name("dask"))
         self._start([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                     "--scheduler-file", str(self.file)], "scheduler")
+                     "--scheduler-file", str(self.file)], "scheduler", scheduler_env)
         deadline = time.monotonic() + 30
         while not self.file.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -286,7 +287,9 @@ def test_four_articles_on_two_workers_match_local_builds_though_a_worker_dies(cl
         while not lost and time.monotonic() < deadline:  # the second worker, in the middle of a build
             lost = client.run(executing, workers=[victim]).get(victim, [])
             time.sleep(0.05)
-        assert lost, "no build reached the second worker"
+        if not lost:
+            proc.kill()
+            pytest.fail(f"no build reached the second worker; the build said: {proc.communicate()[1][-2000:]}")
         # Mid-build, by what the scheduler says: the worker is stopped (it can finish nothing more),
         # its build is still being processed there, and only then is it killed.
         os.killpg(cluster.worker_procs[victim].pid, signal.SIGSTOP)
@@ -299,7 +302,7 @@ def test_four_articles_on_two_workers_match_local_builds_though_a_worker_dies(cl
         stream = client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.get_task_stream(start_index=start))
     assert proc.returncode == 1, err  # the empty article failed...
     assert "Error: empty.txt" in err and "empty" in err
-    assert len(out.split()) == 4  # ...and the four episodes arrived
+    assert len(out.split()) == 4, err  # ...and the four episodes arrived
     # The scheduler's record: every build ran on a worker; what the killed worker held (its build,
     # and any queued behind it) ran on the other; the empty article's is the one that erred.
     ours = [r for r in stream if str(r["key"]).startswith("audio-edition-build")]
@@ -312,6 +315,37 @@ def test_four_articles_on_two_workers_match_local_builds_though_a_worker_dies(cl
     assert local.returncode == 0, local.stderr
     for article in articles:
         same_episode(tmp_path / "remote" / article.stem, tmp_path / "local" / article.stem)
+
+
+def test_a_build_the_cluster_gives_up_on_is_tried_once_more(tmp_path: Path) -> None:
+    """A scheduler that allows no failures gives up on a build whose worker dies (KilledWorker):
+    that is the cluster's fault, not the article's, so the build is submitted once more and the
+    episode arrives from the other worker."""
+    cluster = DaskCluster(tmp_path, scheduler_env={"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"})
+    try:
+        articles = write_articles(tmp_path, words=500)[:2]
+        with cluster.client() as client:
+            start = client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.get_task_stream_index())
+            proc = subprocess.Popen([sys.executable, "-m", "audio_edition", "build", *map(str, articles),
+                                     "--out-dir", "out", "--cluster", cluster.address], cwd=tmp_path,
+                                    env=bare_path_env({"AUDIO_EDITION_ENGINE": "fake"}), stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True)
+            victim, lost = cluster.worker_addresses[-1], []
+            deadline = time.monotonic() + 60
+            while not lost and time.monotonic() < deadline and proc.poll() is None:
+                lost = client.run(executing, workers=[victim]).get(victim, [])
+                time.sleep(0.05)
+            assert lost, f"no build reached the second worker: {proc.communicate()[1][-2000:]}"
+            os.killpg(cluster.worker_procs[victim].pid, signal.SIGKILL)
+            out, err = proc.communicate(timeout=300)
+            stream = client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.get_task_stream(start_index=start))
+        assert proc.returncode == 0, err
+        assert sorted(Path(line).name for line in out.split()) == ["story-0.mp3", "story-1.mp3"]
+        retried = [r for r in stream if str(r["key"]) == f"{lost[0]}-2"]
+        assert [r["status"] for r in retried] == ["OK"], [(r["key"], r["status"]) for r in stream]
+        assert retried[0]["worker"] == cluster.worker_addresses[0]
+    finally:
+        cluster.close()
 
 
 def test_a_silent_address_and_a_wrong_one_are_clear_errors_on_time(tmp_path: Path) -> None:

@@ -6,7 +6,9 @@ files: the article's bytes (or the page the client fetched), and the intro, outr
 lexicon. The episode and its sidecars come back as bytes, and the client stages and commits them
 as a local build does; for a show, the client alone records them and rewrites the site.
 
-A worker that dies mid-build has its task rescheduled on another by Dask's scheduler. Workers
+A worker that dies mid-build has its task rescheduled on another by Dask's scheduler; a build the
+scheduler gives up on (KilledWorker) or that fails for any reason but its article's is submitted
+once more (RETRIES) before it is reported. Workers
 must run this very version of audio-edition (checked on connecting). Each worker uses its own
 cache ($AUDIO_EDITION_CACHE_DIR where it runs, else its user's) unless the client names a shared
 one. Only this module imports Dask, and only when --cluster is given.
@@ -30,6 +32,7 @@ from audio_edition.runners.base import Outcome
 from audio_edition.runners.identity import build_identity
 from audio_edition.runners.jobs import TASK_PREFIX, Built, Job, outcome_of, run_job
 
+RETRIES = 1  # a build that failed on the cluster's account (a worker gone, a connection cut) is tried once more
 CONNECT_TIMEOUT_S = float(os.environ.get("AUDIO_EDITION_CLUSTER_TIMEOUT", "20"))  # to reach it, and for a worker
 
 
@@ -93,6 +96,21 @@ def _connect(client_class: Any, address: str) -> Any:
         raise ClusterError(f"cannot connect to the Dask scheduler at {address} ({type(got).__name__}: "
                            f"{str(got)[:120]})", hint="Check the address and the scheduler's TLS settings.") from None
     return got
+
+
+def _failed_on_the_cluster(future: Any) -> bool:
+    """Whether a finished build failed for a reason of the cluster's, not of its article's: any
+    error but ours (an AudioEditionError says what is wrong with the article), such as a worker
+    killed too often (KilledWorker) or a connection closed while it ran."""
+    from audio_edition.errors import AudioEditionError
+
+    if future.status != "error":
+        return False
+    try:
+        exc = future.exception(timeout=CONNECT_TIMEOUT_S)
+    except Exception:  # noqa: BLE001 - the scheduler could not say: _lost and outcome_of decide
+        return False
+    return exc is not None and not isinstance(exc, AudioEditionError)
 
 
 _ADDRESS = re.compile(r"^(tcp|tls)://[^/\s]+:\d{1,5}/?$|^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
@@ -171,14 +189,24 @@ class Cluster:
         token = uuid.uuid4().hex[:8]
         futures = {self.client.submit(run_on_worker, job, key=f"{TASK_PREFIX}-{token}-{n}", pure=False): n
                    for n, job in enumerate(jobs)}
-        left = len(futures)
+        tries = dict.fromkeys(range(len(jobs)), 1)
+        left = len(jobs)
         try:
-            for future in as_completed(futures, loop=self.client.loop):
+            finished = as_completed(futures, loop=self.client.loop)
+            for future in finished:
                 n = futures[future]
                 if self._lost(future):  # the cluster failed, not the article: nothing is its fault
-                    raise ClusterError(f"lost the Dask scheduler at {self.address} with {left} of {len(futures)} "
+                    raise ClusterError(f"lost the Dask scheduler at {self.address} with {left} of {len(jobs)} "
                                        f"articles not built", hint="Nothing was recorded as failed: run the same "
                                        "command again once the scheduler and its workers are back.")
+                if tries[n] <= RETRIES and _failed_on_the_cluster(future):
+                    tries[n] += 1  # a worker lost, a connection cut: not the article's fault, so once more
+                    again = self.client.submit(run_on_worker, jobs[n], key=f"{TASK_PREFIX}-{token}-{n}-{tries[n]}",
+                                               pure=False)
+                    futures[again] = n
+                    finished.add(again)
+                    future.release()
+                    continue
                 outcome = outcome_of(future, jobs[n])
                 future.release()
                 left -= 1
