@@ -66,3 +66,40 @@ def read_cover(path: Path) -> tuple[bytes, str]:
     except (OSError, SyntaxError, ValueError) as exc:
         raise InputError(f"cover image {path} is not a readable JPEG or PNG file ({exc})", hint=HINT) from exc
     return data, mime
+
+
+ICON_ACCENT = (11, 92, 173)  # the site's accent colour: the icon of a show without a cover
+
+
+def icons(cover: bytes | None, title: str) -> dict[str, bytes]:
+    """The site's icons from the show's cover: favicon.ico (16, 32 and 48 px), a 180 px
+    apple-touch-icon.png, and icon.svg (the cover at 64 px, embedded). A show without a cover
+    gets a plain square in the site's accent colour with the title's first letter (SVG text)."""
+    import base64
+
+    from PIL import Image
+
+    if cover is not None:
+        with Image.open(io.BytesIO(cover)) as opened:
+            image = opened.convert("RGB")
+    else:
+        image = Image.new("RGB", (180, 180), ICON_ACCENT)
+    side = min(image.size)  # a cover is square; anything else is cut to its centre
+    left, top = (image.width - side) // 2, (image.height - side) // 2
+    image = image.crop((left, top, left + side, top + side))
+    ico, touch, small = io.BytesIO(), io.BytesIO(), io.BytesIO()
+    image.resize((48, 48), Image.Resampling.LANCZOS).save(ico, format="ICO", sizes=[(16, 16), (32, 32), (48, 48)])
+    image.resize((180, 180), Image.Resampling.LANCZOS).save(touch, format="PNG", optimize=True)
+    image.resize((64, 64), Image.Resampling.LANCZOS).save(small, format="PNG", optimize=True)
+    if cover is not None:
+        body = (f'<image width="64" height="64" href="data:image/png;base64,'
+                f'{base64.b64encode(small.getvalue()).decode("ascii")}"/>')
+    else:
+        from html import escape
+
+        letter = escape((title.strip() or "?")[0].upper())
+        body = ('<rect width="64" height="64" rx="12" fill="#0b5cad"/><text x="32" y="44" font-size="36" '
+                'font-family="system-ui,sans-serif" font-weight="700" text-anchor="middle" '
+                f'fill="#fff">{letter}</text>')
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">{body}</svg>\n'
+    return {"favicon.ico": ico.getvalue(), "apple-touch-icon.png": touch.getvalue(), "icon.svg": svg.encode("utf-8")}

@@ -52,10 +52,12 @@ def _cues(timeline: Timeline) -> list[tuple[int, int, str]]:
 
 def transcript_cues(timeline: Timeline, script: Script) -> list[dict[str, object]]:
     """The transcript as heard, for the listening page's player: sections (a heading's text, or
-    null) of paragraphs, each a list of [start_ms, end_ms, sentence as written]. The title and the
-    byline are left out: the page shows them above the player."""
+    null) of paragraphs, each a list of [start_ms, end_ms, sentence as written], and "items": the
+    indices of the paragraphs that are list items. The title and the byline are left out: the
+    page shows them above the player."""
     sections: list[dict[str, object]] = []
     last_block = last_sentence = None
+    seen: dict[int | None, int] = {}  # per article section: paragraphs begun so far
     for span in timeline.spans:
         if span.utterance is None or not span.text or span.end_ms <= span.start_ms:
             continue
@@ -73,6 +75,9 @@ def transcript_cues(timeline: Timeline, script: Script) -> list[dict[str, object
         if utterance.block != last_block:
             paragraphs.append([])
             last_block, last_sentence = utterance.block, None
+            index = seen[utterance.section] = seen.get(utterance.section, -1) + 1
+            if utterance.section is not None and script.article.sections[utterance.section].kind(index) == "item":
+                cast("list[int]", sections[-1].setdefault("items", [])).append(len(paragraphs) - 1)
         if span.sentence is not None and span.sentence == last_sentence and paragraphs[-1]:
             paragraphs[-1][-1][1] = span.end_ms  # the next piece of a sentence too long for one request
         else:

@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS episodes (
     updated TEXT NOT NULL,           -- last publication
     audio_bytes INTEGER NOT NULL,
     duration_ms INTEGER NOT NULL,
-    sections TEXT NOT NULL           -- JSON: [{"title": str|null, "paragraphs": [str]}], for the page
+    sections TEXT NOT NULL           -- JSON: [{"title": str|null, "paragraphs": [str], "kinds"?: [str]}]
 );
 -- (columns added since the first release are in COLUMNS_ADDED, added to older catalogs on opening)
 -- Article pages fetched from a site's feed: what the server and the text said last time, so the
@@ -101,7 +101,8 @@ class Episode:
         from dataclasses import replace
 
         sections = [{"title": clean_line(s["title"]) if s.get("title") else s.get("title"),
-                     "paragraphs": [clean(p)[0] for p in s.get("paragraphs", [])]}
+                     "paragraphs": [clean(p)[0] for p in s.get("paragraphs", [])],
+                     **({"kinds": s["kinds"]} if s.get("kinds") else {})}
                     for s in json.loads(self.sections or "[]")]
         return replace(self, title=clean_line(self.title), author=clean_line(self.author) if self.author else None,
                        description=clean(self.description)[0],

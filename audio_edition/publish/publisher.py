@@ -226,7 +226,8 @@ class Publisher:
                 updated=now,
                 audio_bytes=(folder.path / "episode.mp3").stat().st_size,
                 duration_ms=result.timeline.duration_ms,
-                sections=json.dumps([{"title": s.title, "paragraphs": list(s.paragraphs)}
+                sections=json.dumps([{"title": s.title, "paragraphs": list(s.paragraphs),
+                                      **({"kinds": list(s.kinds)} if s.kinds else {})}
                                      for s in article.sections], ensure_ascii=False),
                 cues=json.dumps(cues, ensure_ascii=False),
             ).cleaned()

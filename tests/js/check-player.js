@@ -116,7 +116,7 @@ const state = () => {
     await embed.goto(base + embedPath, { waitUntil: "load" });
     await embed.waitForSelector(".player-controls");
     out.embed = await embed.evaluate(() => ({ title: document.querySelector("h1").textContent.trim(),
-                                              cover: !!document.querySelector("main > img"),
+                                              cover: !!document.querySelector("main .embed-head > img"),
                                               buttons: document.querySelectorAll(".player-controls button").length }));
     out.axeEmbed = await axe(embed);
     await embed.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "dark" }]);

@@ -8,7 +8,10 @@
  *
  * Markup it looks for: <div data-player data-episode="ID" data-transcript="#id"> around an <audio>;
  * sentences as <span class="cue" data-start="S" data-end="S"> in the transcript; and, optionally,
- * a [data-player-help] element shown once the shortcuts work. No framework, no build step.
+ * a [data-player-help] element shown once the shortcuts work. Also: the home page's
+ * <div data-mini-player data-title="..."> (a Play button over its audio), chapter links
+ * <a data-seek="S">, copy buttons <button data-copy="#field">, and, in an embed
+ * (<body data-embed>), its height posted to the page around it. No framework, no build step.
  */
 (function () {
   "use strict";
@@ -262,9 +265,82 @@
     if (audio.readyState >= 1) audio.dispatchEvent(new Event("loadedmetadata"));
     var help = document.querySelectorAll("[data-player-help]");
     Array.prototype.forEach.call(help, function (n) { n.hidden = false; });
-    root.player = { audio: audio, jump: jump, setSpeed: setSpeed };
+    root.player = { audio: audio, jump: jump, setSpeed: setSpeed, play: resume };
   }
 
-  function start() { Array.prototype.forEach.call(document.querySelectorAll("[data-player]"), init); }
+  // --- the home page: a Play button per episode over its <audio controls preload="none"> --------
+  function initMini(root) {
+    var audio = root.querySelector("audio");
+    if (!audio || root.dataset.ready) return;
+    root.dataset.ready = "1";
+    var title = root.dataset.title || "";
+    var button = el("button", { type: "button", "class": "mini-play", "aria-label": "Play " + title }, "Play");
+    var time = el("span", { "class": "mini-time" }, "");
+    audio.controls = false;
+    audio.hidden = true;
+    root.appendChild(button);
+    root.appendChild(time);
+    function show() {
+      var playing = !audio.paused && !audio.ended;
+      button.textContent = playing ? "Pause" : "Play";
+      button.setAttribute("aria-label", (playing ? "Pause " : "Play ") + title);
+      time.textContent = audio.currentTime > 0 || playing ? clock(audio.currentTime) + " / " + clock(audio.duration) : "";
+    }
+    button.addEventListener("click", function () {
+      if (audio.paused || audio.ended) {
+        var started = audio.play();
+        if (started && started.catch) started.catch(function () { audio.controls = true; audio.hidden = false; });
+      } else audio.pause();
+    });
+    ["play", "pause", "ended", "timeupdate", "loadedmetadata"].forEach(function (name) { audio.addEventListener(name, show); });
+  }
+
+  // --- one sound at a time: an episode that starts pauses any other on the page ----------------
+  document.addEventListener("play", function (e) {
+    Array.prototype.forEach.call(document.querySelectorAll("audio"), function (a) { if (a !== e.target) a.pause(); });
+  }, true);
+
+  // --- chapter links seek the episode's player (without this script they open the MP3 at #t=) --
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("a[data-seek]");
+    var root = document.querySelector("[data-player]");
+    if (!link || !root || !root.player || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    e.preventDefault();
+    root.player.jump(parseFloat(link.dataset.seek));
+    root.player.play();
+  });
+
+  // --- copy buttons: the feed's address to the clipboard ---------------------------------------
+  function initCopy(button) {
+    var field = document.querySelector(button.dataset.copy);
+    var status = document.querySelector(".copy-status");
+    if (!field) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      function done(ok) { if (status) status.textContent = ok ? "Copied the feed's address." : "Select the address and copy it."; }
+      field.select();
+      if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(field.value).then(function () { done(true); }, function () { done(false); });
+      else done(false);
+    });
+  }
+
+  // --- an embed tells the page around it how tall it is, so that its iframe fits it ------------
+  function tellHeight() {
+    if (window.parent === window || !document.body.hasAttribute("data-embed")) return;
+    var send = function () {
+      // the content's own height (the document's is never less than the frame's)
+      window.parent.postMessage({ type: "audio-edition:height", height: document.body.getBoundingClientRect().height }, "*");
+    };
+    send();
+    if (window.ResizeObserver) new ResizeObserver(send).observe(document.body);
+    else window.addEventListener("resize", send);
+  }
+
+  function start() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-player]"), init);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-mini-player]"), initMini);
+    Array.prototype.forEach.call(document.querySelectorAll("button[data-copy]"), initCopy);
+    tellHeight();
+  }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 })();
