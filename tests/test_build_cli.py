@@ -233,3 +233,25 @@ def test_help_does_not_import_heavy_libraries() -> None:
             "heavy = [m for m in ('pydub', 'mutagen', 'gtts', 'requests', 'espeakng_loader') if m in sys.modules]; "
             "assert not heavy, heavy")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_two_formats_of_one_article_keep_their_own_sidecars(cli_here: CliHere, tmp_path: Path) -> None:
+    """An .m4a built beside an .mp3 of the same article shares a sidecar only when it is the same
+    text (the captions are); the chapters end with each file's own length, so the .m4a's go beside
+    it as x.m4a.chapters.json, and the .mp3's are left as they were."""
+    (tmp_path / "a.md").write_text("# Ferry times\n\nThe first boat leaves at six.\n\n## Fares\n\n"
+                                   "Fares stay the same this year.\n", encoding="utf-8")
+    assert cli_here("build", "a.md", "--engine", "fake", "-o", "out/a.mp3").code == 0
+    before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    run = cli_here("build", "a.md", "--engine", "fake", "-o", "out/a.m4a")
+    assert run.code == 0, run.stderr
+    after = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    assert {name: after[name] for name in before} == before  # nothing of the .mp3's was overwritten
+    own = sorted(set(after) - set(before))
+    assert "a.m4a" in own and "a.m4a.chapters.json" in own and "a.m4a.vtt" not in own, own
+    m4a_chapters = json.loads(after["a.m4a.chapters.json"])["chapters"]
+    mp3_chapters = json.loads(after["a.chapters.json"])["chapters"]
+    assert [c["title"] for c in m4a_chapters] == [c["title"] for c in mp3_chapters]
+    from mutagen.mp4 import MP4
+
+    assert abs(m4a_chapters[-1]["endTime"] - MP4(tmp_path / "out" / "a.m4a").info.length) < 0.05

@@ -20,6 +20,24 @@ def paths_for(episode: Path) -> list[Path]:
     return [Path(f"{stem}{suffix}") for suffix in SUFFIXES]
 
 
+def placed(episode: Path, texts: list[str], formats: tuple[str, ...]) -> list[Path]:
+    """Where each sidecar of the episode at ``episode`` goes, in the order of SUFFIXES: beside it
+    with its stem (x.vtt), which an episode of the same stem in another of ``formats`` (x.m4a
+    beside x.mp3) shares only when the text is the same; otherwise named for this output
+    (x.mp3.vtt), so that neither overwrites the other's."""
+    stem = episode.with_suffix("")
+    siblings = [f for f in formats if f != episode.suffix.lower() and Path(f"{stem}{f}").exists()]
+    out = []
+    for suffix, text in zip(SUFFIXES, texts):
+        shared = Path(f"{stem}{suffix}")
+        try:
+            differs = bool(siblings) and shared.exists() and shared.read_bytes() != text.encode("utf-8")
+        except OSError:
+            differs = True
+        out.append(Path(f"{episode}{suffix}") if differs else shared)
+    return out
+
+
 def render(timeline: Timeline, article: Article, details: dict[str, object]) -> list[str]:
     """The text of each sidecar, in the order of SUFFIXES."""
     return [webvtt(timeline), srt(timeline), chapters_json(timeline), report_json(article, details)]

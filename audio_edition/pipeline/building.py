@@ -75,8 +75,6 @@ def build(
     with ExitStack() as cleanup:
         cleanup.callback(staging.discard)
         audio_tmp = staging.reserve(out)
-        sidecar_paths = sidecars.paths_for(out)
-        sidecar_tmps = [staging.reserve(p) for p in sidecar_paths]
         if settings.use_cache:
             cache = DiskCache(settings.cache_dir or default_cache_dir())
         else:  # nothing kept: a cache for this build alone
@@ -103,9 +101,11 @@ def build(
             "episode_from_cache": made.from_cache, "duration_s": timeline.duration_ms / 1000,
             "loudness_lufs": settings.loudness_lufs, "mastering": made.loudness, "ffmpeg": chain.identity,
         }
-        for tmp, text, target in zip(sidecar_tmps, sidecars.render(timeline, article, details), sidecar_paths):
+        texts = sidecars.render(timeline, article, details)
+        sidecar_paths = sidecars.placed(out, texts, tuple(encode.FORMATS))
+        for text, target in zip(texts, sidecar_paths):
             try:
-                tmp.write_text(text, encoding="utf-8")
+                staging.reserve(target).write_text(text, encoding="utf-8")
             except OSError as exc:
                 raise unwritable(target, exc) from exc
         staging.commit()

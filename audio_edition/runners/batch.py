@@ -74,11 +74,12 @@ def build_on(runner: Runner, orders: list[Order],
             yield n, built
             continue
         try:
-            commit_files(local_paths(built, orders[n].out))
+            files = local_paths(built, orders[n].out)
+            commit_files(files)
         except AudioEditionError as exc:
             yield n, exc
             continue
-        yield n, Done(with_output(built, orders[n].out), built.worker)
+        yield n, Done(with_output(built, orders[n].out, list(files)), built.worker)
 
 
 class Listener(Protocol):

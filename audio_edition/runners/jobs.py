@@ -121,14 +121,21 @@ def run_job(job: Job) -> Built:
 def local_paths(built: Built, out: Path) -> dict[Path, bytes]:
     """Where a worker's files go on the client, for the episode ``out``."""
     placed = {out: built.files[out.suffix.lower()]}
-    for suffix, path in zip(sidecars.SUFFIXES, sidecars.paths_for(out)):
+    for suffix, path in zip(sidecars.SUFFIXES, _sidecar_paths(built, out)):
         placed[path] = built.files[suffix]
     return placed
 
 
-def with_output(built: Built, out: Path) -> BuildResult:
-    """The worker's BuildResult, with the client's paths."""
-    return replace(built.result, output=out, sidecars=tuple(sidecars.paths_for(out)))
+def _sidecar_paths(built: Built, out: Path) -> list[Path]:
+    from audio_edition.audio.encode import FORMATS
+
+    return sidecars.placed(out, [built.files[suffix].decode("utf-8") for suffix in sidecars.SUFFIXES],
+                           tuple(FORMATS))
+
+
+def with_output(built: Built, out: Path, paths: list[Path]) -> BuildResult:
+    """The worker's BuildResult, with the client's paths (``paths``: where its files went)."""
+    return replace(built.result, output=out, sidecars=tuple(p for p in paths if p != out))
 
 
 def outcome_of(future: Future[Built], job: Job) -> Built | AudioEditionError:
