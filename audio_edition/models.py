@@ -59,6 +59,7 @@ class Article:
     removed: tuple[Removal, ...] = ()
     notes: tuple[str, ...] = ()  # decisions a listener or publisher should know of, e.g. the language overruled
     title_spoken: bool = True  # False for a title drawn from the text's first sentence (see ingest/titles.py)
+    image: str | None = None  # the lead image (ingest/images.py): a URL, or a path beside a saved page
 
     @property
     def paragraphs(self) -> tuple[str, ...]:

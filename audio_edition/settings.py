@@ -80,6 +80,7 @@ class Settings:
     source_name: str | None = None  # the article's source as the user named it, when it is read elsewhere (a cluster)
     timeout_s: float = DEFAULT_TIMEOUT_S
     allow_private: bool = False  # fetches may reach private and local addresses (ingest/policy.py)
+    episode_art: bool = True  # the article's lead image, fitted to a square, is its episode's cover
     max_words: int = DEFAULT_MAX_WORDS  # a longer article is an error, not a day-long episode
     cache_dir: Path | None = None  # None: storage.cache.default_cache_dir()
     use_cache: bool = True

@@ -55,6 +55,9 @@ def build(
     outro: Path | None = typer.Option(None, "--outro", help="Outro clip."),
     no_outro: bool = typer.Option(False, "--no-outro", help="No outro clip."),
     cover: Path | None = typer.Option(None, "--cover", help="Cover image (square JPEG or PNG)."),
+    episode_art: bool = typer.Option(True, "--episode-art/--no-episode-art",
+                                     help="Use the article's lead image (og:image, else its first figure), "
+                                          "fitted to a square, as the episode's cover."),
     title: str | None = typer.Option(None, "--title", help="Episode title (default: the article's)."),
     author: str | None = typer.Option(None, "--author", help="Author (default: the article's)."),
     show_name: str | None = typer.Option(None, "--show-name", help="Show (album) name."),
@@ -139,7 +142,8 @@ BUILD_OPTIONS = {"engine": "engine", "voice": "voice", "lang": "language", "intr
                  "cover": "cover", "title": "title", "author": "author", "show_name": "show_name",
                  "bitrate": "bitrate_kbps", "jobs": "jobs", "cache_dir": "cache_dir", "dedupe": "dedupe",
                  "lexicon": "lexicon", "loudness": "loudness_lufs", "bed": "bed", "rate": "rate",
-                 "timeout": "timeout_s", "allow_private": "allow_private", "max_words": "max_words"}
+                 "timeout": "timeout_s", "allow_private": "allow_private", "max_words": "max_words",
+                 "episode_art": "episode_art"}
 BUILD_SECONDS = {"pause": "pause_ms", "section_pause": "section_pause_ms", "crossfade": "crossfade_ms"}
 
 

@@ -103,3 +103,44 @@ def icons(cover: bytes | None, title: str) -> dict[str, bytes]:
                 f'fill="#fff">{letter}</text>')
     svg = f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">{body}</svg>\n'
     return {"favicon.ico": ico.getvalue(), "apple-touch-icon.png": touch.getvalue(), "icon.svg": svg.encode("utf-8")}
+
+
+ART_MIN_PX = 600  # a lead image narrower than this would be a blur at a player's size
+ART_MAX_PIXELS = 40_000_000  # larger than any photograph a page leads with: refused before decoding
+ART_QUALITY = 88
+
+
+def fit_square(data: bytes, name: str) -> bytes:
+    """An article's lead image as episode art: checked (a whole JPEG, PNG, WebP or GIF of at least
+    ART_MIN_PX on its short side), cut to its centre square, and made an RGB JPEG of MIN_PX to
+    MAX_PX pixels, as directories ask of a cover. InputError, with the reason, when it cannot be used."""
+    from PIL import Image, UnidentifiedImageError
+
+    hint = "The show's cover is used instead."
+    try:
+        with Image.open(io.BytesIO(data), formats=["JPEG", "PNG", "WEBP", "GIF"]) as opened:
+            width, height = opened.size
+            if width * height > ART_MAX_PIXELS:
+                raise InputError(f"lead image {name} is {width}x{height} pixels, too large to take", hint=hint)
+            if min(width, height) < ART_MIN_PX:
+                raise InputError(f"lead image {name} is {width}x{height} pixels, under {ART_MIN_PX} on a side",
+                                 hint=hint)
+            opened.load()
+            image = opened.convert("RGBA") if opened.mode in ("RGBA", "LA", "PA", "P") else opened.convert("RGB")
+    except InputError:
+        raise
+    except UnidentifiedImageError as exc:
+        raise InputError(f"lead image {name} is not a JPEG, PNG, WebP or GIF image", hint=hint) from exc
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise InputError(f"lead image {name} cannot be read ({exc})", hint=hint) from exc
+    if image.mode == "RGBA":  # transparency, on white: a cover has none
+        flat = Image.new("RGB", image.size, (255, 255, 255))
+        flat.paste(image, mask=image.getchannel("A"))
+        image = flat
+    side = min(image.size)
+    left, top = (image.width - side) // 2, (image.height - side) // 2
+    target = max(MIN_PX, min(MAX_PX, side))
+    square = image.crop((left, top, left + side, top + side)).resize((target, target), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    square.save(out, format="JPEG", quality=ART_QUALITY, optimize=True)
+    return out.getvalue()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from audio_edition.errors import InputError
 from audio_edition.ingest.address import canonical
 from audio_edition.ingest.extract import extract, squash, text_of
+from audio_edition.ingest.images import lead_image
 from audio_edition.ingest.structure import numbered, omitted
 from audio_edition.languages.bylines import byline_author
 from audio_edition.models import Article, ParagraphKind, Removal, Section
@@ -214,6 +215,7 @@ def read_html(text: str, source: str | None) -> Article:
         raise InputError(f"{name}: no article text found in the page",
                          hint="Save the page's article as .txt or .md, or check that it is the article page.")
     address = canonical(root, source) or source  # before _left_out, which takes the head apart
+    image = lead_image(root, getattr(document, "image", None), source)
     title_element = root.find(".//title")
     title = _without_site(squash(document.title or (title_element.text if title_element is not None else "") or ""),
                           document.sitename)
@@ -235,4 +237,5 @@ def read_html(text: str, source: str | None) -> Article:
         language=_language(root),
         source=address,
         removed=tuple(removed),
+        image=image,
     )

@@ -8,13 +8,14 @@ import tempfile
 import threading
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from audio_edition.audio import encode, toolchain
-from audio_edition.episode import sidecars, tags
+from audio_edition.episode import cover, sidecars, tags
 from audio_edition.episode.meta import episode_meta, transcript
-from audio_edition.errors import OutputError
+from audio_edition.errors import AudioEditionError, OutputError
+from audio_edition.ingest import images
 from audio_edition.ingest.web import Document
 from audio_edition.models import Article, Progress, Script, Stage, Timeline
 from audio_edition.pipeline.preparation import prepare
@@ -22,6 +23,8 @@ from audio_edition.pipeline.production import produce
 from audio_edition.settings import DEFAULT_LANGUAGE, Settings
 from audio_edition.storage.cache import DiskCache, default_cache_dir
 from audio_edition.storage.staging import Staging, unwritable
+
+ART_TIMEOUT_S = 20.0  # the most a lead image may take to fetch: art is not worth a long wait
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,21 @@ class BuildResult:
     engine: str = ""
     voice: str = ""
     script: Script | None = None
+    art: bytes | None = None  # the episode's own cover (JPEG) from its article's lead image, if any
+
+
+def episode_art(article: Article, settings: Settings) -> tuple[bytes | None, Article]:
+    """The article's lead image fitted as episode art, or None; a lead image that cannot be used
+    is a note in the report (the show's cover stands in), never a failed build."""
+    if not settings.episode_art or not article.image:
+        return None, article
+    try:
+        data = images.read_image(article.image, article.source, min(settings.timeout_s, ART_TIMEOUT_S),
+                                 settings.allow_private)
+        return cover.fit_square(data, article.image), article
+    except AudioEditionError as exc:
+        note = f"No episode art: {exc.message}; the cover is used instead"
+        return None, replace(article, notes=(*article.notes, note))
 
 
 def check_output(out: Path, bitrate_kbps: int) -> None:
@@ -70,7 +88,10 @@ def build(
     chain = toolchain.current(settings.cache_dir).require(suffix)  # a lacking ffmpeg fails before any work
     prepared = prepare(source, settings, stdin, document)
     article, script, engine = prepared.article, prepared.script, prepared.engine
+    art, article = episode_art(article, settings)
     meta = episode_meta(article, settings, script.language)
+    if art is not None:
+        meta = replace(meta, cover=art, cover_mime="image/jpeg")
     staging = Staging()
     with ExitStack() as cleanup:
         cleanup.callback(staging.discard)
@@ -112,5 +133,5 @@ def build(
     return BuildResult(
         output=out, sidecars=tuple(sidecar_paths), article=article, timeline=timeline,
         synthesized=made.synthesized, cached=made.cached, seconds=time.monotonic() - started,
-        language=script.language, engine=engine.name, voice=prepared.voice, script=script,
+        language=script.language, engine=engine.name, voice=prepared.voice, script=script, art=art,
     )

@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS feeds (
 );
 """
 
-COLUMNS_ADDED = {"cues": "TEXT NOT NULL DEFAULT '[]'"}
+COLUMNS_ADDED = {"cues": "TEXT NOT NULL DEFAULT '[]'", "image": "TEXT"}
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,7 @@ class Episode:
     # JSON: the transcript as heard, for the player: [{"title": str|null, "paragraphs":
     # [[[start_ms, end_ms, sentence], ...], ...]}]; "[]" for episodes published before it was kept
     cues: str = "[]"
+    image: str | None = None  # the episode's own art, relative to the show (episodes/SLUG.jpg); None: the show's cover
 
     def cleaned(self) -> Episode:
         """This episode with its text as feeds and pages may carry it: no control, private-use or

@@ -119,6 +119,8 @@ def build_feed(show: Show, episodes: list[Episode]) -> bytes:
         fe.enclosure(show.url(f"episodes/{episode.slug}.mp3"), str(episode.audio_bytes), "audio/mpeg")
         fe.podcast.itunes_duration(round(episode.duration_ms / 1000))
         fe.podcast.itunes_author(episode.author or show.author)
+        if episode.image:
+            fe.podcast.itunes_image(show.url(episode.image))
         fe.podcastindex.links = [(element, show.url(f"episodes/{episode.slug}{suffix}"), kind)
                                  for suffix, (element, kind) in LINKED_SIDECARS.items()]
     return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)

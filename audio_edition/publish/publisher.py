@@ -230,9 +230,13 @@ class Publisher:
                                       **({"kinds": list(s.kinds)} if s.kinds else {})}
                                      for s in article.sections], ensure_ascii=False),
                 cues=json.dumps(cues, ensure_ascii=False),
+                image=f"episodes/{slug}{ART_SUFFIX}" if result.art else None,
             ).cleaned()
-            moves = [(folder.path / f"episode{suffix}", episodes_dir / f"{slug}{suffix}")
-                     for suffix in (".mp3", *sidecars.SUFFIXES)]
+            suffixes = [".mp3", *sidecars.SUFFIXES]
+            if result.art:
+                (folder.path / f"episode{ART_SUFFIX}").write_bytes(result.art)
+                suffixes.append(ART_SUFFIX)
+            moves = [(folder.path / f"episode{suffix}", episodes_dir / f"{slug}{suffix}") for suffix in suffixes]
             if existing is not None and _same_episode(existing, episode, moves):
                 return Published(existing, False, result.synthesized, result.cached, unchanged=True)
             journal = transaction.begin(show.root, folder.path, moves, asdict(episode))
@@ -241,7 +245,8 @@ class Publisher:
 
 
 # What a listener gets: the audio, its transcripts and chapters (the report says when it was built).
-_COMPARED = (".mp3", ".vtt", ".srt", ".chapters.json")
+ART_SUFFIX = ".jpg"  # an episode's own art, beside its audio
+_COMPARED = (".mp3", ".vtt", ".srt", ".chapters.json", ART_SUFFIX)
 
 
 def _same_episode(existing: Episode, episode: Episode, moves: list[tuple[Path, Path]]) -> bool:

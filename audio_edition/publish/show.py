@@ -54,7 +54,7 @@ APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
 BUILD_KEYS: dict[str, tuple[str, type]] = {
     "engine": ("engine", str), "voice": ("voice", str), "language": ("language", str), "intro": ("intro", Path),
     "outro": ("outro", Path), "loudness": ("loudness_lufs", float), "bitrate": ("bitrate_kbps", int),
-    "dedupe": ("dedupe", str), "lexicon": ("lexicon", Path), "bed": ("bed", Path),
+    "dedupe": ("dedupe", str), "lexicon": ("lexicon", Path), "bed": ("bed", Path), "episode_art": ("episode_art", bool),
 }
 DESCRIPTION_MAX_BYTES = 4000  # Apple's limit for the channel description
 

@@ -108,7 +108,7 @@ def _view(show: Show, episode: Episode) -> dict[str, object]:
         "language": episode.language, "date": date, "date_text": f"{day.day} {day:%B %Y}",
         "duration_text": _duration(episode.duration_ms), "size_text": f"{episode.audio_bytes / 1e6:.1f} MB",
         "sections": sections, "cues": cues, "guid": episode.guid, "chapters": _chapters(show, episode.slug),
-        "image": None,
+        "image": episode.image,
     }
 
 
