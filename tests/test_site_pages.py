@@ -148,3 +148,15 @@ def test_a_show_without_a_cover_still_has_an_icon(tmp_path: Path) -> None:
     assert re.search(r">H</text>", svg)  # the title's first letter
     with Image.open(io.BytesIO(site[tmp_path / "favicon.ico"])) as ico:
         assert ico.format == "ICO"
+
+
+def test_the_readme_shows_the_embed_snippet_and_subscribe_links_we_make(tmp_path: Path) -> None:
+    from audio_edition.publish.site import embed_snippet, subscribe_links
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    show = Show(root=tmp_path, title="Town Listens", author="Eastbrook Library", email="audio@eastbrook.example",
+                base_url="https://eastbrook.example/listen/")
+    assert embed_snippet(show, "why-a-town-library-started-lending-sound",
+                         "Why a Town Library Started Lending Sound") in readme
+    for app, link in subscribe_links(show.feed_url):
+        assert f"| {app} | `{link}` |" in readme
