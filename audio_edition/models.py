@@ -88,6 +88,7 @@ class Utterance:
     pause_after_ms: int
     sentence: int = 0
     written: str = ""
+    paragraph: int | None = None  # a paragraph's index in its section (its kind: Section.kind)
 
 
 @dataclass(frozen=True)

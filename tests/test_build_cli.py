@@ -255,3 +255,14 @@ def test_two_formats_of_one_article_keep_their_own_sidecars(cli_here: CliHere, t
     from mutagen.mp4 import MP4
 
     assert abs(m4a_chapters[-1]["endTime"] - MP4(tmp_path / "out" / "a.m4a").info.length) < 0.05
+    # The article changes and the .mp3 is built again: it owns the shared names (its report says
+    # so) and rewrites them; the .m4a keeps the captions it shared, now under its own name.
+    (tmp_path / "a.md").write_text("# Ferry times\n\nThe first boat now leaves at half past five.\n\n## Fares\n\n"
+                                   "Fares stay the same this year.\n", encoding="utf-8")
+    assert cli_here("build", "a.md", "--engine", "fake", "-o", "out/a.mp3").code == 0
+    final = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    assert b"half past five" in final["a.vtt"] and b"half past five" in final["a.srt"]
+    assert final["a.m4a.vtt"] == after["a.vtt"] and final["a.m4a.srt"] == after["a.srt"]
+    assert final["a.m4a.chapters.json"] == after["a.m4a.chapters.json"] and final["a.m4a"] == after["a.m4a"]
+    assert json.loads(final["a.report.json"])["format"] == "mp3"
+    assert not [name for name in final if name.startswith("a.mp3.")]

@@ -146,3 +146,77 @@ def test_a_saved_page_takes_its_first_figure_from_its_own_folder(cli_here: CliHe
     assert run.code == 0, run.stderr
     plain = Image.open(io.BytesIO(eyed3.load(tmp_path / "out" / "plain.mp3").tag.images[0].image_data))
     assert plain.getpixel((700, 700)) != art.getpixel((700, 700))  # the default cover
+
+
+def test_a_lead_image_on_another_private_host_is_refused(site: tuple[str, Path], cli_here: CliHere,
+                                                         tmp_path: Path) -> None:
+    """The page at 127.0.0.1 was named by the user; its image at localhost, another host name for a
+    private address, was not: it is not fetched, whatever the page's canonical link says."""
+    base, root = site
+    port = base.rsplit(":", 1)[1].rstrip("/")
+    picture(root / "pier.png", (1600, 1000))
+    (root / "pier.html").write_text(article(f'<link rel="canonical" href="http://localhost:{port}/pier.html">'
+                                            f'<meta property="og:image" content="http://localhost:{port}/pier.png">'))
+    run = cli_here("build", f"{base}pier.html", "-o", "out/pier.mp3", env={"AUDIO_EDITION_ENGINE": "fake"})
+    assert run.code == 0, run.stderr
+    notes = json.loads((tmp_path / "out" / "pier.report.json").read_text())["notes"]
+    assert any(n.startswith("No episode art:") and "private" in n for n in notes), notes
+
+
+def test_the_image_is_reached_as_the_page_was_fetched_not_as_it_names_itself(site: tuple[str, Path]) -> None:
+    """An article whose page calls itself http://localhost:... (its canonical address) but was
+    fetched from http://127.0.0.1:...: only 127.0.0.1 was named, so an image at localhost is refused."""
+    from audio_edition.models import Article, Section
+    from audio_edition.pipeline.building import episode_art
+    from audio_edition.settings import Settings
+
+    base, root = site
+    picture(root / "pier.png", (1600, 1000))
+    at_localhost = base.replace("127.0.0.1", "localhost")
+    named = Article("The pier reopens", (Section(None, ("Text.",)),), source=f"{at_localhost}pier.html",
+                    image=f"{at_localhost}pier.png")
+    art, noted = episode_art(named, Settings(), f"{base}pier.html")
+    assert art is None and "private" in noted.notes[-1], noted.notes
+    art, _ = episode_art(named, Settings(), f"{at_localhost}pier.html")  # fetched from localhost itself
+    assert art is not None
+
+
+def test_saved_pages_built_side_by_side_keep_their_figures(cli_here: CliHere, tmp_path: Path) -> None:
+    """Several articles are built in worker processes from packed copies: a saved page's lead
+    image travels with it (as it would to a cluster's worker)."""
+    import eyed3
+
+    colours = {"pier": (20, 160, 60), "ferry": (160, 20, 60)}
+    for name, colour in colours.items():
+        picture(tmp_path / "pages" / "pics" / f"{name}.png", (800, 800), colour)
+        (tmp_path / "pages" / f"{name}.html").write_text(article(body=f'<figure><img src="pics/{name}.png"></figure>'))
+    run = cli_here("build", "pages/pier.html", "pages/ferry.html", "--out-dir", "out", "--jobs", "2",
+                   env={"AUDIO_EDITION_ENGINE": "fake"})
+    assert run.code == 0, run.stderr
+    for name, colour in colours.items():
+        art = Image.open(io.BytesIO(eyed3.load(tmp_path / "out" / f"{name}.mp3").tag.images[0].image_data))
+        assert all(abs(a - b) < 8 for a, b in zip(art.getpixel((700, 700)), colour)), name
+
+
+def test_a_show_setting_for_art_must_be_a_true_boolean(tmp_path: Path, cli_here: CliHere) -> None:
+    create_show(tmp_path / "show", title="Harbour Hour", author="Harbour Desk", email="desk@harbour.example",
+                base_url="https://harbour.example/listen/")
+    toml = tmp_path / "show" / "show.toml"
+    toml.write_text(toml.read_text().replace("[build]\n", '[build]\nepisode_art = "false"\n'))
+    run = cli_here("feed", "--show", str(tmp_path / "show"))
+    assert run.code == 1 and run.stderr.startswith("Error: ") and "episode_art must be true or false" in run.stderr
+
+
+def test_a_photo_is_turned_as_its_camera_says_before_it_is_cut() -> None:
+    """A phone's JPEG stored sideways with EXIF orientation 6 (turn 90° clockwise): its left half
+    is the top of the picture as everyone sees it, and so of the art."""
+    stored = Image.new("RGB", (1600, 1000), (0, 0, 200))
+    stored.paste((200, 0, 0), (0, 0, 800, 1000))  # left half red, right half blue, as stored
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    data = io.BytesIO()
+    stored.save(data, format="JPEG", exif=exif)
+    art = Image.open(io.BytesIO(fit_square(data.getvalue(), "phone.jpg")))
+    top_right, bottom_left = art.getpixel((1350, 50)), art.getpixel((50, 1350))
+    assert top_right[0] > 150 and top_right[2] < 60  # red on top, across
+    assert bottom_left[2] > 150 and bottom_left[0] < 60  # blue below

@@ -160,3 +160,21 @@ def test_the_readme_shows_the_embed_snippet_and_subscribe_links_we_make(tmp_path
                          "Why a Town Library Started Lending Sound") in readme
     for app, link in subscribe_links(show.feed_url):
         assert f"| {app} | `{link}` |" in readme
+
+
+def test_list_items_stay_list_items_after_a_paragraph_that_says_nothing(tmp_path: Path) -> None:
+    """A paragraph with nothing to speak (an emoji alone) still counts as a paragraph: the list
+    after it is shown as the list, and the paragraph after the list is not."""
+    from audio_edition import publish
+    from audio_edition.publish import create_show
+
+    article = tmp_path / "ferry.md"
+    article.write_text("# Ferry times\n\nThe timetable changes in March.\n\n🙂\n\n- The first boat leaves at six.\n"
+                       "- Bicycles travel free.\n\nFares stay the same this year.\n", encoding="utf-8")
+    create_show(tmp_path / "show", **SHOW)
+    publish.publish(tmp_path / "show", [str(article)], {"engine": "fake", "cache_dir": tmp_path / "cache"})
+    page = lxml.html.parse(str(tmp_path / "show" / "episodes" / "ferry-times.html")).getroot()
+    transcript = page.get_element_by_id("transcript")
+    assert [[li.text_content() for li in ul.cssselect("li")] for ul in transcript.cssselect("ul")] == [
+        ["The first boat leaves at six.", "Bicycles travel free."]]
+    assert "Fares stay the same this year." in [p.text_content() for p in transcript.cssselect("p")]

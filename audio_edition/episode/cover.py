@@ -114,7 +114,7 @@ def fit_square(data: bytes, name: str) -> bytes:
     """An article's lead image as episode art: checked (a whole JPEG, PNG, WebP or GIF of at least
     ART_MIN_PX on its short side), cut to its centre square, and made an RGB JPEG of MIN_PX to
     MAX_PX pixels, as directories ask of a cover. InputError, with the reason, when it cannot be used."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     hint = "The show's cover is used instead."
     try:
@@ -126,7 +126,8 @@ def fit_square(data: bytes, name: str) -> bytes:
                 raise InputError(f"lead image {name} is {width}x{height} pixels, under {ART_MIN_PX} on a side",
                                  hint=hint)
             opened.load()
-            image = opened.convert("RGBA") if opened.mode in ("RGBA", "LA", "PA", "P") else opened.convert("RGB")
+            upright = ImageOps.exif_transpose(opened)  # a phone's photo, turned as its camera says
+            image = upright.convert("RGBA") if upright.mode in ("RGBA", "LA", "PA", "P") else upright.convert("RGB")
     except InputError:
         raise
     except UnidentifiedImageError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
@@ -20,22 +21,50 @@ def paths_for(episode: Path) -> list[Path]:
     return [Path(f"{stem}{suffix}") for suffix in SUFFIXES]
 
 
-def placed(episode: Path, texts: list[str], formats: tuple[str, ...]) -> list[Path]:
-    """Where each sidecar of the episode at ``episode`` goes, in the order of SUFFIXES: beside it
-    with its stem (x.vtt), which an episode of the same stem in another of ``formats`` (x.m4a
-    beside x.mp3) shares only when the text is the same; otherwise named for this output
-    (x.mp3.vtt), so that neither overwrites the other's."""
-    stem = episode.with_suffix("")
+def owner(episode: Path) -> str | None:
+    """The format ("mp3") of the episode whose sidecars have ``episode``'s stem (x.vtt), as its
+    report says; None when there is no report, or one from before reports said it."""
+    try:
+        found = json.loads(Path(f"{episode.with_suffix('')}.report.json").read_text(encoding="utf-8")).get("format")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return str(found) if found else None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a build's sidecars go (sidecars.placed)."""
+
+    paths: list[Path]  # in the order of SUFFIXES
+    stale: list[Path]  # this output's own, left from before: removed once the build is in place
+    kept: list[tuple[Path, Path]]  # (shared, copy): a sibling's text that the shared name no longer holds
+
+
+def placed(episode: Path, texts: list[str], formats: tuple[str, ...]) -> Placement:
+    """Where each sidecar of the episode at ``episode`` goes. Beside it with its stem (x.vtt),
+    unless an episode of the same stem in another of ``formats`` (x.m4a beside x.mp3) owns those
+    names (its report says so, or says nothing, being older than this): then a text the same as
+    the owner's is shared, and any other is named for this output (x.mp3.vtt). When the owner
+    rewrites a shared text that a sibling shared, the sibling keeps the old one under its own name
+    (x.m4a.vtt). Neither ever overwrites the other's."""
+    stem, mine = episode.with_suffix(""), episode.suffix.lower().lstrip(".")
     siblings = [f for f in formats if f != episode.suffix.lower() and Path(f"{stem}{f}").exists()]
-    out = []
-    for suffix, text in zip(SUFFIXES, texts):
-        shared = Path(f"{stem}{suffix}")
-        try:
-            differs = bool(siblings) and shared.exists() and shared.read_bytes() != text.encode("utf-8")
-        except OSError:
-            differs = True
-        out.append(Path(f"{episode}{suffix}") if differs else shared)
-    return out
+    named = [Path(f"{episode}{suffix}") for suffix in SUFFIXES]
+    shared_names = [Path(f"{stem}{suffix}") for suffix in SUFFIXES]
+    if not siblings or owner(episode) == mine or not any(p.exists() for p in shared_names):
+        kept = [(shared, Path(f"{stem}{f}{suffix}")) for suffix, shared, text in zip(SUFFIXES, shared_names, texts)
+                if suffix != ".report.json" and not _holds(shared, text) and shared.exists()
+                for f in siblings if not Path(f"{stem}{f}{suffix}").exists()]
+        return Placement(shared_names, [p for p in named if p.exists()], kept)
+    out = [shared if _holds(shared, text) else own for shared, text, own in zip(shared_names, texts, named)]
+    return Placement(out, [p for p in named if p.exists() and p not in out], [])
+
+
+def _holds(path: Path, text: str) -> bool:
+    try:
+        return path.exists() and path.read_bytes() == text.encode("utf-8")
+    except OSError:
+        return False
 
 
 def render(timeline: Timeline, article: Article, details: dict[str, object]) -> list[str]:
@@ -75,7 +104,6 @@ def transcript_cues(timeline: Timeline, script: Script) -> list[dict[str, object
     page shows them above the player."""
     sections: list[dict[str, object]] = []
     last_block = last_sentence = None
-    seen: dict[int | None, int] = {}  # per article section: paragraphs begun so far
     for span in timeline.spans:
         if span.utterance is None or not span.text or span.end_ms <= span.start_ms:
             continue
@@ -93,8 +121,8 @@ def transcript_cues(timeline: Timeline, script: Script) -> list[dict[str, object
         if utterance.block != last_block:
             paragraphs.append([])
             last_block, last_sentence = utterance.block, None
-            index = seen[utterance.section] = seen.get(utterance.section, -1) + 1
-            if utterance.section is not None and script.article.sections[utterance.section].kind(index) == "item":
+            section, index = utterance.section, utterance.paragraph
+            if section is not None and index is not None and script.article.sections[section].kind(index) == "item":
                 cast("list[int]", sections[-1].setdefault("items", [])).append(len(paragraphs) - 1)
         if span.sentence is not None and span.sentence == last_sentence and paragraphs[-1]:
             paragraphs[-1][-1][1] = span.end_ms  # the next piece of a sentence too long for one request

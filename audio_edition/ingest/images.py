@@ -56,8 +56,9 @@ def lead_image(root: HtmlElement, declared: str | None, base: str | None) -> str
 
 
 def read_image(image: str, page: str | None, timeout_s: float, allow_private: bool) -> bytes:
-    """The image's bytes (InputError or FetchError, with the cause, when it cannot be read). An
-    address on a private network is reached only on the page's own host or with allow_private."""
+    """The image's bytes (InputError or FetchError, with the cause, when it cannot be read).
+    ``page`` is the address the page was fetched from (the user's, or its feed's link), never
+    the one the page gives itself: only its host may be at a private address, unless allow_private."""
     if not web.is_url(image):
         return files.read(Path(image), "lead image", HINT, limit_mb=MAX_IMAGE_MB)
     if not page or not web.is_url(page):
@@ -66,3 +67,22 @@ def read_image(image: str, page: str | None, timeout_s: float, allow_private: bo
                     reach=Reach.of(page, allow_private=allow_private))
     assert isinstance(got, web.Document)  # an unconditional request never gets a 304
     return got.data
+
+
+def beside_page(page: Path, data: bytes) -> tuple[str, bytes] | None:
+    """A saved page's lead image, as a build elsewhere needs it next to the page: its path
+    relative to the page's folder, and its bytes; None when it has none that can be read."""
+    import lxml.html
+
+    try:
+        root = lxml.html.document_fromstring(data)
+    except Exception:  # noqa: BLE001 - an unparsable page fails with a clear error where it is built
+        return None
+    found = lead_image(root, None, str(page))
+    if found is None or web.is_url(found):
+        return None
+    try:
+        relative = Path(found).relative_to(page.resolve().parent)
+        return relative.as_posix(), files.read(Path(found), "lead image", HINT, limit_mb=MAX_IMAGE_MB)
+    except (ValueError, InputError):
+        return None

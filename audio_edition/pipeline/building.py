@@ -45,13 +45,14 @@ class BuildResult:
     art: bytes | None = None  # the episode's own cover (JPEG) from its article's lead image, if any
 
 
-def episode_art(article: Article, settings: Settings) -> tuple[bytes | None, Article]:
+def episode_art(article: Article, settings: Settings, page: str | None) -> tuple[bytes | None, Article]:
     """The article's lead image fitted as episode art, or None; a lead image that cannot be used
-    is a note in the report (the show's cover stands in), never a failed build."""
+    is a note in the report (the show's cover stands in), never a failed build. ``page``: the
+    address the page was fetched from (not the one it names itself), whose host alone may be private."""
     if not settings.episode_art or not article.image:
         return None, article
     try:
-        data = images.read_image(article.image, article.source, min(settings.timeout_s, ART_TIMEOUT_S),
+        data = images.read_image(article.image, page, min(settings.timeout_s, ART_TIMEOUT_S),
                                  settings.allow_private)
         return cover.fit_square(data, article.image), article
     except AudioEditionError as exc:
@@ -88,7 +89,7 @@ def build(
     chain = toolchain.current(settings.cache_dir).require(suffix)  # a lacking ffmpeg fails before any work
     prepared = prepare(source, settings, stdin, document)
     article, script, engine = prepared.article, prepared.script, prepared.engine
-    art, article = episode_art(article, settings)
+    art, article = episode_art(article, settings, document.url if document is not None else source)
     meta = episode_meta(article, settings, script.language)
     if art is not None:
         meta = replace(meta, cover=art, cover_mime="image/jpeg")
@@ -117,19 +118,23 @@ def build(
                 raise unwritable(out, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))) from None
             raise
         details = {
-            "engine": engine.name, "voice": prepared.voice, "language": script.language,
+            "format": suffix.lstrip("."), "engine": engine.name, "voice": prepared.voice, "language": script.language,
             "utterances": len(script.utterances), "synthesized": made.synthesized, "cached": made.cached,
             "episode_from_cache": made.from_cache, "duration_s": timeline.duration_ms / 1000,
             "loudness_lufs": settings.loudness_lufs, "mastering": made.loudness, "ffmpeg": chain.identity,
         }
         texts = sidecars.render(timeline, article, details)
-        sidecar_paths = sidecars.placed(out, texts, tuple(encode.FORMATS))
-        for text, target in zip(texts, sidecar_paths):
+        placement = sidecars.placed(out, texts, tuple(encode.FORMATS))
+        sidecar_paths = placement.paths
+        writes = [(target, text.encode("utf-8")) for text, target in zip(texts, sidecar_paths)]
+        for target, data in [*writes, *((copy, shared.read_bytes()) for shared, copy in placement.kept)]:
             try:
-                staging.reserve(target).write_text(text, encoding="utf-8")
+                staging.reserve(target).write_bytes(data)
             except OSError as exc:
                 raise unwritable(target, exc) from exc
         staging.commit()
+        for path in placement.stale:  # this output's own sidecars, now under the shared names
+            path.unlink(missing_ok=True)
     return BuildResult(
         output=out, sidecars=tuple(sidecar_paths), article=article, timeline=timeline,
         synthesized=made.synthesized, cached=made.cached, seconds=time.monotonic() - started,

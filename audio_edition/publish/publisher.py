@@ -241,6 +241,8 @@ class Publisher:
                 return Published(existing, False, result.synthesized, result.cached, unchanged=True)
             journal = transaction.begin(show.root, folder.path, moves, asdict(episode))
             _finish(show, catalog, journal)
+            if existing is not None and existing.image and existing.image != episode.image:
+                (show.root / existing.image).unlink(missing_ok=True)  # art the article no longer has
         return Published(episode, existing is None, result.synthesized, result.cached)
 
 

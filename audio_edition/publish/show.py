@@ -214,6 +214,9 @@ def load_show(root: Path) -> Show:
     unknown = sorted(set(build) - set(BUILD_KEYS))
     if unknown:
         raise InputError(f"{path}: unknown [build] setting {unknown[0]!r}", hint=f"Known: {', '.join(BUILD_KEYS)}.")
+    for key, value in build.items():
+        if BUILD_KEYS[key][1] is bool and not isinstance(value, bool):  # bool("false") would be True
+            raise InputError(f"{path}: [build] {key} must be true or false, not {value!r}", hint=f"e.g. {key} = false")
     category = str(data.get("category", DEFAULT_CATEGORY))
     check_category(category)
     feeds, feed_limit = _sources(path, data.get("sources", {}))

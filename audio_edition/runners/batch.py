@@ -74,8 +74,10 @@ def build_on(runner: Runner, orders: list[Order],
             yield n, built
             continue
         try:
-            files = local_paths(built, orders[n].out)
+            files, stale = local_paths(built, orders[n].out)
             commit_files(files)
+            for path in stale:  # this output's own sidecars, now under the shared names
+                path.unlink(missing_ok=True)
         except AudioEditionError as exc:
             yield n, exc
             continue

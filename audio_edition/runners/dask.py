@@ -201,7 +201,7 @@ class Cluster:
                                        "command again once the scheduler and its workers are back.")
                 if tries[n] <= RETRIES and _failed_on_the_cluster(future):
                     tries[n] += 1  # a worker lost, a connection cut: not the article's fault, so once more
-                    again = self.client.submit(run_on_worker, jobs[n], key=f"{TASK_PREFIX}-{token}-{n}-{tries[n]}",
+                    again = self.client.submit(run_on_worker, jobs[n], key=f"{TASK_PREFIX}-{token}-{n}-retry{tries[n]}",
                                                pure=False)
                     futures[again] = n
                     finished.add(again)

@@ -18,7 +18,7 @@ from audio_edition import ingest
 from audio_edition.episode import sidecars
 from audio_edition.episode.naming import episode_guid
 from audio_edition.errors import AudioEditionError, ClusterError, MissingFileError
-from audio_edition.ingest import web
+from audio_edition.ingest import images, web
 from audio_edition.pipeline import BuildResult, build
 from audio_edition.runners.identity import build_identity
 from audio_edition.settings import Settings
@@ -41,6 +41,7 @@ class Job:
     article: tuple[str, bytes] | None = None  # (file name, bytes) of a file, or ("-", bytes) for stdin
     document: web.Document | None = None  # a page the client fetched
     identity: str = ""  # the client's build identity: a worker running other code refuses the job
+    beside: tuple[tuple[str, bytes], ...] = ()  # files a saved page shows (its lead image): (relative path, bytes)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ def job_for(source: str, suffix: str, settings: Settings, stdin: bytes | None = 
     the process is on this machine, and uses this build's cache; elsewhere a worker uses its own
     (or $AUDIO_EDITION_CLUSTER_CACHE, a folder every worker shares)."""
     packed: dict[str, tuple[str, bytes]] = {}
+    beside: tuple[tuple[str, bytes], ...] = ()
     for name in PATH_FIELDS:
         path = getattr(settings, name)
         if path is not None:
@@ -73,13 +75,15 @@ def job_for(source: str, suffix: str, settings: Settings, stdin: bytes | None = 
             raise MissingFileError(f"{source}: no such file", hint="Check the path.")
         article = (path.name, files.read(path, "article", "Split it into several articles.",
                                          limit_mb=ingest.MAX_ARTICLE_MB))
+        if settings.episode_art and path.suffix.lower() in (".html", ".htm"):
+            beside = tuple(found for found in [images.beside_page(path, article[1])] if found)
         if not settings.guid:  # as a local build names it: by the file's absolute path, here
             settings = settings.with_changes(guid=episode_guid(source, path.name))
         settings = settings.with_changes(source_name=source)
     shared = os.environ.get("AUDIO_EDITION_CLUSTER_CACHE")
     cache = settings.cache_dir if here else (Path(shared) if shared else None)
     settings = settings.with_changes(cache_dir=cache, **dict.fromkeys(PATH_FIELDS))
-    return Job(source, suffix, settings, packed, article, document, build_identity())
+    return Job(source, suffix, settings, packed, article, document, build_identity(), beside)
 
 
 def run_job(job: Job) -> Built:
@@ -103,6 +107,11 @@ def run_job(job: Job) -> Built:
             (folder / "article").mkdir()
             source = str(folder / "article" / job.article[0])
             Path(source).write_bytes(job.article[1])
+            for relative, data in job.beside:  # where the page shows them, and only inside its folder
+                target = (folder / "article" / relative).resolve()
+                if target.is_relative_to((folder / "article").resolve()) and not target.exists():
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(data)
         elif job.article is not None:
             stdin = job.article[1]
         else:
@@ -118,19 +127,19 @@ def run_job(job: Job) -> Built:
         return Built(result, made, "local")
 
 
-def local_paths(built: Built, out: Path) -> dict[Path, bytes]:
-    """Where a worker's files go on the client, for the episode ``out``."""
-    placed = {out: built.files[out.suffix.lower()]}
-    for suffix, path in zip(sidecars.SUFFIXES, _sidecar_paths(built, out)):
-        placed[path] = built.files[suffix]
-    return placed
-
-
-def _sidecar_paths(built: Built, out: Path) -> list[Path]:
+def local_paths(built: Built, out: Path) -> tuple[dict[Path, bytes], list[Path]]:
+    """Where a worker's files go on the client, for the episode ``out`` (with a sibling's copies
+    of shared texts it rewrites), and the sidecars of its own they leave stale (sidecars.placed)."""
     from audio_edition.audio.encode import FORMATS
 
-    return sidecars.placed(out, [built.files[suffix].decode("utf-8") for suffix in sidecars.SUFFIXES],
-                           tuple(FORMATS))
+    placement = sidecars.placed(out, [built.files[suffix].decode("utf-8") for suffix in sidecars.SUFFIXES],
+                                tuple(FORMATS))
+    placed = {out: built.files[out.suffix.lower()]}
+    for suffix, path in zip(sidecars.SUFFIXES, placement.paths):
+        placed[path] = built.files[suffix]
+    for shared, copy in placement.kept:
+        placed[copy] = shared.read_bytes()
+    return placed, placement.stale
 
 
 def with_output(built: Built, out: Path, paths: list[Path]) -> BuildResult:

@@ -28,7 +28,7 @@ class Staging:
     def reserve(self, target: Path) -> Path:
         """A new temporary file beside ``target``, to be renamed to it by ``commit``."""
         folder = target.parent
-        sweep_parts(target)
+        sweep_parts(target, keep={tmp for tmp, _ in self.pairs})  # not ours: one may have been replaced, unlocked
         try:
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
         except OSError as exc:
@@ -85,10 +85,13 @@ def remove_empty(folders: list[Path]) -> None:
             return
 
 
-def sweep_parts(target: Path) -> int:
-    """Delete the ``.part`` files that killed builds of ``target`` (or its sidecars) left beside it."""
+def sweep_parts(target: Path, keep: set[Path] | None = None) -> int:
+    """Delete the ``.part`` files that killed builds of ``target`` (or its sidecars) left beside
+    it, but those in ``keep`` (this build's own)."""
     try:
-        candidates = list(target.parent.glob(f".{glob.escape(target.with_suffix('').name)}.*.part"))
+        ours = {p.absolute() for p in keep or ()}  # mkstemp names its files by absolute path
+        candidates = [p for p in target.parent.glob(f".{glob.escape(target.with_suffix('').name)}.*.part")
+                      if p.absolute() not in ours]
     except OSError:
         return 0
     return sum(scratch.remove_if_unlocked(path) for path in candidates)

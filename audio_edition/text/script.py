@@ -118,7 +118,7 @@ def build_script(
     block = 0
     sentence = 0
 
-    def add(kind: UtteranceKind, text: str, section: int | None, pause: int) -> None:
+    def add(kind: UtteranceKind, text: str, section: int | None, pause: int, index: int | None = None) -> None:
         nonlocal block, sentence
         numbered = _ENUMERATOR.match(text)
         if numbered:  # "1. Wind matters more than sun": one utterance, "One: Wind matters more than sun"
@@ -133,7 +133,7 @@ def build_script(
                     gap = pauses.within_sentence
                 else:
                     gap = pause if last_sentence else pauses.between_sentences
-                utterances.append(Utterance(kind, piece, block, section, gap, sentence, written))
+                utterances.append(Utterance(kind, piece, block, section, gap, sentence, written, index))
             if pieces:
                 sentence += 1
         block += 1
@@ -161,7 +161,7 @@ def build_script(
                 pause = pauses.between_items
             else:
                 pause = pauses.between_paragraphs
-            add("paragraph", paragraph, s_index, pause)
+            add("paragraph", paragraph, s_index, pause, p_index)
     if utterances:
         from dataclasses import replace
 

@@ -100,8 +100,8 @@ const out = { pageErrors: [], widths: {} };
         const frameHandle = await host.waitForSelector("iframe[data-audio-edition-embed]");
         const frame = await frameHandle.contentFrame();
         await frame.waitForSelector(".player-controls");
-        if (name === "script") await host.waitForFunction(() => document.querySelector("iframe").style.height !== "", { timeout: 10000 });
-        await new Promise((r) => setTimeout(r, 200));
+        // With the script: until the frame has its content's height (it may post more than once, as it lays out).
+        if (name === "script") await frame.waitForFunction(() => { const f = window.frameElement; return f && f.style.height !== "" && Math.abs(f.getBoundingClientRect().height - document.body.getBoundingClientRect().height) <= 1; }, { timeout: 10000, polling: 50 });
         out[`embed-${name}-${width}`] = { frame: await host.evaluate(() => { const r = document.querySelector("iframe").getBoundingClientRect(); return { width: r.width, height: r.height, style: document.querySelector("iframe").style.height }; }),
                                           content: await frame.evaluate(() => document.body.getBoundingClientRect().height),
                                           controls: await frame.evaluate(controlsInFrame), overflow: await host.evaluate(overflow) };

@@ -317,7 +317,11 @@
     if (!field) return;
     button.hidden = false;
     button.addEventListener("click", function () {
-      function done(ok) { if (status) status.textContent = ok ? "Copied the feed's address." : "Select the address and copy it."; }
+      function done(ok) { // cleared first, so that a second copy is announced again
+        if (!status) return;
+        status.textContent = "";
+        setTimeout(function () { status.textContent = ok ? "Copied the feed's address." : "Select the address and copy it."; }, 100);
+      }
       field.select();
       if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(field.value).then(function () { done(true); }, function () { done(false); });
       else done(false);
