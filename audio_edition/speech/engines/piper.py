@@ -104,6 +104,11 @@ def find_voices() -> list[PiperVoiceFile]:
     return _found[key]
 
 
+def forget_voices() -> None:
+    """Look the voices up again next time (after ``voices install`` or ``remove``)."""
+    _found.clear()
+
+
 def _find_voices() -> list[PiperVoiceFile]:
     candidates: list[tuple[Path, str]] = []
     folder = voices_dir()
