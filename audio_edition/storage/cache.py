@@ -47,9 +47,11 @@ def default_cache_dir() -> Path:
 
 
 def default_voices_dir() -> Path:
-    """$AUDIO_EDITION_VOICES, else the per-user data folder's voices (~/.local/share/audio-edition/voices)."""
-    if os.environ.get("AUDIO_EDITION_VOICES"):
-        return Path(os.environ["AUDIO_EDITION_VOICES"]).expanduser()
+    """$AUDIO_EDITION_VOICES_DIR (or its older name $AUDIO_EDITION_VOICES), else the per-user data
+    folder's voices (~/.local/share/audio-edition/voices)."""
+    for name in ("AUDIO_EDITION_VOICES_DIR", "AUDIO_EDITION_VOICES"):
+        if os.environ.get(name):
+            return Path(os.environ[name]).expanduser()
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("audio-edition")) / "voices"
