@@ -21,6 +21,10 @@ from urllib.parse import urldefrag, urlsplit
 from audio_edition import __version__, settings
 from audio_edition.errors import FetchError
 from audio_edition.ingest.document import Document, NotModified
+from audio_edition.ingest.failures import root_cause as _root_cause
+from audio_edition.ingest.failures import status_error as _status_error
+from audio_edition.ingest.failures import too_large as _too_large
+from audio_edition.ingest.failures import too_slow as _too_slow
 from audio_edition.ingest.policy import CURRENT as _CURRENT
 from audio_edition.ingest.policy import Fetch as _Fetch
 from audio_edition.ingest.policy import OutOfTime as _OutOfTime
@@ -188,24 +192,6 @@ def _session() -> requests.Session:
     return session
 
 
-def _status_error(url: str, status: int, reason: str, retries: int) -> FetchError:
-    after = f", after {retries} retr{'y' if retries == 1 else 'ies'}" if retries else ""
-    if status == 404 or status == 410:
-        return FetchError(f"{url}: the site has no such page ({status} {reason})",
-                          hint="Check the address; the article may have moved or been taken down.")
-    if status in (401, 403):
-        return FetchError(f"{url}: the site refused to give the page ({status} {reason})",
-                          hint="The page may be behind a login or paywall: "
-                               "save it from your browser and give the file.")
-    if status == 429:
-        return FetchError(f"{url}: the site asks us to slow down ({status} {reason}){after}",
-                          hint="Try again later, or with fewer articles at once.")
-    if status >= 500:
-        return FetchError(f"{url}: the site failed to answer ({status} {reason}){after}",
-                          hint="The site has a problem; try again later.")
-    return FetchError(f"{url}: the site answered {status} {reason}", hint="Check the address.")
-
-
 def fetch(url: str, timeout_s: float = DEFAULT_TIMEOUT_S, etag: str | None = None,
           last_modified: str | None = None, max_bytes: int = MAX_BYTES, reach: Reach | None = None
           ) -> Document | NotModified:
@@ -307,28 +293,3 @@ def _request_error(url: str, host: str, exc: Exception, connect_s: float, timeou
             return FetchError(f"{url}: {host} refused the connection", hint="Check the address and port.")
         return FetchError(f"{url}: could not reach {host} ({cause})", hint="Check the address and the network.")
     return FetchError(f"{url}: the request failed ({_root_cause(exc)})", hint="Check the address.")
-
-
-def _too_large(url: str, max_bytes: int) -> FetchError:
-    return FetchError(f"{url}: the page is larger than {max_bytes // (1024 * 1024)} MB, far past any article page",
-                      hint="Check that the address is the article's page, not a download.")
-
-
-def _too_slow(url: str, timeout_s: float) -> FetchError:
-    return FetchError(f"{url}: the page did not arrive within {timeout_s:g} s",
-                      hint="The site is slow or stalled; try again later, or allow longer with --timeout SECONDS.")
-
-
-def _root_cause(exc: BaseException) -> str:
-    """The innermost reason of a requests/urllib3 error, in a few words."""
-    seen: BaseException = exc
-    for _ in range(8):  # requests wraps urllib3's errors, which wrap the socket's
-        reason = getattr(seen, "reason", None)
-        inner = next((a for a in seen.args if isinstance(a, BaseException)), None)
-        if inner is None and isinstance(reason, BaseException):
-            inner = reason
-        if inner is None:
-            break
-        seen = inner
-    text = str(seen)
-    return re.sub(r"<[^>]+>:?\s*", "", text)[:160].strip() or type(seen).__name__
