@@ -29,12 +29,15 @@ DEDUPE_MODES: tuple[DedupeMode, ...] = ("off", "exact", "paraphrase")
 DEFAULT_DEDUPE: DedupeMode = "paraphrase"
 DEFAULT_RATE = 1.0  # the voice's own speed
 DEFAULT_TIMEOUT_S = 30.0  # fetching a page: the whole fetch, connecting to the last byte
+DOWNLOAD_TIMEOUT_S = 3600.0  # downloading one file (a voice's 60 MB model): 50 minutes at 20 kB/s
+DOWNLOAD_STALL_S = DEFAULT_TIMEOUT_S  # a download with no byte for this long is resumed, or given up
 DEFAULT_MAX_WORDS = 150_000  # an article's length cap: about 17 hours at 150 words a minute (--max-words)
 DEFAULT_FEED_LIMIT = 50  # entries of each feed a publish run takes, newest first (--limit, [sources] limit)
 RATE_RANGE = (0.5, 2.0)
 LOUDNESS_RANGE = (-40.0, -6.0)  # quieter is lost in a car; louder cannot keep a true peak under -1 dBTP
 MAX_PAUSE_MS = 10_000
 TIMEOUT_RANGE = (0.1, 600.0)
+DOWNLOAD_TIMEOUT_RANGE = (1.0, 86_400.0)
 
 
 def media_dir() -> Path:

@@ -1,4 +1,5 @@
-"""Fetching article pages and feeds over HTTP (requests, with urllib3's retry policy).
+"""Fetching article pages and feeds, and downloading files, over HTTP (requests, with urllib3's
+retry policy).
 
 One policy for every fetch: a total deadline over connecting, the headers and the body, enforced
 while bytes arrive (a watchdog shuts the socket: a server that drips a byte a second cannot hold
@@ -7,7 +8,9 @@ Retry-After longer than a few seconds, or than the time left, is an error, not a
 five redirects; a size limit; no credentials from ~/.netrc; and no private or local address
 unless the user named the host (reach.py), checked on the connected socket, so on every
 redirect and after every DNS answer. Conditional requests (ETag, Last-Modified) let a feed sync
-ask "has this changed?" for the price of a 304.
+ask "has this changed?" for the price of a 304. A download (a voice's model) keeps the same
+policy with a deadline sized for the file, a limit on how long one read may stall, and resumes a
+broken transfer with a Range request.
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ from __future__ import annotations
 import functools
 import re
 import socket
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urlsplit
 
 from audio_edition import __version__, settings
 from audio_edition.errors import FetchError
+from audio_edition.ingest import failures as _failures
 from audio_edition.ingest.document import Document, NotModified
 from audio_edition.ingest.failures import root_cause as _root_cause
 from audio_edition.ingest.failures import status_error as _status_error
@@ -31,6 +36,7 @@ from audio_edition.ingest.policy import OutOfTime as _OutOfTime
 from audio_edition.ingest.policy import Reach
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from types import TracebackType
 
     import requests
@@ -47,6 +53,9 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)  # too many requests, and a server's 
 BACKOFF_S = 0.5  # urllib3 retries at once, then after 1 s, then 2 s
 MAX_RETRY_AFTER_S = 10.0  # a server asking for a longer wait gets this much, not what it asked
 CHUNK = 64 * 1024
+DOWNLOAD_TIMEOUT_S = settings.DOWNLOAD_TIMEOUT_S  # a whole file, resumes and all
+DOWNLOAD_STALL_S = settings.DOWNLOAD_STALL_S  # no byte for this long: the transfer is resumed, or given up
+RESUMES = 3  # a download resumed this many times and broken again is given up
 
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 
@@ -192,6 +201,12 @@ def _session() -> requests.Session:
     return session
 
 
+def _check_http(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(f"{url!r} is not an http(s) address", hint="Give a URL like https://example.com/article.")
+
+
 def fetch(url: str, timeout_s: float = DEFAULT_TIMEOUT_S, etag: str | None = None,
           last_modified: str | None = None, max_bytes: int = MAX_BYTES, reach: Reach | None = None
           ) -> Document | NotModified:
@@ -203,15 +218,13 @@ def fetch(url: str, timeout_s: float = DEFAULT_TIMEOUT_S, etag: str | None = Non
     redirects, a private address, or an HTTP error status."""
     import requests
 
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError(f"{url!r} is not an http(s) address", hint="Give a URL like https://example.com/article.")
+    _check_http(url)
     headers = {}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    host = parts.hostname
+    host = urlsplit(url).hostname or ""
     connect_s = min(CONNECT_TIMEOUT_S, timeout_s)
     with _Fetch(timeout_s, reach if reach is not None else Reach.of(url)) as state:
         try:
@@ -264,6 +277,80 @@ def _get(url: str, headers: dict[str, str], timeouts: tuple[float, float], max_b
                         last_modified=response.headers.get("Last-Modified"))
 
 
+def download(url: str, dest: Path, size: int | None = None, timeout_s: float = DOWNLOAD_TIMEOUT_S,
+             stall_s: float = DOWNLOAD_STALL_S, reach: Reach | None = None,
+             progress: Callable[[int], None] | None = None) -> int:
+    """Stream ``url`` into the file ``dest`` (written anew) and return its size, under the fetch
+    policy: the guarded session, ``reach`` (by default ``url``'s own host, which the user named),
+    one deadline of ``timeout_s`` over the whole file, and at most ``stall_s`` waiting for the next
+    bytes. ``size``: the bytes expected; more is an error at once. A transfer that breaks or stalls
+    is resumed where it stopped (a Range request), up to RESUMES times; a server that cannot resume
+    makes it an error. ``progress`` is told each chunk's length.
+
+    Raises FetchError naming ``url`` and the cause: the fetch's own (refused, no such file, too
+    slow), or how far the transfer got before it broke."""
+    import requests
+
+    _check_http(url)
+    timeouts = (min(CONNECT_TIMEOUT_S, timeout_s), stall_s)
+    with _Fetch(timeout_s, reach if reach is not None else Reach.of(url)) as state, _session() as session, \
+            dest.open("wb") as out:
+        session.headers["Accept-Encoding"] = "identity"  # a Range counts the file's own bytes
+        cut = ""
+        try:
+            for _ in range(RESUMES + 1):
+                with session.get(url, headers={"Range": f"bytes={out.tell()}-"} if cut else {},
+                                 stream=True, allow_redirects=True, timeout=timeouts) as response:
+                    _check_download(url, response, out.tell(), size, cut)
+                    try:
+                        for chunk in response.iter_content(CHUNK):
+                            out.write(chunk)
+                            if size is not None and out.tell() > size:
+                                raise _failures.larger(url, size)
+                            if progress is not None:
+                                progress(len(chunk))
+                    except requests.exceptions.RequestException as exc:
+                        if state.expired:
+                            raise
+                        stalled = _failures.read_timed_out(exc)
+                        cut = f"no byte arrived for {stall_s:g} s" if stalled else "the connection broke"
+                    else:
+                        if state.expired:  # the watchdog cut the body short
+                            raise _too_slow(url, timeout_s, "file")
+                        return out.tell()
+            raise _failures.broken(url, cut, out.tell(), size, f"and {RESUMES} times before")
+        except (FetchError, _OutOfTime, requests.exceptions.RequestException) as exc:
+            if state.expired or (isinstance(exc, _OutOfTime) and exc.wait is None):
+                raise _too_slow(url, timeout_s, "file") from None
+            if isinstance(exc, FetchError):
+                raise
+            if isinstance(exc, _OutOfTime):
+                raise FetchError(f"{url}: the site asks us to come back in {exc.wait:g} s",
+                                 hint="Try again later.") from None
+            if _failures.read_timed_out(exc):
+                raise FetchError(f"{url}: the site sent nothing for {stall_s:g} s",
+                                 hint="The site is slow or stalled; try again later.") from None
+            raise _request_error(url, urlsplit(url).hostname or "", exc, timeouts[0], timeout_s) from None
+
+
+def _check_download(url: str, response: requests.Response, offset: int, size: int | None, cut: str) -> None:
+    """Check a download's answer: its status and size, and, resuming after a ``cut``, that it
+    resumes at ``offset``."""
+    if response.status_code >= 400:
+        retries = getattr(response.raw, "retries", None)
+        reason = "".join(c for c in response.reason or "" if c.isprintable())[:80]  # a server's words
+        raise _status_error(url, response.status_code, reason, len(retries.history) if retries else 0, "file")
+    if 300 <= response.status_code < 400:
+        raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects, or a redirect with no address",
+                         hint="Check the address.")
+    start = re.match(r"bytes (\d+)-", response.headers.get("Content-Range", ""))
+    if cut and (response.status_code != 206 or start is None or int(start.group(1)) != offset):
+        raise _failures.broken(url, cut, offset, size, "and the server cannot resume (it takes no ranges)")
+    declared = response.headers.get("Content-Length", "")
+    if size is not None and declared.isdigit() and offset + int(declared) > size:
+        raise _failures.larger(url, size)
+
+
 def _request_error(url: str, host: str, exc: Exception, connect_s: float, timeout_s: float) -> FetchError:
     """The FetchError for what requests raised, naming the real cause."""
     import requests
@@ -282,9 +369,9 @@ def _request_error(url: str, host: str, exc: Exception, connect_s: float, timeou
         return FetchError(f"{url}: the secure connection to {host} failed ({_root_cause(exc)})",
                           hint="The site's certificate is not valid here; check the address.")
     if isinstance(exc, requests.exceptions.ConnectionError):
-        cause = _root_cause(exc)
-        if "Read timed out" in cause or "ReadTimeout" in type(exc).__name__ + cause:
+        if _failures.read_timed_out(exc):
             return _too_slow(url, timeout_s)  # urllib3 gives up on a read timeout as a retry error
+        cause = _root_cause(exc)
         if ("Name or service not known" in cause or "nodename nor servname" in cause
                 or "Temporary failure in name" in cause):
             return FetchError(f"{url}: no such host {host!r} (or no network to look it up)",
