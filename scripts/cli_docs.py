@@ -57,6 +57,17 @@ What scripts rely on; each shape is pinned by a test.
 
 `engines --json` prints a list of `{"name": str, "available": bool, "reason": str | null, "offline": bool}`.
 
+`voices list --json` prints a list, one object per voice:
+```
+{
+  "name": str, "engine": "piper", "language": str,          # BCP 47: "de-DE"
+  "quality": "x_low" | "low" | "medium" | "high" | null, "size_bytes": int,
+  "installed": bool, "licence": str | null,                 # from its MODEL_CARD, once installed
+  # installed voices: "origin" ("voices folder" or "package NAME") and "path" (its .onnx)
+  # --available: "language_name", "speakers", "model_card" (its address) and "files" (paths in the catalogue)
+}
+```
+
 `doctor --json` prints one object with the keys `ffmpeg` (path, version, source, whether it has
 every filter and encoder we need, what it lacks, the formats it can make), `engines` (each with
 its availability, voices, and whether `--engine auto` tries it first) and `cache` (path, size,

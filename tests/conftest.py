@@ -324,3 +324,7 @@ def serving(show: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# A Piper voice catalogue served on loopback, and voices installed from it (tests/voicecatalogue.py).
+from voicecatalogue import install_voice, voice_catalogue, voice_catalogue_folder  # noqa: E402, F401
