@@ -100,6 +100,11 @@ class Engine(Protocol):
         """Speak ``text``; raise EngineError (never a foreign exception) on failure."""
         ...
 
+    def release(self) -> None:
+        """Let go of working memory held for speaking (called once a build's takes are spoken);
+        what was loaded to speak (a model) may stay for the next article."""
+        ...
+
 
 class EngineBase:
     """Defaults for the optional capabilities: no phonemes, one speed, no voice files. A subclass
@@ -119,10 +124,13 @@ class EngineBase:
     def set_rate(self, rate: float) -> bool:
         return False
 
+    def release(self) -> None:
+        return None
+
 
 REQUIRED = ("name", "offline", "max_chars", "concurrency", "version", "availability", "resolve_voice", "voices",
             "synthesize")
-OPTIONAL = ("max_jobs", "pool_min_chars", "phonemes", "voice_version", "set_rate")  # new to the protocol in 0.2.0
+OPTIONAL = ("max_jobs", "pool_min_chars", "phonemes", "voice_version", "set_rate", "release")  # new since 0.1.0
 
 
 def missing_members(engine: object) -> list[str]:
@@ -171,3 +179,8 @@ class _Completed:
     def set_rate(self, rate: float) -> bool:
         found = getattr(self._engine, "set_rate", None)
         return found is not None and found(rate) is not False
+
+    def release(self) -> None:
+        found = getattr(self._engine, "release", None)
+        if found is not None:
+            found()

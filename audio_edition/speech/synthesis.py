@@ -163,4 +163,6 @@ def synthesize(
             executor.shutdown(wait=True, cancel_futures=True)
             raise
         executor.shutdown(wait=True)
+    if todo:
+        engine.release()  # what speaking held is not needed while the episode is mixed and encoded
     return SynthResult(synthesized=len(todo), cached=total - len(todo))
