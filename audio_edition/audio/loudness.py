@@ -121,6 +121,42 @@ def integrated(energy: Sequence[float]) -> float:
     return max(lufs(math.fsum(gated) / len(gated)), SILENCE_LUFS)
 
 
+def speech_lufs(part: Profile) -> float:
+    """A spoken part's loudness: its integrated loudness, or for a part too short for BS.1770's
+    400 ms blocks (a two-word sentence), the mean of its 10 ms bins above the absolute gate."""
+    whole = part.lufs
+    if whole > SILENCE_LUFS:
+        return whole
+    floor = 10 ** ((ABSOLUTE_GATE_LUFS + 0.691) / 10) * BIN / DUAL_MONO
+    voiced = [e for e in part.energy if e > floor]
+    if not voiced:
+        return SILENCE_LUFS
+    return max(SILENCE_LUFS, -0.691 + 10 * math.log10(math.fsum(voiced) * DUAL_MONO / (len(voiced) * BIN)))
+
+
+def inner_pauses(part: Profile, quiet_lu: float = 30.0, shortest_ms: int = 150) -> list[int]:
+    """The silences inside a spoken part (ms), speech on both sides: a voice's own pauses at
+    commas and clause ends. A bin is silent when it is ``quiet_lu`` under the part's loudness;
+    a run shorter than ``shortest_ms`` is a stop consonant's closure, not a pause."""
+    level = speech_lufs(part)
+    if level <= SILENCE_LUFS:
+        return []
+    floor = 10 ** ((level - quiet_lu + 0.691) / 10) * BIN / DUAL_MONO
+    voiced = [e > floor for e in part.energy]
+    if True not in voiced:
+        return []
+    first, last = voiced.index(True), len(voiced) - 1 - voiced[::-1].index(True)
+    pauses, run = [], 0
+    for loud in voiced[first : last + 1]:
+        if loud:
+            if run * 10 >= shortest_ms:
+                pauses.append(run * 10)
+            run = 0
+        else:
+            run += 1
+    return pauses
+
+
 class KWeighting:
     """One ffmpeg process that K-weights every part given to it, in order, and bins the energy.
 

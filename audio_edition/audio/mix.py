@@ -11,6 +11,7 @@ the same whatever the length of the article.
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,11 @@ SPEECH_REFERENCE_LUFS = -26.0  # speech is levelled here (well below any target)
 MUSIC_UNDER_SPEECH_LU = 3.0  # intro and outro sit this far under the voice
 BED_DUCK_LU = 18.0  # a music bed this far under the voice while it speaks
 WINDOW = RATE  # samples written at a time
+LEVEL_MAX_DB = 4.0  # the most a take is moved towards the others' loudness
+SENTENCE_OVER_COMMA = 1.5  # a sentence's end is heard as one when its pause is this much longer than a comma's
+MIN_COMMAS = 3
+MAX_SENTENCE_PAUSE_MS = 1000
+VERSION = "levelled-1"  # bump when the same parts would be placed or levelled differently
 
 
 @dataclass(frozen=True)
@@ -145,25 +151,27 @@ def plan(script: Script, takes: Sequence[tuple[str, Profile]], clips: dict[str, 
     intro_len = intro.samples if intro else 0
     body_start = max(0, intro_len + _samples(layout.gap_after_intro_ms) - min(xf, intro_len)) if intro else 0
     spans, position = [], body_start
-    for utterance, (_, take) in zip(script.utterances, takes, strict=True):
+    for (_, take), pause in zip(takes, pauses_after(script, [t for _, t in takes]), strict=True):
         spans.append((position, position + take.samples))
-        position += take.samples + _samples(utterance.pause_after_ms)
+        position += take.samples + _samples(pause)
     body_end = position
     outro_start = body_end + max(0, _samples(layout.gap_before_outro_ms) - xf) if outro else body_end
     total = max(body_end, outro_start + (outro.samples if outro else 0))
     positions = Positions(tuple(spans), (0, intro_len) if intro else None,
                           (outro_start, outro_start + outro.samples) if outro else None, total)
 
+    levels = level_gains([take for _, take in takes])
     speech = Canvas.empty(total)
-    for (start, _), (_, take) in zip(spans, takes):
-        speech.place(take, start)
+    for (start, _), (_, take), level in zip(spans, takes, levels):
+        speech.place(take, start, level)
     speech_lufs = loudness.integrated(speech.energy)
     speech_peak = max(speech.peak, default=0.0)
     speech_gain = loudness.gain_to(speech_lufs, SPEECH_REFERENCE_LUFS, _dbfs(speech_peak))
     music_level = (speech_lufs + speech_gain if speech_lufs > loudness.SILENCE_LUFS else SPEECH_REFERENCE_LUFS) \
         - MUSIC_UNDER_SPEECH_LU
 
-    parts = [Part("take", key, start, take.samples, speech_gain) for (start, _), (key, take) in zip(spans, takes)]
+    parts = [Part("take", key, start, take.samples, speech_gain + level)
+             for (start, _), (key, take), level in zip(spans, takes, levels)]
     canvas = speech.scaled(speech_gain)
     if intro:
         parts.insert(0, _clip("intro", intro, 0, intro.samples, music_level, fade_out_ms=layout.crossfade_ms))
@@ -178,6 +186,36 @@ def plan(script: Script, takes: Sequence[tuple[str, Profile]], clips: dict[str, 
                          _samples(part.fade_out_ms))
     parts.sort(key=lambda p: p.start)
     return Plan(tuple(parts), positions, timeline(script, positions), canvas, script)
+
+
+def pauses_after(script: Script, takes: Sequence[Profile]) -> list[int]:
+    """The silence after each utterance (ms): the script's, but a sentence's end never shorter than
+    SENTENCE_OVER_COMMA times the voice's own pause at a comma, as measured inside these takes
+    (Piper pauses 0.3-0.5 s at a comma: a shorter gap between sentences makes an end sound like a
+    comma). Too few pauses to measure (under MIN_COMMAS), the script's pauses stand."""
+    heard = [p for take in takes for p in loudness.inner_pauses(take)]
+    floor = 0
+    if len(heard) >= MIN_COMMAS:
+        floor = min(MAX_SENTENCE_PAUSE_MS, round(SENTENCE_OVER_COMMA * statistics.median(heard) / 10) * 10)
+    out = []
+    for utterance, after in zip(script.utterances, [*script.utterances[1:], None]):
+        ends_sentence = after is not None and after.sentence != utterance.sentence
+        out.append(max(utterance.pause_after_ms, floor) if ends_sentence else utterance.pause_after_ms)
+    return out
+
+
+def level_gains(takes: Sequence[Profile]) -> list[float]:
+    """A gain (dB) for each take that brings it to the takes' common loudness (their median): a
+    voice that reads one sentence louder than the next (Piper normalizes each sentence's peak, not
+    its loudness) is heard level. Gentle: one gain per take, at most LEVEL_MAX_DB either way, so the
+    voice itself (its rise and fall within a sentence) is untouched; a take too short or too quiet
+    to measure keeps its level."""
+    loud = [loudness.speech_lufs(take) for take in takes]
+    measured = sorted(v for v in loud if v > loudness.SILENCE_LUFS)
+    if not measured:
+        return [0.0] * len(takes)
+    common = statistics.median(measured)
+    return [max(-LEVEL_MAX_DB, min(LEVEL_MAX_DB, common - v)) if v > loudness.SILENCE_LUFS else 0.0 for v in loud]
 
 
 def _dbfs(peak: float) -> float:

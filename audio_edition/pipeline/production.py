@@ -64,7 +64,7 @@ def episode_key(script: Script, keys: list[str], clips: dict[str, str], settings
     takes = [f"{k}:{u.pause_after_ms}" for k, u in zip(keys, script.utterances)]
     chapters = ([f"{m.title}@{m.first_utterance}" for m in script.chapters]
                 if encode.FORMATS[suffix].chapters_by_ffmpeg else [])
-    return digest(encode.VERSION, loudness.VERSION, chain.identity, suffix, str(settings.bitrate_kbps),
+    return digest(encode.VERSION, loudness.VERSION, mix.VERSION, chain.identity, suffix, str(settings.bitrate_kbps),
                   f"{settings.loudness_lufs:.2f}", str(settings.crossfade_ms), json.dumps(sorted(clips.items())),
                   "\n".join(takes), "\n".join(chapters))
 

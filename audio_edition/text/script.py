@@ -20,6 +20,7 @@ class Pauses:
     within_sentence: int = 120  # between the pieces of a sentence too long for one request
     between_sentences: int = 380
     after_title: int = 1100
+    before_byline: int = 600  # "By ..." is its own phrase, not the title's tail
     after_heading: int = 700
     between_paragraphs: int = DEFAULT_PAUSE_MS
     between_items: int = 450  # list items: apart, but heard as one list
@@ -140,7 +141,7 @@ def build_script(
 
     chapters.append(ChapterMark(short_title(article.title, CHAPTER_TITLE_MAX), 0))
     if article.title_spoken:  # a title drawn from the first sentence is heard there, once
-        add("title", article.title, None, pauses.after_title if not article.author else 300)
+        add("title", article.title, None, pauses.after_title if not article.author else pauses.before_byline)
     if article.author:
         add("text", f"{said_by(language)} {article.author}.", None, pauses.after_title)
     per_paragraph = not article.has_headings
