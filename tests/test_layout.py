@@ -44,6 +44,7 @@ LIBRARY_HOMES = {
     "num2words": {"text/numbers.py"},
     "onnxruntime": {"speech/engines/piper.py"},
     "piper": {"speech/engines/piper.py"},
+    "numpy": {"speech/engines/piper.py"},  # piper-tts's own: the model's inputs and outputs
     "platformdirs": {"storage/cache.py"},
     "pycld2": {"text/language.py"},
     "pydub": {"audio/segments.py"},

@@ -88,7 +88,9 @@ def test_auto_falls_back_to_espeak_for_a_language_piper_has_no_voice_for(
     (tmp_path / "a.md").write_text(f"---\ntitle: Hafen\nlang: {lang}\n---\n\n{text}\n")
     run = cli("build", "a.md", "--engine", "auto", "--no-intro", "--no-outro")
     assert run.code == 0, run.stderr
-    assert f"Piper has no voice for '{lang}' (voices here speak en-US): espeak used" in run.stderr
+    suggested = {"fr": "fr_FR-siwis-medium", "de": "de_DE-thorsten-medium"}[lang]
+    assert (f"Piper has no voice for '{lang}' here (for one: audio-edition voices install {suggested}): "
+            "espeak used") in run.stderr
     report = json.loads((tmp_path / "a.report.json").read_text())
     assert report["engine"] == "espeak" and report["voice"].startswith(lang)
 

@@ -36,7 +36,7 @@ TINY = "fr_FR-tiny-x_low"  # a few kilobytes that are no model: for the tests of
 # name: (language code, espeak voice, language, country, native name, the licence line of its MODEL_CARD)
 VOICES = {
     GERMAN: ("de_DE", "de", "German", "Germany", "Deutsch", "* License: CC BY 4.0"),
-    BRITISH: ("en_GB", "en-gb", "English", "Great Britain", "English", "License: MIT"),
+    BRITISH: ("en_GB", "en", "English", "Great Britain", "English", "License: MIT"),
     TINY: ("fr_FR", "fr", "French", "France", "Français", "* License: CC BY-NC-SA 4.0"),
 }
 TINY_BYTES = 300_000

@@ -87,6 +87,7 @@ def choose(language: str, voice: str | None = None) -> tuple[Engine, str, str | 
     passed over (None when the first was used)."""
     passed: list[str] = []
     last: EngineError | None = None
+    hints: list[str] = []
     for name in AUTO_ORDER:
         try:
             engine = get(name)
@@ -101,10 +102,14 @@ def choose(language: str, voice: str | None = None) -> tuple[Engine, str, str | 
             chosen = engine.resolve_voice(voice, language)
         except EngineError as exc:
             passed.append(f"{name}: {exc.message}")
+            hints.append(exc.hint or "")
             last = exc
             continue
         note = f"{'; '.join(passed)}: {name} used" if passed else None
         return engine, chosen, note
+    if voice and last is not None:  # no engine has it: say what each one has, and how to add a Piper voice
+        raise EngineError(f"no engine here has the voice '{voice}' ({'; '.join(passed)})",
+                          hint=" ".join(h for h in hints if h)) from None
     raise last or EngineError(f"no engine here can speak '{language}': " + "; ".join(passed),
                               hint="Run 'audio-edition engines' to see what works here.")
 
@@ -132,4 +137,5 @@ def voice_for(engine: Engine, voice: str | None, forced_language: str | None, la
                 continue
         raise EngineError(f"the article's language was detected as '{language}', and {engine.name} has no voice "
                           f"for it ({exc.message})",
-                          hint="Give --lang with the language to read it in, e.g. --lang en.") from None
+                          hint=f"{exc.hint + ' ' if exc.hint else ''}If the article is in another language, "
+                               "give --lang with it, e.g. --lang en.") from None

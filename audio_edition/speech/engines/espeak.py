@@ -186,7 +186,7 @@ class EspeakEngine(EngineBase):
             if found is None:
                 raise EngineError(
                     f"espeak-ng has no voice '{voice}'",
-                    hint=f"Voices for {language}: {', '.join(_voices_for(known, language)) or 'none'}.",
+                    hint=f"espeak-ng voices for {language}: {', '.join(_voices_for(known, language)) or 'none'}.",
                 )
             if plus:
                 variants = _variants()

@@ -23,6 +23,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import threading
 import wave
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from audio_edition.errors import EngineError
 from audio_edition.models import Take
 from audio_edition.speech.engine import Availability, EngineBase, Voice
+from audio_edition.speech.recommended import install_command, recommended
 from audio_edition.storage.cache import default_voices_dir
 
 if TYPE_CHECKING:
@@ -126,6 +128,7 @@ def _find_voices() -> list[PiperVoiceFile]:
     return list(voices.values())
 
 
+_LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(?:[-_][a-zA-Z]{2}|[-_]\d{3})?$")  # "fr", "en-gb", "pt_BR"
 _QUALITY_RANK = {"high": 0, "medium": 1, "low": 2, "x_low": 3}
 _digests: dict[tuple[str, int, int], str] = {}
 
@@ -182,6 +185,15 @@ def _load(voice: PiperVoiceFile) -> PiperVoice:
         return _loaded[str(voice.model)]
 
 
+def _is_language(voice: str) -> bool:
+    """Whether ``--voice`` names a language ("en-gb", "fr") rather than a voice: a language tag of a
+    language Piper has voices for (installed, or one to suggest), and no installed voice's name."""
+    if not _LANGUAGE_TAG.match(voice) or any(v.name == voice for v in find_voices()):
+        return False
+    base = re.split(r"[-_]", voice.lower())[0]
+    return recommended(base) is not None or any(v.language.lower().split("-")[0] == base for v in find_voices())
+
+
 def _matches(language: str, voice_language: str) -> int | None:
     """How well a voice's language fits: 0 exact ("en-US"), 1 same language ("en"), else None."""
     want, have = language.lower().replace("_", "-"), voice_language.lower()
@@ -234,23 +246,27 @@ class PiperEngine(EngineBase):
         for voice in find_voices():
             if voice.name == name:
                 return voice
-        raise EngineError(f"Piper has no voice '{name}'",
-                          hint=f"Voices here: {', '.join(v.name for v in find_voices()) or 'none'} "
-                               f"(or give a path to an .onnx file; voices folder: {voices_dir()}).")
+        raise EngineError(f"Piper has no voice '{name}' here",
+                          hint=f"Piper voices here: {', '.join(v.name for v in find_voices()) or 'none'}. To add "
+                               "one: audio-edition voices install NAME (audio-edition voices list --available "
+                               "lists them), or give the path of an .onnx file.")
 
     def resolve_voice(self, voice: str | None, language: str) -> str:
         """``voice`` as given (checked), else the best voice for ``language``: its region first,
-        then the same language; higher quality first."""
-        if voice:
+        then the same language; higher quality first. A ``voice`` that is a language tag ("en-gb",
+        as espeak names its voices) asks for the best voice of that language and region."""
+        if voice and not _is_language(voice):
             found = self._voice(voice)
             return str(found.model) if voice.endswith(".onnx") else found.name
+        wanted = voice or language
+        strict = bool(voice and re.search(r"[-_]", voice))  # "--voice en-gb": British, not any English
         ranked = sorted((fit, _QUALITY_RANK.get(v.quality or "", 9), v.name) for v in find_voices()
-                         if (fit := _matches(language, v.language)) is not None)
+                        if (fit := _matches(wanted, v.language)) is not None and not (strict and fit))
         if not ranked:
             have = sorted({v.language for v in find_voices()})
-            raise EngineError(f"Piper has no voice for '{language}' (voices here speak {', '.join(have) or 'nothing'})",
-                              hint=f"Put a {language} voice (.onnx and .onnx.json) in {voices_dir()}, "
-                                   "or use --engine espeak.")
+            raise EngineError(f"Piper has no voice for '{wanted}' here (for one: {install_command(wanted)})",
+                              hint=f"Voices here speak {', '.join(have) or 'nothing'}. Run "
+                                   f"{install_command(wanted)}, or use --engine espeak.")
         return ranked[0][2]
 
     def version(self) -> str:
