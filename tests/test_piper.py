@@ -174,3 +174,23 @@ def test_a_damaged_voice_file_is_one_clear_error_and_leaves_no_episode(cli: Cli,
     assert len(errors) == 1 and "the Piper voice en_GB-broken-low" in errors[0] and "could not be loaded" in errors[0]
     assert "Traceback" not in run.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "voices"]
+
+
+def test_one_sentence_runs_on_every_core_alone_and_on_one_beside_other_builds() -> None:
+    """One model per process: alone, a sentence is spread over the cores (ONNX Runtime's intra-op
+    threads); in a worker building beside others, on one. Each in a fresh process (the model and
+    the setting are per process)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from audio_edition.speech import registry, workers\n"
+            "from audio_edition.speech.engines import piper\n"
+            "if sys.argv[1] == 'beside': workers.building_side_by_side()\n"
+            "engine = registry.get('piper')\n"
+            "engine.synthesize('One.', 'en_US-joe-medium', 'en-US')\n"
+            "model = next(iter(piper._loaded.values()))\n"
+            "print(model.session.get_session_options().intra_op_num_threads)\n")
+    threads = {how: int(subprocess.run([sys.executable, "-c", code, how], capture_output=True, text=True,
+                                       check=True).stdout) for how in ("alone", "beside")}
+    assert threads == {"alone": min(piper._CORES, 4), "beside": 1}

@@ -141,3 +141,21 @@ def test_standard_input_named_as_another_inputs_episode_is_an_error_and_builds_n
                        Settings(engine="fake", intro=None, outro=None, cover=None, jobs=1), told,
                        out_dir=tmp_path / "out", stdin=NOTE)
     assert told.events == [] and list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_job_run_by_a_worker_keeps_its_speech_to_one_core(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch's or a cluster's worker builds beside others: an engine that spreads one sentence
+    over the cores (Piper) must keep to one, or the workers would fight over them."""
+    from audio_edition.speech import workers
+
+    monkeypatch.setattr(workers, "_cores_each", None)
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    assert workers.speech_cores() == 4  # a build alone: every core
+    (tmp_path / "a.txt").write_text("The First\n\nOne short paragraph to speak.\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    with ThisProcess() as runner:
+        outcomes = dict(build_on(runner, [Order(str(tmp_path / "a.txt"), out / "a.mp3",
+                                                Settings(engine="fake", intro=None, outro=None, cover=None))]))
+    assert isinstance(outcomes[0], Done)
+    assert workers.speech_cores() == 1

@@ -45,8 +45,9 @@ def build(
                                help="Speech engine: auto (the best offline one with a voice for the language), "
                                     "or see 'audio-edition engines'.", envvar="AUDIO_EDITION_ENGINE"),
     voice: str | None = typer.Option(None, "--voice",
-                                     help="Engine voice (espeak: e.g. en-gb, en-us+f3; gtts: accent tld "
-                                          "such as co.uk)."),
+                                     help="Voice (piper: a voice name such as en_US-joe-medium, or a language "
+                                          "tag such as en-gb for that region's best voice; espeak: e.g. en-gb, "
+                                          "en-us+f3; gtts: accent tld such as co.uk)."),
     lang: str | None = typer.Option(None, "--lang",
                                     help="Language code, e.g. en, de, pt-BR (default: what the article declares, "
                                          "else detected from its text)."),

