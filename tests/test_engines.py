@@ -155,3 +155,24 @@ def test_something_that_is_no_engine_is_one_clear_error() -> None:
         assert "EngineBase" in info.value.hint
     finally:
         engines.unregister("not-an-engine")
+
+
+def test_piper_matches_norwegian_pages_and_suggests_a_voice_of_the_region_asked_for(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Pages declare Norwegian as nb (Bokmål) or nn; Piper's voices call it no. A region asked for
+    with --voice (en-au) is that region's voice or none: the suggestion may not be another's."""
+    from audio_edition.speech.engines import piper
+
+    voices = [piper.PiperVoiceFile("no_NO-test-medium", tmp_path / "no.onnx", "no-NO", "medium", "test"),
+              piper.PiperVoiceFile("en_US-test-medium", tmp_path / "en.onnx", "en-US", "medium", "test")]
+    monkeypatch.setattr(piper, "find_voices", lambda: voices)
+    engine = piper.PiperEngine()
+    assert engine.resolve_voice(None, "nb") == engine.resolve_voice(None, "nn-NO") == "no_NO-test-medium"
+    assert engine.resolve_voice(None, "en-AU") == "en_US-test-medium"  # an article: its language will do
+    with pytest.raises(EngineError) as asked:
+        engine.resolve_voice("en-au", "en")  # the user asked for Australian English
+    assert "audio-edition voices list --available" in asked.value.message
+    assert "en_US" not in asked.value.message
+    with pytest.raises(EngineError) as british:
+        engine.resolve_voice("en-gb", "en")
+    assert "audio-edition voices install en_GB-alan-medium" in british.value.message

@@ -34,7 +34,7 @@ def take(*pieces: tuple[int, float]) -> Take:
             with wave.open(io.BytesIO(tone_wav(ms, 330.0, RATE, amplitude))) as w:
                 frames += w.readframes(w.getnframes())
         else:
-            frames += bytes(2 * RATE * ms // 1000)
+            frames += bytes(2 * (RATE * ms // 1000))  # whole samples
     out = io.BytesIO()
     with wave.open(out, "wb") as w:
         w.setnchannels(1), w.setsampwidth(2), w.setframerate(RATE)
@@ -128,3 +128,16 @@ def test_a_piper_episode_has_even_sentences_and_sentence_ends_longer_than_its_co
     assert min(gaps) >= 1.5 * statistics.median(commas), (gaps, commas)
     report = json.loads((tmp_path / "a.report.json").read_text())
     assert report["voice"] == "en_US-joe-medium"
+
+
+def test_a_take_too_short_for_a_loudness_block_is_measured_as_one_block_would() -> None:
+    """Under 400 ms (a two-word sentence) BS.1770 has no block to gate; the take is measured over
+    its sounding span, gaps included, so it is levelled like its longer neighbours."""
+    from audio_edition.audio import loudness, segments, toolchain
+
+    takes = {"short": take((100, 0.3), (50, 0), (100, 0.3)),  # sounding 80% of its span
+             "long": take(*[(100, 0.3), (25, 0)] * 16, (100, 0.3))}  # the same, 2.1 s of it
+    pcm = {name: segments.take_pcm(t.audio, t.format) for name, t in takes.items()}
+    profiles = loudness.profiles(pcm.items(), toolchain.current())
+    assert profiles["short"].lufs == loudness.SILENCE_LUFS  # too short for BS.1770 itself
+    assert loudness.speech_lufs(profiles["short"]) == pytest.approx(loudness.speech_lufs(profiles["long"]), abs=0.5)

@@ -66,9 +66,14 @@ def test_the_catalogue_reads_the_official_layout_and_leaves_out_what_it_cannot_u
         "xx_XX-escape-low": {"files": {"../../etc/passwd.onnx": good}},  # leaves the catalogue
         "xx_XX-nodigest-low": {"files": {"x/x.onnx": {"size_bytes": 10}}},
         "xx_XX-notafile-low": "nothing",
+        "../../escaped": {"files": {"x/x.onnx": good}},  # a name is a folder's: no path in it
+        "xx_XX-\x1b[31mred-low": {"files": {"x/x.onnx": good}},  # nor terminal codes
+        "xx_XX-negative-low": {"files": {"x/x.onnx": {"size_bytes": -5, "md5_digest": "0" * 32}}},
+        "pt_PT-tugão-medium": {"files": {"pt/x.onnx": good}, "aliases": ["/tmp/x", "..", "pt-tugao"]},
     }
     found = catalogue.parse(json.dumps(data).encode(), "voices.json")
-    assert list(found) == ["de_DE-thorsten-medium"]
+    assert list(found) == ["de_DE-thorsten-medium", "pt_PT-tugão-medium"]
+    assert found["pt_PT-tugão-medium"].aliases == ("pt-tugao",)  # the aliases that are plain names
     voice = found["de_DE-thorsten-medium"]
     assert (voice.language, voice.language_name, voice.quality, voice.size_bytes) == ("de-DE", "German, Germany",
                                                                                       "medium", 30)
@@ -329,3 +334,17 @@ def test_ctrl_c_in_the_middle_of_a_download_leaves_nothing(voice_catalogue: Mirr
         proc.kill()
     assert proc.returncode == 130 and "Interrupted." in stderr.decode()
     assert listed(voices_dir) == []
+
+
+def test_a_voice_in_a_hidden_folder_is_not_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  install_voice: Installer) -> None:
+    """A remove or an install killed half-way leaves a hidden folder; its voice is not one to speak with."""
+    folder = tmp_path / "voices"
+    model = install_voice(GERMAN, folder)
+    monkeypatch.setenv("AUDIO_EDITION_VOICES_DIR", str(folder))
+    piper.forget_voices()
+    assert GERMAN in {v.name for v in piper.find_voices()}
+    model.parent.rename(folder / ".removing-abc")
+    piper.forget_voices()
+    assert GERMAN not in {v.name for v in piper.find_voices()}
+    piper.forget_voices()

@@ -123,15 +123,17 @@ def integrated(energy: Sequence[float]) -> float:
 
 def speech_lufs(part: Profile) -> float:
     """A spoken part's loudness: its integrated loudness, or for a part too short for BS.1770's
-    400 ms blocks (a two-word sentence), the mean of its 10 ms bins above the absolute gate."""
+    400 ms blocks (a two-word sentence), as one block would measure it: the mean over the span
+    from its first bin above the absolute gate to its last (its own short gaps count, as in a block)."""
     whole = part.lufs
     if whole > SILENCE_LUFS:
         return whole
     floor = 10 ** ((ABSOLUTE_GATE_LUFS + 0.691) / 10) * BIN / DUAL_MONO
-    voiced = [e for e in part.energy if e > floor]
+    voiced = [i for i, e in enumerate(part.energy) if e > floor]
     if not voiced:
         return SILENCE_LUFS
-    return max(SILENCE_LUFS, -0.691 + 10 * math.log10(math.fsum(voiced) * DUAL_MONO / (len(voiced) * BIN)))
+    span = part.energy[voiced[0] : voiced[-1] + 1]
+    return max(SILENCE_LUFS, -0.691 + 10 * math.log10(math.fsum(span) * DUAL_MONO / (len(span) * BIN)))
 
 
 def inner_pauses(part: Profile, quiet_lu: float = 30.0, shortest_ms: int = 150) -> list[int]:

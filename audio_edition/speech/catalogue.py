@@ -27,6 +27,7 @@ INDEX = "voices.json"
 MODEL_CARD = "MODEL_CARD"
 _MD5 = re.compile(r"[0-9a-f]{32}")
 WHERE_HINT = f"--from or ${URL_ENV} names the address or folder that holds {INDEX}."
+_NAME = re.compile(r"[^\W_][\w.-]{0,119}")  # "de_DE-thorsten-medium", "pt_PT-tugão-medium": no path, no control
 
 
 @dataclass(frozen=True)
@@ -150,11 +151,14 @@ def parse(data: bytes, where: str) -> dict[str, CatalogueVoice]:
 
 
 def _voice(name: str, entry: Any) -> CatalogueVoice | None:
-    if not isinstance(entry, dict) or not isinstance(entry.get("files"), dict):
+    """One catalogue entry, or None when it is not usable: its name (which becomes a folder's) must
+    be a plain name, and every file's path must stay inside the catalogue."""
+    if not (_NAME.fullmatch(name) and isinstance(entry, dict) and isinstance(entry.get("files"), dict)):
         return None
     files = []
     for path, info in entry["files"].items():
         if not (_inside(path) and isinstance(info, dict) and isinstance(info.get("size_bytes"), int)
+                and info["size_bytes"] >= 0
                 and isinstance(info.get("md5_digest"), str) and _MD5.fullmatch(info["md5_digest"].lower())):
             return None
         files.append(VoiceFile(path, info["size_bytes"], info["md5_digest"].lower()))
@@ -167,7 +171,7 @@ def _voice(name: str, entry: Any) -> CatalogueVoice | None:
     return CatalogueVoice(name, code.replace("_", "-"), ", ".join(described),
                           quality if isinstance(quality, str) else None,
                           speakers if isinstance(speakers, int) else 1, tuple(files),
-                          tuple(str(a) for a in aliases))
+                          tuple(str(a) for a in aliases if isinstance(a, str) and _NAME.fullmatch(a)))
 
 
 def _inside(path: object) -> bool:

@@ -52,15 +52,16 @@ RECOMMENDED = {
 }
 
 
-def recommended(language: str) -> str | None:
-    """The voice to suggest for ``language`` (BCP 47, "en-GB" or "fr"): its region's, else its language's."""
+def recommended(language: str, exact: bool = False) -> str | None:
+    """The voice to suggest for ``language`` (BCP 47, "en-GB" or "fr"): its region's, else (unless
+    ``exact``: the user asked for that region) its language's."""
     tag = language.lower().replace("_", "-")
-    return RECOMMENDED.get(tag) or RECOMMENDED.get(tag.split("-")[0])
+    return RECOMMENDED.get(tag) or (None if exact and "-" in tag else RECOMMENDED.get(tag.split("-")[0]))
 
 
-def install_command(language: str) -> str:
-    """What to run for a natural voice for ``language``."""
-    name = recommended(language)
+def install_command(language: str, exact: bool = False) -> str:
+    """What to run for a natural voice for ``language`` (of its very region, with ``exact``)."""
+    name = recommended(language, exact)
     if name:
         return f"audio-edition voices install {name}"
     return "audio-edition voices list --available, then audio-edition voices install NAME"

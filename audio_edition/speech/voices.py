@@ -130,6 +130,7 @@ def install(voice: CatalogueVoice, catalogue: Catalogue, timeout_s: float = web.
     try:
         folder.mkdir(parents=True, exist_ok=True)
         scratch.sweep(folder, INSTALLING)
+        scratch.sweep(folder, REMOVING)  # what a killed install or remove left
         staging = scratch.ScratchFolder(folder, INSTALLING + voice.name + "-")
     except OSError as exc:
         raise OutputError(f"cannot write the voices folder {folder} ({exc.strerror or exc})",

@@ -119,7 +119,9 @@ def _find_voices() -> list[PiperVoiceFile]:
     candidates: list[tuple[Path, str]] = []
     folder = voices_dir()
     if folder.is_dir():
-        candidates += [(p, "voices folder") for p in sorted(folder.rglob("*.onnx"))]
+        # Not inside a hidden folder: an install's or a removal's, in progress or killed.
+        candidates += [(p, "voices folder") for p in sorted(folder.rglob("*.onnx"))
+                       if not any(part.startswith(".") for part in p.relative_to(folder).parts)]
     candidates += _package_models()
     voices: dict[str, PiperVoiceFile] = {}
     for model, origin in candidates:
@@ -162,7 +164,7 @@ _phonemizing = threading.Lock()  # espeak-ng keeps one voice and one text at a t
 # one sentence on each: on 2 cores a build peaks near 560 MB instead of 1,070 (one model and one
 # arena per worker process), at the same speed of speech (measured: see the README). Larger
 # machines run one sentence per 4 cores, where one run stops gaining from more threads.
-_CORES = os.cpu_count() or 1
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 ONNX_THREADS = min(_CORES, 4)  # intra-op threads of a run (1 in a process building side by side with others)
 RUNS_AT_ONCE = max(1, _CORES // ONNX_THREADS)
 _running = threading.BoundedSemaphore(RUNS_AT_ONCE)
@@ -172,6 +174,7 @@ def _load(voice: PiperVoiceFile) -> PiperVoice:
     """The voice's model, loaded once in this process."""
     with _lock:
         if str(voice.model) not in _loaded:
+            _loaded.clear()  # one model at a time (about 140 MB each): a long-lived worker meets many voices
             import onnxruntime
             from piper import PiperVoice
             from piper.config import PiperConfig
@@ -197,10 +200,16 @@ def _is_language(voice: str) -> bool:
 
 def _matches(language: str, voice_language: str) -> int | None:
     """How well a voice's language fits: 0 exact ("en-US"), 1 same language ("en"), else None."""
-    want, have = language.lower().replace("_", "-"), voice_language.lower()
+    want, have = _macro(language.lower().replace("_", "-")), _macro(voice_language.lower())
     if want == have:
         return 0
     return 1 if want.split("-")[0] == have.split("-")[0] else None
+
+
+def _macro(tag: str) -> str:
+    """Norwegian Bokmål and Nynorsk ("nb", "nn", what pages declare) as Piper's voices name it ("no")."""
+    base, _, region = tag.partition("-")
+    return f"no-{region}" if base in ("nb", "nn") and region else ("no" if base in ("nb", "nn") else tag)
 
 
 class PiperEngine(EngineBase):
@@ -265,9 +274,10 @@ class PiperEngine(EngineBase):
                         if (fit := _matches(wanted, v.language)) is not None and not (strict and fit))
         if not ranked:
             have = sorted({v.language for v in find_voices()})
-            raise EngineError(f"Piper has no voice for '{wanted}' here (for one: {install_command(wanted)})",
-                              hint=f"Voices here speak {', '.join(have) or 'nothing'}. Run "
-                                   f"{install_command(wanted)}, or use --engine espeak.")
+            command = install_command(wanted, exact=strict)
+            raise EngineError(f"Piper has no voice for '{wanted}' here (for one: {command})",
+                              hint=f"Voices here speak {', '.join(have) or 'nothing'}. Run {command}, "
+                                   "or use --engine espeak.")
         return ranked[0][2]
 
     def version(self) -> str:
@@ -345,9 +355,8 @@ def _run(model: PiperVoice, ids: list[int], length_scale: float, shrink: bool = 
 
 
 def _shrink(model: PiperVoice) -> None:
-    ids = model.phonemes_to_ids([])
     with _running:
         try:
-            _run(model, ids, 1.0, shrink=True)
+            _run(model, model.phonemes_to_ids([]), 1.0, shrink=True)
         except Exception:  # noqa: BLE001, S110 - giving memory back is a courtesy: a model that will not run keeps it
             pass
