@@ -149,7 +149,7 @@ def test_a_job_run_by_a_worker_keeps_its_speech_to_one_core(tmp_path: Path, monk
     from audio_edition.speech import workers
 
     monkeypatch.setattr(workers, "_cores_each", None)
-    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    monkeypatch.setattr(workers, "cores", lambda: 4)  # a machine of 4 cores
     assert workers.speech_cores() == 4  # a build alone: every core
     (tmp_path / "a.txt").write_text("The First\n\nOne short paragraph to speak.\n")
     out = tmp_path / "out"

@@ -91,6 +91,11 @@ def building_side_by_side() -> None:
     _cores_each = 1
 
 
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity: a container's or taskset's limit)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def speech_cores() -> int:
     """The cores one sentence may be spread over in this process."""
-    return _cores_each or os.cpu_count() or 1
+    return _cores_each or cores()

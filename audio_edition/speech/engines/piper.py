@@ -22,7 +22,6 @@ import functools
 import hashlib
 import io
 import json
-import os
 import re
 import threading
 import wave
@@ -35,7 +34,7 @@ from audio_edition.errors import EngineError
 from audio_edition.models import Take
 from audio_edition.speech.engine import Availability, EngineBase, Voice
 from audio_edition.speech.recommended import install_command, recommended
-from audio_edition.speech.workers import speech_cores
+from audio_edition.speech.workers import cores, speech_cores
 from audio_edition.storage.cache import default_voices_dir
 
 if TYPE_CHECKING:
@@ -164,7 +163,7 @@ _phonemizing = threading.Lock()  # espeak-ng keeps one voice and one text at a t
 # one sentence on each: on 2 cores a build peaks near 560 MB instead of 1,070 (one model and one
 # arena per worker process), at the same speed of speech (measured: see the README). Larger
 # machines run one sentence per 4 cores, where one run stops gaining from more threads.
-_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+_CORES = cores()
 ONNX_THREADS = min(_CORES, 4)  # intra-op threads of a run (1 in a process building side by side with others)
 RUNS_AT_ONCE = max(1, _CORES // ONNX_THREADS)
 _running = threading.BoundedSemaphore(RUNS_AT_ONCE)
