@@ -7,7 +7,7 @@ import signal
 import sys
 from types import FrameType
 
-from audio_edition.cli import articles, shows, tools, voices  # noqa: F401  (they add their commands to app)
+from audio_edition.cli import articles, inbox, shows, tools, voices  # noqa: F401  (they add their commands to app)
 from audio_edition.cli.common import app, err, error_line
 from audio_edition.errors import AudioEditionError
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 from audio_edition.errors import InputError
 from audio_edition.storage import files
@@ -79,14 +80,7 @@ def icons(cover: bytes | None, title: str) -> dict[str, bytes]:
 
     from PIL import Image
 
-    if cover is not None:
-        with Image.open(io.BytesIO(cover)) as opened:
-            image = opened.convert("RGB")
-    else:
-        image = Image.new("RGB", (180, 180), ICON_ACCENT)
-    side = min(image.size)  # a cover is square; anything else is cut to its centre
-    left, top = (image.width - side) // 2, (image.height - side) // 2
-    image = image.crop((left, top, left + side, top + side))
+    image = _square(cover)
     ico, touch, small = io.BytesIO(), io.BytesIO(), io.BytesIO()
     image.resize((48, 48), Image.Resampling.LANCZOS).save(ico, format="ICO", sizes=[(16, 16), (32, 32), (48, 48)])
     image.resize((180, 180), Image.Resampling.LANCZOS).save(touch, format="PNG", optimize=True)
@@ -103,6 +97,36 @@ def icons(cover: bytes | None, title: str) -> dict[str, bytes]:
                 f'fill="#fff">{letter}</text>')
     svg = f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">{body}</svg>\n'
     return {"favicon.ico": ico.getvalue(), "apple-touch-icon.png": touch.getvalue(), "icon.svg": svg.encode("utf-8")}
+
+
+def _square(cover: bytes | None) -> Any:
+    """The cover as an RGB image cut to its centre square, or the accent colour's square."""
+    from PIL import Image
+
+    if cover is not None:
+        with Image.open(io.BytesIO(cover)) as opened:
+            image = opened.convert("RGB")
+    else:
+        image = Image.new("RGB", (512, 512), ICON_ACCENT)
+    side = min(image.size)  # a cover is square; anything else is cut to its centre
+    left, top = (image.width - side) // 2, (image.height - side) // 2
+    return image.crop((left, top, left + side, top + side))
+
+
+APP_ICON_PX = (192, 512)  # what a browser asks of an installable web app's icons
+
+
+def app_icons(cover: bytes | None) -> dict[str, bytes]:
+    """PNG icons for a web app manifest (icon-192.png, icon-512.png) from the show's cover."""
+    from PIL import Image
+
+    image = _square(cover)
+    out = {}
+    for px in APP_ICON_PX:
+        buffer = io.BytesIO()
+        image.resize((px, px), Image.Resampling.LANCZOS).save(buffer, format="PNG", optimize=True)
+        out[f"icon-{px}.png"] = buffer.getvalue()
+    return out
 
 
 ART_MIN_PX = 600  # a lead image narrower than this would be a blur at a player's size

@@ -230,6 +230,19 @@ class Catalog:
             conn.execute("INSERT OR REPLACE INTO feeds (url, etag, last_modified, body, checked) "
                          "VALUES (?, ?, ?, ?, ?)", (url, etag, last_modified, body, checked))
 
+    def episode(self, guid: str) -> Episode | None:
+        """The episode with this GUID, if there is one."""
+        if not self.path.exists():
+            return None
+        with self._connect() as conn:
+            row = conn.execute(f"SELECT {', '.join(Episode.__dataclass_fields__)} FROM episodes WHERE guid = ?",
+                               (guid,)).fetchone()
+        return Episode(*row).cleaned() if row else None
+
+    def by_source(self, source: str) -> Episode | None:
+        with self._connect() as conn:
+            return Catalog.find(conn, source)
+
     def has_source(self, source: str) -> bool:
         with self._connect() as conn:
             return conn.execute("SELECT 1 FROM episodes WHERE source = ?", (source,)).fetchone() is not None

@@ -53,6 +53,11 @@ PRIVATE_NAMES = ("show.toml",)  # besides hidden files: the show's settings
 PRIVATE_SUFFIXES = (".report.json", ".part")  # a build's report (the article's local path), files being written
 
 
+def valid_host(header: str | None) -> str | None:
+    """A Host header we may put in the addresses we hand out (a name or address, and a port), else None."""
+    return header if header and _HOST.match(header) else None
+
+
 def is_private(name: str) -> bool:
     """Whether a file of the show folder is for its owner, not its listeners (and not to upload)."""
     return name.startswith(".") or name in PRIVATE_NAMES or name.endswith(PRIVATE_SUFFIXES)
@@ -148,9 +153,7 @@ def _handler(show: Show) -> type[BaseHTTPRequestHandler]:
 
         def _local_feed(self) -> bytes:
 
-            host = self.headers.get("Host") or ""
-            if not _HOST.match(host):
-                host = "{}:{}".format(*self.server.server_address[:2])
+            host = valid_host(self.headers.get("Host")) or "{}:{}".format(*self.server.server_address[:2])
             return build_feed(replace(show, base_url=f"http://{host}/"), Catalog(show.root).episodes())
 
         def _answer(self, body: bool) -> None:

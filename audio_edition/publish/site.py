@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import re
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 PLAYER = "player.js"  # the site's one script: the listening player (progressive enhancement)
 
 
+@functools.lru_cache(maxsize=1)
 def _environment() -> Environment:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -184,6 +186,11 @@ def render_site(show: Show, episodes: list[Episode]) -> dict[Path, bytes]:
     for name, data in icons(cover.read_bytes() if cover and cover.is_file() else None, show.title).items():
         out[show.root / name] = data
     return out
+
+
+def render_page(template: str, show: Show, **context: object) -> str:
+    """One page from the site's templates and look (the inbox's pages), for ``show`` as served."""
+    return _environment().get_template(template).render(show=show, lang=show.language, **context)
 
 
 def _stale_pages(show: Show, keep: set[Path]) -> list[Path]:

@@ -134,16 +134,11 @@ def sync(show_dir: Path, feed_urls: list[str], changes: dict[str, object], limit
             to_publish.append((feed_url, entry, *checked))
         else:
             settle(entry.link, checked)
-    now = _now().isoformat()
     by_link = {entry.link: (feed_url, entry, got, digest, base) for feed_url, entry, got, digest, base in to_publish}
 
     def published(link: str, outcome: Published | Failure) -> None:
-        feed_url, entry, got, digest, base = by_link[link]
-        if isinstance(outcome, Failure):
-            publisher.catalog.remember_fetch(replace(base, checked=now, error=_reason(outcome.error, link)))
-        else:
-            publisher.catalog.remember_fetch(Fetched(link, feed_url, entry.id, outcome.episode.source, got.etag,
-                                                     got.last_modified, digest, now, None))
+        _, _, got, digest, base = by_link[link]
+        remember_outcome(publisher, link, got, digest, base, outcome)
         settle(link, outcome)
 
     publisher.entry_dates = {entry.link: dt.datetime.fromtimestamp(entry.timestamp, dt.UTC).isoformat()
@@ -161,30 +156,49 @@ def _check_entry(publisher: Publisher, feed_url: str, entry: feeds.Entry
                  ) -> Outcome | tuple[web.Document, str, Fetched]:
     """Unchanged, Waiting or Failure for an entry that needs no build; else (the page, its text
     digest, its record) for one that does."""
+    return check_page(publisher, entry.link, Reach.of(feed_url, allow_private=publisher.settings.allow_private),
+                      feed_url, entry.id)
+
+
+def check_page(publisher: Publisher, url: str, reach: Reach, feed_url: str | None = None,
+               entry_id: str | None = None, retry_wait: bool = True) -> Outcome | tuple[web.Document, str, Fetched]:
+    """Whether the article page at ``url`` needs building: Unchanged (a 304, or the same text as
+    its episode's), Waiting (it failed within the hour, with ``retry_wait``), Failure; else (the
+    page, its text digest, the catalog's record to update once it is published)."""
     catalog = publisher.catalog
-    record = catalog.fetched(entry.link)
+    record = catalog.fetched(url)
     now = _now()
-    if record is not None and record.error:
+    if retry_wait and record is not None and record.error:
         since = dt.datetime.fromisoformat(record.checked)
         if now - since < RETRY_FAILED_AFTER:
-            return Waiting(entry.link, record.error, record.checked)
+            return Waiting(url, record.error, record.checked)
     known = (record is not None and not record.error and record.source is not None
              and catalog.has_source(record.source))
-    base = record or Fetched(entry.link, feed_url, entry.id, None, None, None, None, now.isoformat())
+    base = record or Fetched(url, feed_url, entry_id, None, None, None, None, now.isoformat())
     try:
-        got = web.fetch(entry.link, publisher.settings.timeout_s,
-                        base.etag if known else None, base.last_modified if known else None,
-                        reach=Reach.of(feed_url, allow_private=publisher.settings.allow_private))
+        got = web.fetch(url, publisher.settings.timeout_s,
+                        base.etag if known else None, base.last_modified if known else None, reach=reach)
         if isinstance(got, web.NotModified):
             catalog.remember_fetch(replace(base, etag=got.etag, last_modified=got.last_modified,
                                            checked=now.isoformat()))
-            return Unchanged(entry.link)
+            return Unchanged(url)
         digest = text_digest(ingest.read_document(got))
         if known and digest == base.digest:
             catalog.remember_fetch(replace(base, etag=got.etag, last_modified=got.last_modified,
                                            checked=now.isoformat()))
-            return Unchanged(entry.link)
+            return Unchanged(url)
     except AudioEditionError as exc:
-        catalog.remember_fetch(replace(base, checked=now.isoformat(), error=_reason(exc, entry.link)))
-        return Failure(entry.link, exc)
+        catalog.remember_fetch(replace(base, checked=now.isoformat(), error=_reason(exc, url)))
+        return Failure(url, exc)
     return got, digest, base
+
+
+def remember_outcome(publisher: Publisher, url: str, got: web.Document, digest: str, base: Fetched,
+                     outcome: Published | Failure) -> None:
+    """Record what publishing a checked page came to, for the next check of ``url``."""
+    now = _now().isoformat()
+    if isinstance(outcome, Failure):
+        publisher.catalog.remember_fetch(replace(base, checked=now, error=_reason(outcome.error, url)))
+    else:
+        publisher.catalog.remember_fetch(Fetched(url, base.feed, base.entry_id, outcome.episode.source, got.etag,
+                                                 got.last_modified, digest, now, None))

@@ -1,0 +1,116 @@
+"""The inbox's jobs: rows in the show's catalog (SQLite), so the queue outlives the server.
+
+A job is an article address someone sent, and what became of it: queued, building, done (with its
+episode's GUID) or failed (with the error, in words). A server killed while a job builds leaves it
+"building"; the next start puts it back in the queue (``requeue_interrupted``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from audio_edition.publish.catalog import Catalog
+
+if TYPE_CHECKING:
+    import sqlite3
+
+QUEUED, BUILDING, DONE, FAILED = "queued", "building", "done", "failed"
+WAITING = (QUEUED, BUILDING)
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS inbox_jobs (
+    id TEXT PRIMARY KEY,             -- random, in URLs: /p/TOKEN/jobs/ID.json
+    url TEXT NOT NULL,               -- the article's address, as sent
+    status TEXT NOT NULL,            -- queued | building | done | failed
+    error TEXT,                      -- why it failed, in words
+    episode TEXT,                    -- the episode's GUID once done
+    added TEXT NOT NULL,             -- ISO 8601 UTC
+    finished TEXT
+);
+CREATE INDEX IF NOT EXISTS inbox_jobs_status ON inbox_jobs (status, added);
+"""
+FIELDS = "id, url, status, error, episode, added, finished"
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    url: str
+    status: str
+    error: str | None
+    episode: str | None
+    added: str
+    finished: str | None = None
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+class Jobs:
+    """The queue of one show's inbox."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._ready = False
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self.catalog.transaction() as conn:
+            if not self._ready:  # the table, in a catalog that has never had an inbox
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+            yield conn
+        self._ready = True
+
+    def add(self, url: str) -> tuple[Job, bool]:
+        """Queue ``url``; (the job, True). The same address already waiting is that job, (job, False)."""
+        with self._write() as conn:
+            row = conn.execute(f"SELECT {FIELDS} FROM inbox_jobs WHERE url = ? AND status IN (?, ?) "
+                               "ORDER BY added LIMIT 1", (url, *WAITING)).fetchone()
+            if row:
+                return Job(*row), False
+            job = Job(secrets.token_urlsafe(9), url, QUEUED, None, None, _now())
+            conn.execute(f"INSERT INTO inbox_jobs ({FIELDS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         (job.id, job.url, job.status, job.error, job.episode, job.added, job.finished))
+        return job, True
+
+    def get(self, job_id: str) -> Job | None:
+        with self._write() as conn:
+            row = conn.execute(f"SELECT {FIELDS} FROM inbox_jobs WHERE id = ?", (job_id,)).fetchone()
+        return Job(*row) if row else None
+
+    def recent(self, count: int) -> list[Job]:
+        """The newest ``count`` jobs, newest first."""
+        with self._write() as conn:
+            rows = conn.execute(f"SELECT {FIELDS} FROM inbox_jobs ORDER BY added DESC LIMIT ?", (count,)).fetchall()
+        return [Job(*row) for row in rows]
+
+    def waiting(self) -> int:
+        """How many jobs are queued or building."""
+        with self._write() as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM inbox_jobs WHERE status IN (?, ?)", WAITING).fetchone()[0])
+
+    def claim(self, count: int = 1) -> list[Job]:
+        """The oldest ``count`` queued jobs, now marked building."""
+        with self._write() as conn:
+            rows = conn.execute(f"SELECT {FIELDS} FROM inbox_jobs WHERE status = ? ORDER BY added LIMIT ?",
+                                (QUEUED, count)).fetchall()
+            conn.executemany("UPDATE inbox_jobs SET status = ? WHERE id = ?", [(BUILDING, row[0]) for row in rows])
+        return [Job(row[0], row[1], BUILDING, *row[3:]) for row in rows]
+
+    def requeue_interrupted(self) -> int:
+        """Put jobs that were building when the last server stopped back in the queue."""
+        with self._write() as conn:
+            return conn.execute("UPDATE inbox_jobs SET status = ? WHERE status = ?", (QUEUED, BUILDING)).rowcount
+
+    def finish(self, job_id: str, episode: str | None = None, error: str | None = None) -> None:
+        """Done with ``episode`` (a GUID), or failed with ``error``."""
+        with self._write() as conn:
+            conn.execute("UPDATE inbox_jobs SET status = ?, episode = ?, error = ?, finished = ? WHERE id = ?",
+                         (FAILED if error else DONE, episode, error, _now(), job_id))

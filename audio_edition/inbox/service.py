@@ -1,0 +1,97 @@
+"""The listen-later inbox for one show: its secret, its queue, its worker, and the ASGI server
+(uvicorn) that answers on one socket. One inbox per show at a time (``.inbox.lock``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import socket
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import uvicorn
+
+from audio_edition.errors import OutputError
+from audio_edition.inbox.app import make_app
+from audio_edition.inbox.state import Inbox, Limits, Say, stderr
+from audio_edition.publish.show import load_show
+
+LOCK_FILE = ".inbox.lock"
+
+
+@contextmanager
+def _only_inbox(root: Path) -> Iterator[None]:
+    try:
+        handle = open(root / LOCK_FILE, "a")  # noqa: SIM115
+    except OSError as exc:
+        raise OutputError(f"cannot write in {root}: {exc.strerror}") from exc
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError(f"another inbox is already running for {root}",
+                              hint="Stop it first, or use its address.") from None
+        yield
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family, backlog=128)
+    except OSError as exc:
+        raise OutputError(f"cannot listen on {host}:{port}: {exc.strerror}", hint="Choose another --port.") from exc
+
+
+def run_inbox(show_dir: Path, host: str, port: int, limits: Limits, public_url: str | None = None,
+              allow_private: bool = False, cluster: str | None = None, say: Say = stderr) -> None:
+    """Serve the inbox until Ctrl-C or SIGTERM. Jobs left building by a killed server go first."""
+    load_show(show_dir)  # a clear error before anything is made
+    with ExitStack() as stack:
+        stack.enter_context(_only_inbox(show_dir))
+        runner = None
+        if cluster:
+            from audio_edition.runners.batch import runner_for
+
+            runner = stack.enter_context(runner_for(cluster, None))
+        inbox = Inbox(show_dir, limits, allow_private, public_url, runner, say)
+        token = inbox.secret.current()
+        sock = stack.enter_context(bind(host, port))
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
+        inbox.here = f"{shown}:{sock.getsockname()[1]}"
+        inbox.jobs.requeue_interrupted()
+        left = inbox.jobs.waiting()
+        inbox.worker.start()
+        base = inbox.base(None, "http", token)
+        say(f"Inbox for '{inbox.show.title}': {base}add (Ctrl-C to stop)")
+        say(f"Subscribe in your podcast app: {base}feed.xml")
+        say(f"Keep these addresses private: they are the only key. Delete {inbox.secret.path} to change them.")
+        if inbox.public_url:
+            say(f"Listening on http://{inbox.here}/ (the proxy in front of it forwards {inbox.public_url} here)")
+        if left:
+            say(f"Finishing {left} article{'s' if left != 1 else ''} the last run left unfinished.")
+        if not inbox.public_url and (host.startswith("127.") or host in ("localhost", "::1")):
+            say("Only this machine can reach it: put it behind HTTPS (see the README) and pass --public-url.")
+        try:
+            _serve(inbox, sock)
+        finally:
+            inbox.worker.stop()
+        say("Stopped; jobs not yet done are finished at the next start.")
+
+
+def _serve(inbox: Inbox, sock: socket.socket) -> None:
+    config = uvicorn.Config(make_app(inbox), http="h11", ws="none", lifespan="off", log_level="warning",
+                            access_log=False, proxy_headers=True, server_header=False, timeout_keep_alive=30,
+                            limit_concurrency=max(32, min(1024, _open_files() - 64)))
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _open_files() -> int:
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return 1024
+    return soft if soft > 0 else 1024
+
