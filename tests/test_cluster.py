@@ -465,3 +465,28 @@ def test_a_tls_cluster_builds_with_certificates_from_the_environment(tmp_path: P
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
+
+
+def test_the_inbox_builds_on_the_cluster(cluster: DaskCluster, tmp_path: Path) -> None:
+    """`inbox --cluster`: articles sent to the inbox are spoken on the workers (their caches fill,
+    the inbox's stays empty) and published here."""
+    from inboxprocess import make_show, start_inbox, stop_all
+    from localsite import LocalSite
+
+    here_cache = tmp_path / "inbox-cache"
+    before = {path for path in cluster.folder.glob("cache-w*/**/*") if path.is_file()}
+    with LocalSite() as site:
+        inbox = start_inbox(make_show(tmp_path / "show"), "--allow-private", "--cluster", cluster.address,
+                            env={"AUDIO_EDITION_CACHE_DIR": str(here_cache)})
+        try:
+            ids = [inbox.add(site.url(path)).json()["id"] for path in ("/news/river-path", "/news/old-mill")]
+            jobs = [inbox.wait(job_id) for job_id in ids]
+        finally:
+            stop_all([inbox])
+    assert [job["status"] for job in jobs] == ["done", "done"], jobs
+    after = {path for path in cluster.folder.glob("cache-w*/**/*") if path.is_file()}
+    assert after - before  # the takes were spoken there
+    assert not [path for path in here_cache.glob("**/*") if path.is_file()]  # and not here
+    entries = feedparser.parse((tmp_path / "show" / "feed.xml").read_bytes()).entries
+    assert sorted(entry.title for entry in entries) == ["Old mill becomes a makers' workshop",
+                                                        "River path stays open all winter"]
