@@ -265,6 +265,8 @@ def test_one_inbox_per_show_and_bad_options_say_why(tmp_path: Path, cli: object)
     try:
         second = cli("inbox", "--show", str(show), "--port", "0")  # type: ignore[operator]
         assert second.code == 1 and "Error: another inbox is already running" in second.stderr
+        inbox.process.terminate()  # systemd stopping the service: a clean stop, exit status 0
+        assert inbox.process.wait(30) == 0 and inbox.stderr().rstrip().endswith("Stopped.")
     finally:
         stop_all([inbox])
     bad = cli("inbox", "--show", str(show), "--port", "0", "--public-url", "listen.example.org")  # type: ignore[operator]
