@@ -15,6 +15,7 @@ import uvicorn
 from audio_edition.errors import OutputError
 from audio_edition.inbox.app import make_app
 from audio_edition.inbox.state import Inbox, Limits, Say, stderr
+from audio_edition.publish.server import lan_address
 from audio_edition.publish.show import load_show
 
 LOCK_FILE = ".inbox.lock"
@@ -70,6 +71,9 @@ def run_inbox(show_dir: Path, host: str, port: int, limits: Limits, public_url: 
             say(f"Listening on http://{inbox.here}/ (the proxy in front of it forwards {inbox.public_url} here)")
         if left:
             say(f"Finishing {left} article{'s' if left != 1 else ''} the last run left unfinished.")
+        lan = lan_address() if host in ("0.0.0.0", "::", "") and not inbox.public_url else None
+        if lan:
+            say(f"On your network: http://{lan}:{sock.getsockname()[1]}/p/{token}/add")
         if not inbox.public_url and (host.startswith("127.") or host in ("localhost", "::1")):
             say("Only this machine can reach it: put it behind HTTPS (see the README) and pass --public-url.")
         try:
