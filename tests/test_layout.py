@@ -15,7 +15,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "audio_edition"
 ARCHITECTURE = PACKAGE.parent / "docs" / "ARCHITECTURE.md"
 
 # Bottom to top: a module may import from its own layer and the layers before it, never after.
-LAYERS = ["ground", "storage", "ingest", "text", "speech", "audio", "episode", "pipeline", "runners", "publish", "inbox", "cli"]
+LAYERS = ["ground", "storage", "ingest", "text", "speech", "audio", "episode", "pipeline", "runners", "publish",
+          "inbox", "cli"]
 GROUND = {"__init__", "errors", "models", "settings", "languages"}
 MAX_LINES = 400
 
