@@ -129,13 +129,22 @@ class RunningInbox:
         return self.process.returncode
 
 
-def start_inbox(show: Path, *args: str, env: dict[str, str] | None = None) -> RunningInbox:
-    """`audio-edition inbox --show SHOW --port 0 ARGS`, once it says where it listens."""
+def start_inbox(show: Path, *args: str, env: dict[str, str] | None = None,
+                open_files: int | None = None) -> RunningInbox:
+    """`audio-edition inbox --show SHOW --port 0 ARGS`, once it says where it listens (with at most
+    ``open_files`` open files, as `ulimit -n` would set)."""
+
+    def limit() -> None:
+        if open_files:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
     log = show.parent / f"inbox-{time.monotonic_ns()}.log"
     with open(log, "wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "audio_edition", "inbox", "--show", str(show),
                                     "--port", "0", *args], stdout=subprocess.DEVNULL, stderr=out,
-                                   env=bare_path_env({"PYTHONUNBUFFERED": "1", **(env or {})}))
+                                   env=bare_path_env({"PYTHONUNBUFFERED": "1", **(env or {})}), preexec_fn=limit)
     deadline = time.monotonic() + START_S
     while True:
         text = log.read_text(encoding="utf-8", errors="replace")

@@ -288,3 +288,66 @@ def test_a_public_url_is_used_for_every_address(tmp_path: Path, site: LocalSite)
         assert inbox.base + "feed.xml" in fetch(inbox.url("add")).text
     finally:
         stop_all([inbox])
+
+
+def test_connections_that_send_nothing_cannot_shut_out_a_real_request(tmp_path: Path) -> None:
+    """With room for 64 connections (128 open files), 100 that send nothing or half a request: the
+    inbox closes the longest-waiting ones, and a real request is answered at once."""
+    import socket
+
+    inbox = start_inbox(make_show(tmp_path / "show"), open_files=128)
+    port = int(inbox.origin.rsplit(":", 1)[1])
+    idle = []
+    try:
+        for n in range(100):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            if n % 2:
+                sock.sendall(b"GET /p/x/add HTTP/1.1\r\nHost: x\r\n")  # never finished
+            idle.append(sock)
+        answer = fetch(inbox.url("add"))
+        assert answer.status == 200, answer
+        closed = 0
+        for sock in idle[:30]:  # the oldest were closed to make room
+            sock.settimeout(10)
+            try:
+                closed += sock.recv(1) == b""
+            except (ConnectionResetError, TimeoutError):
+                closed += 1
+        assert closed == 30
+    finally:
+        for sock in idle:
+            sock.close()
+        stop_all([inbox])
+
+
+def test_odd_requests_get_plain_answers_that_reveal_nothing(running: RunningInbox) -> None:
+    import socket
+
+    deep = fetch(running.url("add"), b"[" * 15000, {"Content-Type": "application/json", "Accept": "application/json"})
+    assert deep.status == 400 and "JSON body cannot be read" in deep.json()["error"]
+    wrong = fetch(f"{running.origin}/p/{'x' * len(running.token)}/add", b"", method="PUT")
+    assert wrong.status == 404 and wrong.headers["referrer-policy"] == "no-referrer"
+    assert fetch(running.url("add"), b"", method="PUT").status == 405  # only with the token is the method judged
+    assert fetch(running.url("add"), method="OPTIONS").status == 405
+    port = int(running.origin.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:  # an absolute-form target
+        sock.sendall(f"GET http://evil.example/p/{running.token}/add HTTP/1.1\r\nHost: evil.example\r\n"
+                     "Connection: close\r\n\r\n".encode())
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 404") and b"referrer-policy: no-referrer" in reply.lower()
+    assert reply.endswith(b"404 Not Found\n")
+    bare = fetch(running.url().rstrip("/"))
+    assert bare.status == 308 and bare.headers["location"] == running.base
+
+
+def test_a_damaged_token_file_closes_the_inbox_and_says_so_once(tmp_path: Path) -> None:
+    inbox = start_inbox(make_show(tmp_path / "show"))
+    try:
+        (inbox.show / ".inbox-token").write_text("not a token\n")
+        assert [fetch(inbox.url("add")).status for _ in range(3)] == [404, 404, 404]
+        assert inbox.stderr().count("does not hold an inbox token") == 1
+        assert "Traceback" not in inbox.stderr()
+    finally:
+        stop_all([inbox])

@@ -10,21 +10,21 @@ from pathlib import Path
 
 import pytest
 
-from audio_edition.errors import FetchError, InputError, OutputError
+from audio_edition.errors import FetchError, InputError, OutputError, SettingError
 from audio_edition.inbox import pages
 from audio_edition.inbox.queue import BUILDING, DONE, FAILED, QUEUED, Jobs
 from audio_edition.inbox.secret import Secret
-from audio_edition.inbox.state import Limits
+from audio_edition.inbox.state import Limits, check_public_url
 from audio_edition.publish.catalog import Catalog
 from audio_edition.publish.site import subscribe_links
 
 
 def test_the_queue_keeps_order_dedupes_waiting_addresses_and_requeues_after_a_kill(tmp_path: Path) -> None:
     jobs = Jobs(Catalog(tmp_path))
-    first, new = jobs.add("https://example.org/a")
-    again, new_again = jobs.add("https://example.org/a")
-    second, _ = jobs.add("https://example.org/b")
-    assert new and not new_again and again.id == first.id and first.status == QUEUED
+    first = jobs.add("https://example.org/a")
+    again = jobs.add("https://example.org/a")
+    second = jobs.add("https://example.org/b")
+    assert first and again and second and again.id == first.id and first.status == QUEUED
     assert jobs.waiting() == 2
     (claimed,) = jobs.claim()
     assert claimed.id == first.id and claimed.status == BUILDING
@@ -38,9 +38,29 @@ def test_the_queue_keeps_order_dedupes_waiting_addresses_and_requeues_after_a_ki
     done, failed = reopened.get(first.id), reopened.get(second.id)
     assert done and done.status == DONE and done.episode == "guid-1" and done.finished
     assert failed and failed.status == FAILED and failed.error == "the site has no such page"
-    third, new_third = reopened.add("https://example.org/a")  # done before: a new job, which re-checks it
-    assert new_third and third.id != first.id
+    third = reopened.add("https://example.org/a")  # done before: a new job, which re-checks it
+    assert third and third.id != first.id
     assert [job.id for job in reopened.recent(2)] == [third.id, second.id]
+
+
+def test_adds_side_by_side_never_queue_more_than_the_limit(tmp_path: Path) -> None:
+    results: list[object] = []
+
+    def add(n: int) -> None:  # each as a request would: its own connection to a catalog opened at once by all
+        try:
+            results.append(Jobs(Catalog(tmp_path)).add(f"https://e.org/{n}", 3))
+        except Exception as exc:  # noqa: BLE001 - counted below
+            results.append(exc)
+
+    threads = [threading.Thread(target=add, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert Jobs(Catalog(tmp_path)).waiting() == 3 and sum(r is not None for r in results) == 3
+    waiting_url = next(r.url for r in results if r is not None)  # type: ignore[attr-defined]
+    assert Jobs(Catalog(tmp_path)).add(waiting_url, 3) is not None  # an address already waiting: its job, not a 429
 
 
 def test_the_secret_is_made_for_its_owner_and_rotates_when_deleted(tmp_path: Path) -> None:
@@ -64,6 +84,24 @@ def test_a_token_file_others_can_read_is_made_private_and_a_damaged_one_is_refus
     path.write_text("<script>\n")
     with pytest.raises(OutputError, match="does not hold an inbox token"):
         Secret(tmp_path).current()
+
+
+def test_a_token_file_that_is_a_link_is_refused_and_its_target_left_alone(tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("k" * 32 + "\n")
+    victim.chmod(0o644)
+    (tmp_path / ".inbox-token").symlink_to(victim)
+    with pytest.raises(OutputError, match="not a regular file"):
+        Secret(tmp_path).current()
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o644
+
+
+@pytest.mark.parametrize("url", ['https://x.example/in box/', 'https://x.example/"><script>/', "listen.example.org",
+                                 "ftp://x.example/", "https://x.example/?a=1", "https://user@x.example/"])
+def test_a_public_url_must_be_a_plain_http_address(url: str) -> None:
+    with pytest.raises(SettingError, match="--public-url"):
+        check_public_url(url)
+    assert check_public_url("https://listen.example.org/inbox") == "https://listen.example.org/inbox/"
 
 
 def test_the_rate_limit_counts_a_minute_across_threads() -> None:

@@ -30,6 +30,7 @@ from starlette.responses import (
     StreamingResponse,
 )
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from audio_edition.errors import AudioEditionError, InputError
 from audio_edition.inbox import pages
@@ -46,13 +47,45 @@ HEADERS = {"Referrer-Policy": "no-referrer",  # the token is in every address: n
 PRIVATE = {"Cache-Control": "no-store"}
 
 
-def make_app(inbox: Inbox) -> Starlette:
-    async def answer(request: Request) -> Response:
-        response = await _answer(inbox, request)
-        response.headers.update(HEADERS)
-        return response
+def make_app(inbox: Inbox) -> ASGIApp:
+    """The application: every method and path to ``_answer``; every answer, whoever makes it
+    (Starlette's own 404 for a target that is not a path, a 500), with HEADERS."""
 
-    return Starlette(routes=[Route("/{path:path}", answer, methods=["GET", "HEAD", "POST"])])
+    async def answer(request: Request) -> Response:
+        try:
+            return await _answer(inbox, request)
+        except AudioEditionError as exc:  # the catalog or the token file: say so here, and briefly there
+            inbox.say(f"inbox: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
+            return PlainTextResponse(f"503 Service Unavailable: {exc.message}\n", status_code=503)
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return _not_found()
+
+    async def every_method(scope: Scope, receive: Receive, send: Send) -> None:
+        response = await answer(Request(scope, receive))
+        await response(scope, receive, send)
+
+    # An ASGI endpoint (a class instance, not a function) takes every method: the token decides first.
+    app = Starlette(routes=[Route("/{path:path}", _Endpoint(every_method))], exception_handlers={404: not_found})
+
+    async def with_headers(scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []),
+                                      *((k.lower().encode(), v.encode()) for k, v in HEADERS.items())]
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return with_headers
+
+
+class _Endpoint:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
 
 
 def _not_found() -> Response:
@@ -63,13 +96,15 @@ async def _answer(inbox: Inbox, request: Request) -> Response:
     raw = (request.scope.get("raw_path") or request.scope["path"].encode()).decode("latin-1")
     parts = raw.split("/", 3)  # "", "p", TOKEN, the rest
     guess = parts[2] if len(parts) > 2 and parts[1] == "p" else ""
-    right = await run_in_threadpool(inbox.secret.matches, guess)  # the same work for every guess
+    right = await run_in_threadpool(inbox.matches, guess)  # the same work for every guess
     if not right or parts[1] != "p":
         return _not_found()
-    if len(parts) == 3:
-        return RedirectResponse(f"/p/{guess}/", status_code=308)
-    rest = parts[3]
+    if request.method not in ("GET", "HEAD", "POST"):
+        return PlainTextResponse("405 Method Not Allowed\n", status_code=405, headers={"Allow": "GET, HEAD, POST"})
     base = inbox.base(valid_host(request.headers.get("host")), request.url.scheme, guess)
+    if len(parts) == 3:
+        return RedirectResponse(base, status_code=308)
+    rest = parts[3]
     if rest == "add":
         if request.method == "POST":
             return await _add(inbox, request, base)
@@ -128,7 +163,7 @@ async def _form(request: Request) -> dict[str, str]:
     if kind == "application/json":
         try:
             data = json.loads(body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):
             raise InputError("the JSON body cannot be read", hint='Send {"url": "https://…"}.') from None
         if not isinstance(data, dict):
             raise InputError("the JSON body is not an object", hint='Send {"url": "https://…"}.')
@@ -154,14 +189,19 @@ async def _add(inbox: Inbox, request: Request, base: str) -> Response:
     except AudioEditionError as exc:
         status = 413 if "too large" in exc.message else 400
         return refuse(status, f"{exc.message}. {exc.hint}" if exc.hint else exc.message, fields.get("url", ""))
-    if await run_in_threadpool(inbox.jobs.waiting) >= inbox.limits.waiting:
-        return refuse(429, f"{inbox.limits.waiting} articles are already waiting; add this one when they are done.",
-                      url, {"Retry-After": "60"})
     wait = inbox.limits.take()
     if wait:
         return refuse(429, f"more than {inbox.limits.per_minute} articles were added in the last minute; "
                            "try again in a moment.", url, {"Retry-After": str(max(1, round(wait)))})
-    job, _ = await run_in_threadpool(inbox.jobs.add, url)
+    try:
+        added = await run_in_threadpool(inbox.jobs.add, url, inbox.limits.waiting)
+    except AudioEditionError as exc:
+        inbox.say(f"inbox: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
+        return refuse(503, f"the article could not be queued: {exc.message}", url)
+    if added is None:
+        return refuse(429, f"{inbox.limits.waiting} articles are already waiting; add this one when they are done.",
+                      url, {"Retry-After": "60"})
+    job = added
     inbox.worker.wake()
     if wants_json:
         return JSONResponse({"id": job.id, "status": job.status}, status_code=202, headers=PRIVATE)

@@ -68,17 +68,21 @@ class Jobs:
             yield conn
         self._ready = True
 
-    def add(self, url: str) -> tuple[Job, bool]:
-        """Queue ``url``; (the job, True). The same address already waiting is that job, (job, False)."""
+    def add(self, url: str, most: int | None = None) -> Job | None:
+        """Queue ``url``: its job (the same address already waiting is that job), or None when
+        ``most`` jobs already wait (counted and added in one transaction, so adds side by side
+        cannot overshoot it)."""
         with self._write() as conn:
             row = conn.execute(f"SELECT {FIELDS} FROM inbox_jobs WHERE url = ? AND status IN (?, ?) "
                                "ORDER BY added LIMIT 1", (url, *WAITING)).fetchone()
             if row:
-                return Job(*row), False
+                return Job(*row)
+            if most is not None and self._waiting(conn) >= most:
+                return None
             job = Job(secrets.token_urlsafe(9), url, QUEUED, None, None, _now())
             conn.execute(f"INSERT INTO inbox_jobs ({FIELDS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                          (job.id, job.url, job.status, job.error, job.episode, job.added, job.finished))
-        return job, True
+        return job
 
     def get(self, job_id: str) -> Job | None:
         with self._write() as conn:
@@ -94,7 +98,11 @@ class Jobs:
     def waiting(self) -> int:
         """How many jobs are queued or building."""
         with self._write() as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM inbox_jobs WHERE status IN (?, ?)", WAITING).fetchone()[0])
+            return self._waiting(conn)
+
+    @staticmethod
+    def _waiting(conn: sqlite3.Connection) -> int:
+        return int(conn.execute("SELECT COUNT(*) FROM inbox_jobs WHERE status IN (?, ?)", WAITING).fetchone()[0])
 
     def claim(self, count: int = 1) -> list[Job]:
         """The oldest ``count`` queued jobs, now marked building."""

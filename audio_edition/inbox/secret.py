@@ -41,12 +41,12 @@ class Secret:
         """The token, creating the file (mode 600) when there is none."""
         with self._lock:
             try:
-                info = os.stat(self.path)
+                info = os.lstat(self.path)
             except FileNotFoundError:
                 self._token = self._create()
                 if self._seen is not None and self.on_new is not None:
                     self.on_new(self._token)
-                info = os.stat(self.path)
+                info = os.lstat(self.path)
             else:
                 if (info.st_ino, info.st_mtime_ns) != self._seen:
                     self._token = self._read(info)
@@ -70,9 +70,18 @@ class Secret:
         return token
 
     def _read(self, info: os.stat_result) -> str:
-        if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-            os.chmod(self.path, 0o600)  # readable by others: it is a password, so it is for its owner alone
-        token = self.path.read_text(encoding="ascii", errors="replace").strip()
+        if not stat.S_ISREG(info.st_mode):  # a link could lead anywhere: only a file of its own will do
+            raise OutputError(f"{self.path} is not a regular file",
+                              hint="Delete it: the inbox makes a new token file when it starts.")
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError as exc:
+            raise OutputError(f"cannot read {self.path}: {exc.strerror}",
+                              hint="Delete it: the inbox makes a new one when it starts.") from exc
+        with os.fdopen(fd, "rb") as handle:
+            if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+                os.fchmod(handle.fileno(), 0o600)  # readable by others: it is a password, for its owner alone
+            token = handle.read(4096).decode("ascii", "replace").strip()
         if len(token) < 16 or not token.replace("-", "").replace("_", "").isalnum():
             raise OutputError(f"{self.path} does not hold an inbox token",
                               hint="Delete it: the inbox makes a new one when it starts.")

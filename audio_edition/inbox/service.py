@@ -4,18 +4,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
+import os
 import socket
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
 from audio_edition.errors import OutputError
 from audio_edition.inbox.app import make_app
 from audio_edition.inbox.state import Inbox, Limits, Say, stderr
-from audio_edition.publish.server import lan_address
+from audio_edition.publish.catalog import CATALOG_FILE
+from audio_edition.publish.server import REQUEST_DEADLINE_S, SPARE_FILES, lan_address
 from audio_edition.publish.show import load_show
 
 LOCK_FILE = ".inbox.lock"
@@ -34,6 +38,14 @@ def _only_inbox(root: Path) -> Iterator[None]:
             raise OutputError(f"another inbox is already running for {root}",
                               hint="Stop it first, or use its address.") from None
         yield
+
+
+def writable(root: Path) -> None:
+    """The show folder and its catalog must be writable: every add and every build writes them."""
+    for path in (root, root / CATALOG_FILE):
+        if path.exists() and not os.access(path, os.W_OK):
+            raise OutputError(f"cannot write {path}", hint="The inbox writes its queue and its episodes there: let "
+                                                          "this user write the show folder and its catalog.")
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -60,6 +72,7 @@ def run_inbox(show_dir: Path, host: str, port: int, limits: Limits, public_url: 
         sock = stack.enter_context(bind(host, port))
         shown = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
         inbox.here = f"{shown}:{sock.getsockname()[1]}"
+        writable(inbox.show.root)
         inbox.jobs.requeue_interrupted()
         left = inbox.jobs.waiting()
         inbox.worker.start()
@@ -84,10 +97,63 @@ def run_inbox(show_dir: Path, host: str, port: int, limits: Limits, public_url: 
 
 
 def _serve(inbox: Inbox, sock: socket.socket) -> None:
-    config = uvicorn.Config(make_app(inbox), http="h11", ws="none", lifespan="off", log_level="warning",
+    cap = max(32, min(1024, _open_files() - SPARE_FILES))
+    config = uvicorn.Config(make_app(inbox), http=_protocol(cap), ws="none", lifespan="off", log_level="warning",
                             access_log=False, proxy_headers=True, server_header=False, timeout_keep_alive=30,
-                            limit_concurrency=max(32, min(1024, _open_files() - 64)))
+                            limit_concurrency=cap + 1)
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def _protocol(cap: int) -> type:
+    """uvicorn's HTTP/1.1 protocol with ``serve``'s defences: a request's line and headers must
+    arrive whole within REQUEST_DEADLINE_S of the connection (or of the last answer on a kept-alive
+    one), and past ``cap`` connections the one that has waited longest for its request is closed,
+    so connections that send nothing can neither pile up nor shut real requests out."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    waiting: dict[Any, asyncio.TimerHandle] = {}  # protocol -> its deadline, in the order they began to wait
+
+    class Guarded(H11Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            super().connection_made(transport)  # type: ignore[arg-type]
+            if len(self.connections) > cap:
+                oldest = next((p for p in waiting if p is not self), None)
+                if oldest is not None:
+                    oldest.late()
+            self.wait()
+
+        def wait(self) -> None:
+            self.arrived()
+            waiting[self] = self.loop.call_later(REQUEST_DEADLINE_S, self.late)
+
+        def arrived(self) -> None:
+            timer = waiting.pop(self, None)
+            if timer is not None:
+                timer.cancel()
+
+        def late(self) -> None:
+            self.arrived()
+            if self.cycle is not None and not self.cycle.response_complete:
+                return  # a request is being answered: it is not waiting
+            if not self.transport.is_closing():
+                self.transport.close()
+
+        def handle_events(self) -> None:
+            cycle = self.cycle
+            super().handle_events()
+            if self.cycle is not cycle:  # a request's line and headers are in
+                self.arrived()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing() and (self.cycle is None or self.cycle.response_complete):
+                self.wait()  # for the next request on this connection
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self.arrived()
+            super().connection_lost(exc)
+
+    return Guarded
 
 
 def _open_files() -> int:

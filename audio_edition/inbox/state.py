@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 import time
@@ -11,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from audio_edition.episode.cover import app_icons
-from audio_edition.errors import SettingError
+from audio_edition.errors import AudioEditionError, SettingError
 from audio_edition.inbox.queue import Jobs
 from audio_edition.inbox.secret import Secret
 from audio_edition.inbox.worker import Worker
@@ -49,7 +50,9 @@ def stderr(line: str) -> None:
 def check_public_url(url: str) -> str:
     """--public-url: an absolute http(s) address, ending in '/' (the prefix goes after it)."""
     parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment
+            or not re.fullmatch(r"[A-Za-z0-9._~%/-]*", parts.path)
+            or not re.fullmatch(r"[A-Za-z0-9.:\[\]-]+", parts.netloc)):
         raise SettingError(f"--public-url {url!r} is not an absolute http(s) address",
                            hint="Give the address your phone reaches the inbox at, e.g. https://listen.example.org/.")
     return parts.geturl() if parts.path.endswith("/") else parts.geturl() + "/"
@@ -72,12 +75,26 @@ class Inbox:
         cover = self.show.root / self.show.cover if self.show.cover else None
         self.icons = app_icons(cover.read_bytes() if cover and cover.is_file() else None)
         self.here = "127.0.0.1"  # host:port of the socket, for clients that send no usable Host
+        self._secret_trouble: str | None = None
 
     def base(self, host: str | None, scheme: str, token: str) -> str:
         """The private prefix as this client reaches it."""
         if self.public_url:
             return f"{self.public_url}p/{token}/"
         return f"{scheme}://{host or self.here}/p/{token}/"
+
+    def matches(self, guess: str) -> bool:
+        """Whether ``guess`` is the token. A token file that cannot be read closes the inbox (every
+        address is a 404) and is said once, not at every request."""
+        try:
+            right = self.secret.matches(guess)
+        except AudioEditionError as exc:
+            if exc.message != self._secret_trouble:
+                self._secret_trouble = exc.message
+                self.say(f"inbox: {exc.message}. {exc.hint or ''}".rstrip())
+            return False
+        self._secret_trouble = None
+        return right
 
     def _rotated(self, token: str) -> None:
         self.say(f"{self.secret.path} was deleted: the inbox now answers only at "

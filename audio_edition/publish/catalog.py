@@ -124,10 +124,17 @@ class Catalog:
             conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
             conn.execute("PRAGMA busy_timeout = 60000")
             conn.executescript(SCHEMA)
-            columns = {row[1] for row in conn.execute("PRAGMA table_info(episodes)")}
-            for name, declaration in COLUMNS_ADDED.items():
-                if name not in columns:  # a catalog from an earlier version
-                    conn.execute(f"ALTER TABLE episodes ADD COLUMN {name} {declaration}")
+            if not set(COLUMNS_ADDED) <= self._columns(conn):  # a catalog from an earlier version, or a new one
+                conn.execute("BEGIN IMMEDIATE")  # one connection adds them; others opening it now wait, then see them
+                try:
+                    columns = self._columns(conn)
+                    for name, declaration in COLUMNS_ADDED.items():
+                        if name not in columns:
+                            conn.execute(f"ALTER TABLE episodes ADD COLUMN {name} {declaration}")
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
             yield conn
         except sqlite3.DatabaseError as exc:
             raise self._damaged(exc) from None
@@ -135,8 +142,15 @@ class Catalog:
             if conn is not None:
                 conn.close()
 
+    @staticmethod
+    def _columns(conn: sqlite3.Connection) -> set[str]:
+        return {row[1] for row in conn.execute("PRAGMA table_info(episodes)")}
+
     def _damaged(self, exc: sqlite3.DatabaseError) -> OutputError:
         backup = self.path.with_name(self.path.name + BACKUP_SUFFIX)
+        if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc):
+            return OutputError(f"cannot write the catalog {self.path}: it is read-only here",
+                               hint="Let this user write the show folder and its catalog (chmod or chown).")
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
             return OutputError(f"the catalog {self.path} stayed locked for a minute",
                                hint="Another publish may be stuck; let it finish or stop it.")
