@@ -146,6 +146,19 @@ def test_adding_a_published_article_again_rechecks_it_instead_of_duplicating_it(
     assert len(feedparser.parse(fetch(running.url("feed.xml")).body).entries) == 3
 
 
+def test_a_changed_article_sent_again_updates_its_episode_in_place(running: RunningInbox, site: LocalSite,
+                                                                   three: list[dict[str, object]]) -> None:
+    site.site.edit("old-mill", ["The empty mill on Weaver Street now opens in May, a month later than planned.",
+                                "The cooperative blamed a delayed delivery of workbenches and kilns."])
+    job = running.wait(running.add(site.url("/news/old-mill")).json()["id"])
+    before = three[1]["episode"]
+    assert job["status"] == "done" and isinstance(before, dict) and job["episode"]["guid"] == before["guid"]
+    entries = feedparser.parse(fetch(running.url("feed.xml")).body).entries
+    assert len(entries) == 3
+    (entry,) = [e for e in entries if e.id == before["guid"]]
+    assert "opens in May" in entry.summary and entry.enclosures[0].href == before["audio"]
+
+
 def test_a_failing_address_keeps_its_error_in_the_json_and_on_the_add_page(running: RunningInbox,
                                                                            site: LocalSite) -> None:
     job = running.wait(running.add(site.url("/news/gone")).json()["id"])
@@ -184,7 +197,11 @@ def test_the_manifest_declares_a_share_target(running: RunningInbox) -> None:
     assert {"url", "text", "title"} <= set(target["params"])
     assert {icon["sizes"] for icon in manifest["icons"]} >= {"192x192", "512x512"}
     for icon in manifest["icons"]:
-        assert fetch(running.url(icon["src"])).status == 200
+        answer = fetch(running.url(icon["src"]))
+        assert answer.status == 200 and answer.headers["content-type"] == icon["type"]
+    for name, kind in (("cover.jpg", "image/jpeg"), ("favicon.ico", "image/vnd.microsoft.icon"),
+                       ("apple-touch-icon.png", "image/png")):  # the site's images, typed as serve types them
+        assert fetch(running.url(name)).headers["content-type"] == kind, name
 
 
 def test_a_killed_server_finishes_its_queue_after_a_restart(tmp_path: Path, site: LocalSite) -> None:

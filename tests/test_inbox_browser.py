@@ -119,6 +119,13 @@ def test_the_manifest_makes_the_inbox_a_share_target(visit: Visit) -> None:
     assert shared["json"]["episode"]["title"] == ARTICLES[SHARED][0]
 
 
+def test_the_bookmarklet_sends_the_page_it_is_pressed_on(visit: Visit) -> None:
+    pressed = ran(visit, "bookmarklet")["bookmarklet"]
+    assert pressed["json"]["url"] == visit.article  # the tab it was pressed in
+    assert pressed["landed"] == visit.inbox.url(f"jobs/{pressed['json']['id']}")
+    assert pressed["json"]["status"] == "done" and pressed["json"]["episode"]["title"] == ARTICLES[ARTICLE][0]
+
+
 @pytest.mark.parametrize("page", [f"add-{width}-{scheme}" for width in (360, 1280) for scheme in ("light", "dark")]
                          + ["job-light", "job-dark", "add-listed-360-light", "add-listed-360-dark"])
 def test_axe_finds_nothing(visit: Visit, page: str) -> None:

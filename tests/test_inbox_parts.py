@@ -12,7 +12,7 @@ import pytest
 
 from audio_edition.errors import FetchError, InputError, OutputError, SettingError
 from audio_edition.inbox import pages
-from audio_edition.inbox.queue import BUILDING, DONE, FAILED, QUEUED, Jobs
+from audio_edition.inbox.queue import BUILDING, DONE, FAILED, MOST_ATTEMPTS, QUEUED, Job, Jobs
 from audio_edition.inbox.secret import Secret
 from audio_edition.inbox.state import Limits, check_public_url
 from audio_edition.publish.catalog import Catalog
@@ -31,7 +31,7 @@ def test_the_queue_keeps_order_dedupes_waiting_addresses_and_requeues_after_a_ki
     # a new process (the server killed while it built): the catalog says building; a restart requeues it
     reopened = Jobs(Catalog(tmp_path))
     assert reopened.get(first.id).status == BUILDING  # type: ignore[union-attr]
-    assert reopened.requeue_interrupted() == 1
+    assert reopened.requeue_interrupted() == (1, 0)
     assert [job.id for job in reopened.claim(5)] == [first.id, second.id]
     reopened.finish(first.id, episode="guid-1")
     reopened.finish(second.id, error="the site has no such page")
@@ -156,3 +156,79 @@ def test_the_bookmarklet_sends_the_current_tab_to_the_add_page() -> None:
     link = pages.bookmarklet('http://h/p/T"x/')
     assert link.startswith("javascript:location.href=") and "encodeURIComponent(location.href)" in link
     assert '"http://h/p/T\\"x/add?go=1&url="' in link  # quoted as a JavaScript string
+
+
+def test_a_job_the_server_dies_in_twice_is_failed_not_retried_forever(tmp_path: Path) -> None:
+    jobs = Jobs(Catalog(tmp_path))
+    job = jobs.add("https://example.org/heavy")
+    assert job
+    for _ in range(MOST_ATTEMPTS - 1):
+        jobs.claim()
+        assert Jobs(Catalog(tmp_path)).requeue_interrupted() == (1, 0)  # killed mid-build: tried again
+    jobs.claim()
+    assert Jobs(Catalog(tmp_path)).requeue_interrupted() == (0, 1)
+    failed = jobs.get(job.id)
+    assert failed and failed.status == FAILED and "stopped 2 times" in str(failed.error)
+
+
+class _BrokenPublisher:
+    """Stands in for Publisher where the show cannot be opened: with ``error`` as it raises it."""
+
+    error: Exception = PermissionError(13, "Permission denied")
+
+    def __init__(self, *args: object) -> None:
+        raise self.error
+
+
+def test_the_worker_fails_a_job_on_a_bug_and_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from audio_edition.inbox import worker as worker_module
+
+    monkeypatch.setattr(worker_module, "Publisher", _BrokenPublisher)
+    said: list[str] = []
+    jobs = Jobs(Catalog(tmp_path))
+    worker = worker_module.Worker(tmp_path, jobs, {}, say=said.append)
+    first = jobs.add("https://example.org/one")
+    worker.start()
+    try:
+        second = _settled(jobs, first.id)  # type: ignore[union-attr]
+        assert second.status == FAILED and "internal error (PermissionError" in str(second.error)
+        later = jobs.add("https://example.org/two")
+        worker.wake()  # the worker is still there, and takes the next job
+        assert _settled(jobs, later.id).status == FAILED  # type: ignore[union-attr]
+    finally:
+        worker.stop()
+    assert any("please report this" in line and "PermissionError" in line for line in said)
+
+
+def test_a_lost_cluster_puts_the_jobs_back_in_the_queue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from audio_edition.errors import ClusterError
+    from audio_edition.inbox import worker as worker_module
+
+    class LostCluster(_BrokenPublisher):
+        error = ClusterError("lost the Dask scheduler at tcp://10.0.0.5:8786")
+
+    monkeypatch.setattr(worker_module, "Publisher", LostCluster)
+    jobs = Jobs(Catalog(tmp_path))
+    job = jobs.add("https://example.org/one")
+    assert job
+    with pytest.raises(ClusterError):
+        worker_module.Worker(tmp_path, jobs, {}).run(jobs.claim())
+    back = jobs.get(job.id)
+    assert back and back.status == QUEUED and back.error is None
+    for _ in range(MOST_ATTEMPTS - 1):  # and that attempt does not count against it
+        jobs.claim()
+        assert jobs.requeue_interrupted() == (1, 0)
+    assert jobs.get(job.id).status == QUEUED  # type: ignore[union-attr]
+
+
+def _settled(jobs: Jobs, job_id: str) -> Job:
+    import time
+
+    deadline = time.monotonic() + 30
+    while True:
+        job = jobs.get(job_id)
+        assert job is not None
+        if job.status in (DONE, FAILED):
+            return job
+        assert time.monotonic() < deadline, job
+        time.sleep(0.02)

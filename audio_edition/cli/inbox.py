@@ -35,7 +35,7 @@ def inbox(
     except ImportError as exc:
         from audio_edition.errors import SettingError
 
-        raise SettingError(f"the inbox needs its web stack ({exc.name} is not installed)",
+        raise SettingError(f"the inbox needs its web stack ({exc.name or exc} is not installed)",
                            hint="Install it with: python3 -m pip install 'audio-edition[inbox]'") from None
     try:
         run_inbox(show_dir, host, port, Limits(adds_per_minute, max_waiting), public_url, allow_private, cluster, err)

@@ -35,7 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from audio_edition.errors import AudioEditionError, InputError
 from audio_edition.inbox import pages
 from audio_edition.inbox.queue import Job
-from audio_edition.publish.server import TYPES, byte_range, public_file, valid_host
+from audio_edition.publish.server import TYPES, byte_range, content_type, public_file, valid_host
 
 if TYPE_CHECKING:
     from audio_edition.inbox.state import Inbox
@@ -132,7 +132,9 @@ async def _answer(inbox: Inbox, request: Request) -> Response:
 
 def _add_page(inbox: Inbox, base: str, url: str = "", go: bool = False, message: str = "",
               status: int = 200) -> Response:
-    views = [_view(inbox, job, base) for job in inbox.jobs.recent(pages.RECENT_JOBS)]
+    episodes = {episode.guid: episode for episode in inbox.catalog.episodes()}
+    views = [pages.job_view(job, episodes.get(job.episode) if job.episode else None, base)
+             for job in inbox.jobs.recent(pages.RECENT_JOBS)]
     html = pages.add_page(inbox.show, base, views, url=url, message=message, go=go and bool(url) and not message)
     return HTMLResponse(html, status_code=status, headers=PRIVATE)
 
@@ -221,7 +223,7 @@ def _static(inbox: Inbox, request: Request, base: str, path: str) -> Response:
     if not stat.S_ISREG(info.st_mode):
         handle.close()
         return _not_found()
-    kind = TYPES.get(found.suffix.lower()) or "application/octet-stream"
+    kind = content_type(found)
     if found.suffix.lower() == ".html":
         with handle:
             data = pages.site_page(inbox.show, base, handle.read())

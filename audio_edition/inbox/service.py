@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import fcntl
 import os
 import socket
@@ -19,7 +20,7 @@ from audio_edition.errors import OutputError
 from audio_edition.inbox.app import make_app
 from audio_edition.inbox.state import Inbox, Limits, Say, stderr
 from audio_edition.publish.catalog import CATALOG_FILE
-from audio_edition.publish.server import REQUEST_DEADLINE_S, SPARE_FILES, lan_address
+from audio_edition.publish.server import REQUEST_DEADLINE_S, connection_cap, lan_address
 from audio_edition.publish.show import load_show
 
 LOCK_FILE = ".inbox.lock"
@@ -30,7 +31,8 @@ def _only_inbox(root: Path) -> Iterator[None]:
     try:
         handle = open(root / LOCK_FILE, "a")  # noqa: SIM115
     except OSError as exc:
-        raise OutputError(f"cannot write in {root}: {exc.strerror}") from exc
+        raise OutputError(f"cannot write in {root}: {exc.strerror}",
+                          hint="The inbox keeps its queue and episodes in the show folder: make it writable.") from exc
     with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -53,7 +55,9 @@ def bind(host: str, port: int) -> socket.socket:
     try:
         return socket.create_server((host, port), family=family, backlog=128)
     except OSError as exc:
-        raise OutputError(f"cannot listen on {host}:{port}: {exc.strerror}", hint="Choose another --port.") from exc
+        hint = ("Another program listens there: choose another --port." if exc.errno == errno.EADDRINUSE else
+                "Give --host an address of this machine (127.0.0.1, 0.0.0.0, or one of its network's).")
+        raise OutputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", hint=hint) from exc
 
 
 def run_inbox(show_dir: Path, host: str, port: int, limits: Limits, public_url: str | None = None,
@@ -71,9 +75,11 @@ def run_inbox(show_dir: Path, host: str, port: int, limits: Limits, public_url: 
         token = inbox.secret.current()
         sock = stack.enter_context(bind(host, port))
         shown = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
+        shown = f"[{shown}]" if ":" in shown and not shown.startswith("[") else shown  # an IPv6 address in a URL
         inbox.here = f"{shown}:{sock.getsockname()[1]}"
         writable(inbox.show.root)
-        inbox.jobs.requeue_interrupted()
+        inbox.jobs.prepare()
+        _, gave_up = inbox.jobs.requeue_interrupted()
         left = inbox.jobs.waiting()
         inbox.worker.start()
         base = inbox.base(None, "http", token)
@@ -84,6 +90,9 @@ def run_inbox(show_dir: Path, host: str, port: int, limits: Limits, public_url: 
             say(f"Listening on http://{inbox.here}/ (the proxy in front of it forwards {inbox.public_url} here)")
         if left:
             say(f"Finishing {left} article{'s' if left != 1 else ''} the last run left unfinished.")
+        if gave_up:
+            say(f"Gave up on {gave_up} article{'s' if gave_up != 1 else ''} the inbox stopped in twice "
+                "(see the add page).")
         lan = lan_address() if host in ("0.0.0.0", "::", "") and not inbox.public_url else None
         if lan:
             say(f"On your network: http://{lan}:{sock.getsockname()[1]}/p/{token}/add")
@@ -97,7 +106,7 @@ def run_inbox(show_dir: Path, host: str, port: int, limits: Limits, public_url: 
 
 
 def _serve(inbox: Inbox, sock: socket.socket) -> None:
-    cap = max(32, min(1024, _open_files() - SPARE_FILES))
+    cap = connection_cap()
     config = uvicorn.Config(make_app(inbox), http=_protocol(cap), ws="none", lifespan="off", log_level="warning",
                             access_log=False, proxy_headers=True, server_header=False, timeout_keep_alive=30,
                             limit_concurrency=cap + 1)
@@ -154,14 +163,3 @@ def _protocol(cap: int) -> type:
             super().connection_lost(exc)
 
     return Guarded
-
-
-def _open_files() -> int:
-    try:
-        import resource
-
-        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    except (ImportError, OSError, ValueError):
-        return 1024
-    return soft if soft > 0 else 1024
-

@@ -71,7 +71,7 @@ class Inbox:
         self.public_url = check_public_url(public_url) if public_url else None
         self.say = say
         self.secret = Secret(self.show.root, on_new=self._rotated)
-        self.worker = Worker(show_dir, self.jobs, {"allow_private": True} if allow_private else {}, runner)
+        self.worker = Worker(show_dir, self.jobs, {"allow_private": True} if allow_private else {}, runner, say)
         cover = self.show.root / self.show.cover if self.show.cover else None
         self.icons = app_icons(cover.read_bytes() if cover and cover.is_file() else None)
         self.here = "127.0.0.1"  # host:port of the socket, for clients that send no usable Host

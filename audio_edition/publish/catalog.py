@@ -191,6 +191,12 @@ class Catalog:
         return missing
 
     @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A connection for reading: it never waits for a writer's lock (SQLite reads what was committed)."""
+        with self._connect() as conn:
+            yield conn
+
+    @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """An exclusive write transaction (BEGIN IMMEDIATE): one publisher at a time inside it."""
         with self._connect() as conn:

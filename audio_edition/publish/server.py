@@ -53,6 +53,11 @@ PRIVATE_NAMES = ("show.toml",)  # besides hidden files: the show's settings
 PRIVATE_SUFFIXES = (".report.json", ".part")  # a build's report (the article's local path), files being written
 
 
+def content_type(path: Path) -> str:
+    """The Content-Type a public file is served with."""
+    return TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
 def valid_host(header: str | None) -> str | None:
     """A Host header we may put in the addresses we hand out (a name or address, and a port), else None."""
     return header if header and _HOST.match(header) else None
@@ -180,9 +185,7 @@ def _handler(show: Show) -> type[BaseHTTPRequestHandler]:
                 if not stat.S_ISREG(info.st_mode):
                     self._status(HTTPStatus.NOT_FOUND)
                     return
-                suffix = path.suffix.lower()
-                kind = TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                self._send(handle, info.st_size, kind, info.st_mtime, body)
+                self._send(handle, info.st_size, content_type(path), info.st_mtime, body)
 
         def _send(self, handle: BinaryIO, size: int, kind: str, mtime: float | None, body: bool) -> None:
             wanted = byte_range(self.headers.get("Range"), size)
@@ -218,7 +221,8 @@ IDLE_S = 30.0  # a kept-alive connection with no new request
 SPARE_FILES = 48  # open files kept for the files being served, the catalog and the logs
 
 
-def _connection_cap() -> int:
+def connection_cap() -> int:
+    """How many connections a server may hold: its open-file limit, less what it needs besides."""
     try:
         import resource
 
@@ -237,7 +241,7 @@ class PreviewServer(ThreadingHTTPServer):
         self._waiting: dict[socket.socket, tuple[float, float]] = {}  # connection -> (since, deadline)
         self._open: set[socket.socket] = set()
         self._answered: set[socket.socket] = set()  # connections that have sent a request
-        self.cap = _connection_cap()
+        self.cap = connection_cap()
         super().__init__(*args, **kwargs)
         self.failures: list[str] = []  # requests we failed to answer, for the command's line and for tests
         self._stop = threading.Event()

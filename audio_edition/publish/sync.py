@@ -137,8 +137,8 @@ def sync(show_dir: Path, feed_urls: list[str], changes: dict[str, object], limit
     by_link = {entry.link: (feed_url, entry, got, digest, base) for feed_url, entry, got, digest, base in to_publish}
 
     def published(link: str, outcome: Published | Failure) -> None:
-        _, _, got, digest, base = by_link[link]
-        remember_outcome(publisher, link, got, digest, base, outcome)
+        feed_url, entry, got, digest, base = by_link[link]
+        remember_outcome(publisher, link, got, digest, replace(base, feed=feed_url, entry_id=entry.id), outcome)
         settle(link, outcome)
 
     publisher.entry_dates = {entry.link: dt.datetime.fromtimestamp(entry.timestamp, dt.UTC).isoformat()

@@ -181,6 +181,24 @@ async function stage(name, run) {
       out.shared.json = await jobJson(page);
       await page.close();
     });
+
+    // The bookmarklet, pressed on the article's own page: the add page opens with its address and
+    // sends it by itself, landing on the job's page.
+    await stage("bookmarklet", async () => {
+      const add = await open(browser, 1280, "add");
+      const href = await add.evaluate(() => document.querySelector("a.bookmarklet").getAttribute("href"));
+      await add.close();
+      const page = await browser.newPage();
+      await page.goto(articleUrl, { waitUntil: "load" });
+      const code = decodeURIComponent(href.replace(/^javascript:/, ""));
+      await Promise.all([page.waitForFunction(() => /\/jobs\/[^/]+$/.test(location.pathname), { timeout: 30000 }),
+                         page.evaluate(code)]);
+      await page.waitForSelector("#status", { timeout: 30000 });
+      out.bookmarklet = { landed: page.url() };
+      await ended(page);
+      out.bookmarklet.json = await jobJson(page);
+      await page.close();
+    });
   } finally {
     await browser.close();
     fs.rmSync(profile, { recursive: true, force: true });
