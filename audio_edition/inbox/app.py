@@ -35,7 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from audio_edition.errors import AudioEditionError, InputError
 from audio_edition.inbox import pages
 from audio_edition.inbox.queue import Job
-from audio_edition.publish.server import TYPES, byte_range, content_type, public_file, valid_host
+from audio_edition.publish.server import TYPES, byte_range, content_type, file_range, public_file, valid_host
 
 if TYPE_CHECKING:
     from audio_edition.inbox.state import Inbox
@@ -264,11 +264,4 @@ def _close(body: bytes | BinaryIO) -> None:
 
 def _chunks(handle: BinaryIO, start: int, end: int) -> Iterator[bytes]:
     with handle:
-        handle.seek(start)
-        remaining = end - start + 1
-        while remaining > 0:
-            chunk = handle.read(min(65536, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-            yield chunk
+        yield from file_range(handle, start, end)

@@ -26,6 +26,7 @@ import stat
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from email.utils import formatdate
 from http import HTTPStatus
@@ -93,6 +94,18 @@ def public_file(root: Path, target: str) -> Path | None:
     except (OSError, ValueError):
         return None
     return Path(real) if stat.S_ISREG(info.st_mode) else None
+
+
+def file_range(handle: BinaryIO, start: int, end: int) -> Iterator[bytes]:
+    """Bytes ``start`` to ``end`` (inclusive) of an open file, in chunks; fewer if the file is shorter."""
+    handle.seek(start)
+    remaining = end - start + 1
+    while remaining > 0:
+        chunk = handle.read(min(65536, remaining))
+        if not chunk:
+            return
+        remaining -= len(chunk)
+        yield chunk
 
 
 def _position(digits: str) -> int | None:
@@ -204,14 +217,8 @@ def _handler(show: Show) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if not body:
                 return
-            handle.seek(start)
-            remaining = end - start + 1
-            while remaining > 0:
-                chunk = handle.read(min(65536, remaining))
-                if not chunk:
-                    break
+            for chunk in file_range(handle, start, end):
                 self.wfile.write(chunk)
-                remaining -= len(chunk)
 
     return ShowHandler
 
