@@ -8,6 +8,7 @@ since the site is on 127.0.0.1, and one inbox runs without it to show that it re
 from __future__ import annotations
 
 import os
+import socket
 import stat
 import time
 from collections.abc import Iterator
@@ -36,6 +37,16 @@ def running(tmp_path_factory: pytest.TempPathFactory, site: LocalSite) -> Iterat
 
 
 @pytest.fixture(scope="module")
+def silent(running: RunningInbox) -> Iterator[tuple[socket.socket, float]]:
+    """A connection opened when the inbox started that never sends a request, and when it opened:
+    the module's other tests run while the inbox's deadline for it runs out."""
+    sock = socket.create_connection(("127.0.0.1", int(running.origin.rsplit(":", 1)[1])), timeout=10)
+    sock.sendall(b"GET /p/")  # the start of a request line, never finished
+    yield sock, time.monotonic()
+    sock.close()
+
+
+@pytest.fixture(scope="module")
 def three(running: RunningInbox, site: LocalSite) -> list[dict[str, object]]:
     """Three articles added (two as JSON clients, one as a browser's form), built."""
     first = running.add(site.url("/news/river-path"))
@@ -48,7 +59,8 @@ def three(running: RunningInbox, site: LocalSite) -> list[dict[str, object]]:
     return [running.wait(job_id) for job_id in (first.json()["id"], second.json()["id"], form_id)]
 
 
-def test_the_token_is_a_file_for_its_owner_alone_and_start_up_says_where_to_go(running: RunningInbox) -> None:
+def test_the_token_is_a_file_for_its_owner_alone_and_start_up_says_where_to_go(
+        running: RunningInbox, silent: tuple[socket.socket, float]) -> None:
     token_file = running.show / ".inbox-token"
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
     assert token_file.read_text().strip() == running.token and len(running.token) >= 32
@@ -368,3 +380,13 @@ def test_a_damaged_token_file_closes_the_inbox_and_says_so_once(tmp_path: Path) 
         assert "Traceback" not in inbox.stderr()
     finally:
         stop_all([inbox])
+
+
+def test_a_connection_that_never_sends_its_request_is_closed_at_the_deadline(
+        silent: tuple[socket.socket, float]) -> None:
+    from audio_edition.publish.server import REQUEST_DEADLINE_S
+
+    sock, opened = silent
+    sock.settimeout(max(1.0, REQUEST_DEADLINE_S + 10 - (time.monotonic() - opened)))
+    assert sock.recv(1) == b""  # closed by the inbox, not answered
+    assert time.monotonic() - opened >= REQUEST_DEADLINE_S - 1

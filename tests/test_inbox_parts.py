@@ -232,3 +232,16 @@ def _settled(jobs: Jobs, job_id: str) -> Job:
             return job
         assert time.monotonic() < deadline, job
         time.sleep(0.02)
+
+
+def test_a_queue_from_an_earlier_inbox_gains_the_columns_it_lacks(tmp_path: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / ".catalog.sqlite") as db:  # the first inbox's table, with one job waiting
+        db.execute("CREATE TABLE inbox_jobs (id TEXT PRIMARY KEY, url TEXT NOT NULL, status TEXT NOT NULL, "
+                   "error TEXT, episode TEXT, added TEXT NOT NULL, finished TEXT)")
+        db.execute("INSERT INTO inbox_jobs VALUES ('j1', 'https://e.org/a', 'building', NULL, NULL, '2026-12-01', "
+                   "NULL)")
+    jobs = Jobs(Catalog(tmp_path))
+    assert jobs.requeue_interrupted() == (1, 0)
+    assert [job.id for job in jobs.claim()] == ["j1"]

@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS inbox_jobs (
 );
 CREATE INDEX IF NOT EXISTS inbox_jobs_status ON inbox_jobs (status, added);
 """
+COLUMNS_ADDED = {"attempts": "INTEGER NOT NULL DEFAULT 0"}  # since the first inbox
 FIELDS = "id, url, status, error, episode, added, finished"
 MOST_ATTEMPTS = 2  # builds of one job the server may die in before the job is failed
 
@@ -67,6 +68,10 @@ class Jobs:
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(inbox_jobs)")}
+            for name, declaration in COLUMNS_ADDED.items():
+                if name not in columns:  # a queue made by an earlier version
+                    conn.execute(f"ALTER TABLE inbox_jobs ADD COLUMN {name} {declaration}")
         self._ready = True
 
     @contextmanager
