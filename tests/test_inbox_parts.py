@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import CliHere
 
 from audio_edition.errors import FetchError, InputError, OutputError, SettingError
 from audio_edition.inbox import pages
@@ -245,3 +246,15 @@ def test_a_queue_from_an_earlier_inbox_gains_the_columns_it_lacks(tmp_path: Path
     jobs = Jobs(Catalog(tmp_path))
     assert jobs.requeue_interrupted() == (1, 0)
     assert [job.id for job in jobs.claim()] == ["j1"]
+
+
+def test_without_the_inbox_extra_the_command_says_how_to_install_it(cli_here: CliHere, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    for name in [n for n in sys.modules if n.startswith("audio_edition.inbox.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if `pip install audio-edition` without [inbox]
+    run = cli_here("inbox", "--show", str(tmp_path))
+    assert run.code == 1 and run.stderr.count("Error:") == 1
+    assert "uvicorn is not installed" in run.stderr and "audio-edition[inbox]" in run.stderr
