@@ -336,13 +336,13 @@ def test_connections_that_send_nothing_cannot_shut_out_a_real_request(tmp_path: 
         answer = fetch(inbox.url("add"))
         assert answer.status == 200, answer
         closed = 0
-        for sock in idle[:30]:  # the oldest were closed to make room
+        for sock in idle[:15]:  # the oldest were closed to make room (room for 80: 20 of the 100 went)
             sock.settimeout(10)
             try:
                 closed += sock.recv(1) == b""
             except (ConnectionResetError, TimeoutError):
                 closed += 1
-        assert closed == 30
+        assert closed == 15
     finally:
         for sock in idle:
             sock.close()

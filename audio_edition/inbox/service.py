@@ -83,21 +83,23 @@ def run_inbox(show_dir: Path, host: str, port: int, limits: Limits, public_url: 
         left = inbox.jobs.waiting()
         inbox.worker.start()
         base = inbox.base(None, "http", token)
-        say(f"Inbox for '{inbox.show.title}': {base}add (Ctrl-C to stop)")
-        say(f"Subscribe in your podcast app: {base}feed.xml")
-        say(f"Keep these addresses private: they are the only key. Delete {inbox.secret.path} to change them.")
+        lines = [f"Inbox for '{inbox.show.title}': {base}add (Ctrl-C to stop)",
+                 f"Subscribe in your podcast app: {base}feed.xml",
+                 f"Keep these addresses private: they are the only key. Delete {inbox.secret.path} to change them."]
         if inbox.public_url:
-            say(f"Listening on http://{inbox.here}/ (the proxy in front of it forwards {inbox.public_url} here)")
+            lines.append(f"Listening on http://{inbox.here}/ (the proxy in front of it forwards {inbox.public_url} "
+                         "here)")
         if left:
-            say(f"Finishing {left} article{'s' if left != 1 else ''} the last run left unfinished.")
+            lines.append(f"Finishing {left} article{'s' if left != 1 else ''} the last run left unfinished.")
         if gave_up:
-            say(f"Gave up on {gave_up} article{'s' if gave_up != 1 else ''} the inbox stopped in twice "
-                "(see the add page).")
+            lines.append(f"Gave up on {gave_up} article{'s' if gave_up != 1 else ''} the inbox stopped in twice "
+                         "(see the add page).")
         lan = lan_address() if host in ("0.0.0.0", "::", "") and not inbox.public_url else None
         if lan:
-            say(f"On your network: http://{lan}:{sock.getsockname()[1]}/p/{token}/add")
+            lines.append(f"On your network: http://{lan}:{sock.getsockname()[1]}/p/{token}/add")
         if not inbox.public_url and (host.startswith("127.") or host in ("localhost", "::1")):
-            say("Only this machine can reach it: put it behind HTTPS (see the README) and pass --public-url.")
+            lines.append("Only this machine can reach it: put it behind HTTPS (see the README) and pass --public-url.")
+        say("\n".join(lines))  # one write: whoever reads the first line has them all
         try:
             _serve(inbox, sock)
         finally:
