@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from html import escape
 from urllib.parse import quote, urlsplit
 
-from audio_edition.errors import InputError
+from audio_edition.errors import FetchError, InputError
 from audio_edition.inbox.queue import BUILDING, DONE, FAILED, QUEUED, Job
 from audio_edition.ingest.policy import host_of, inward, refused
 from audio_edition.publish.catalog import Catalog, Episode
@@ -62,7 +62,9 @@ def article_url(url: str, text: str = "", allow_private: bool = False) -> str:
                          hint="Give the page's full http:// or https:// address.")
     host = host_of(value)
     if not allow_private and (host == "localhost" or host.endswith(".localhost") or _inward_literal(host)):
-        raise refused(value, host, host)
+        error = refused(value, host, host)
+        raise FetchError(error.message, hint="The inbox fetches only public pages unless it was started with "
+                                             "--allow-private.")
     return parts._replace(fragment="").geturl()
 
 
