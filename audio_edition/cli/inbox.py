@@ -31,7 +31,8 @@ def inbox(
     """Serve a private inbox: send it an article's address (a form, a bookmarklet, a phone's share
     sheet) and it becomes an episode in the show's private feed. Ctrl-C stops it."""
     try:
-        from audio_edition.inbox.service import Limits, run_inbox
+        from audio_edition.inbox.service import run_inbox
+        from audio_edition.inbox.state import Limits
     except ImportError as exc:
         from audio_edition.errors import SettingError
 

@@ -28,16 +28,13 @@ _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"']+")
 
 
 def private_show(show: Show, base: str) -> Show:
-    """The show as the inbox serves it: every address under the private prefix. (Its podcast:guid
-    stays the show's own: it names the podcast, not where it is served.)"""
+    """The show as the inbox's pages show it: every address under the private prefix."""
     return replace(show, base_url=base)
 
 
 def feed(show: Show, base: str) -> bytes:
     """The private feed: enclosures, transcripts and chapters under the private prefix."""
-    data = build_feed(private_show(show, base), Catalog(show.root).episodes())
-    return data.replace(f"<podcast:guid>{private_show(show, base).podcast_guid}<".encode(),
-                        f"<podcast:guid>{show.podcast_guid}<".encode())
+    return build_feed(show, Catalog(show.root).episodes(), served_at=base)
 
 
 def site_page(show: Show, base: str, data: bytes) -> bytes:

@@ -57,7 +57,8 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as exc:
         hint = ("Another program listens there: choose another --port." if exc.errno == errno.EADDRINUSE else
                 "Give --host an address of this machine (127.0.0.1, 0.0.0.0, or one of its network's).")
-        raise OutputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", hint=hint) from exc
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)  # not create_server's "(while attempting …)"
+        raise OutputError(f"cannot listen on {host}:{port}: {reason}", hint=hint) from exc
 
 
 def run_inbox(show_dir: Path, host: str, port: int, limits: Limits, public_url: str | None = None,

@@ -83,9 +83,15 @@ def _rfc3339(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value).astimezone(dt.UTC)
 
 
-def build_feed(show: Show, episodes: list[Episode]) -> bytes:
-    """feed.xml for ``show``: newest episode first, every value from an article escaped by lxml."""
+def build_feed(show: Show, episodes: list[Episode], served_at: str | None = None) -> bytes:
+    """feed.xml for ``show``: newest episode first, every value from an article escaped by lxml.
+    ``served_at``: the base URL it is served from when not the show's own (the inbox's private
+    prefix); every address uses it, while the podcast's identity (podcast:guid) stays the show's."""
+    from dataclasses import replace
+
     from feedgen.feed import FeedGenerator
+
+    identity, show = show, replace(show, base_url=served_at) if served_at else show
 
     fg = FeedGenerator()
     fg.load_extension("podcast")
@@ -104,7 +110,7 @@ def build_feed(show: Show, episodes: list[Episode]) -> bytes:
     fg.podcast.itunes_author(show.author)
     fg.podcast.itunes_owner(name=show.author, email=show.email)
     fg.podcast.itunes_type("episodic")
-    fg.podcastindex.guid = show.podcast_guid
+    fg.podcastindex.guid = identity.podcast_guid
     fg.podcastindex.locked = (show.locked, show.email)
     fg.podcastindex.explicit = show.explicit
     # feedgen writes entries in reverse order of adding: add oldest first for newest first.
